@@ -1,0 +1,25 @@
+"""Settings, read from the environment with the prefix LSTM_VIZ_ (e.g. LSTM_VIZ_MAX_TOKENS=500)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LSTM_VIZ_")
+
+    models_dir: Path | None = Field(None, description="A folder of extra models, loaded after the bundled ones.")
+    bundled_models: bool = Field(True, description="Load the models shipped with the package.")
+    max_chars: int = Field(10_000, ge=1, description="Longest text accepted, in code points.")
+    max_tokens: int = Field(2_000, ge=1, description="Most tokens one trace may have.")
+    max_top_k: int = Field(50, ge=0, description="Largest top_k (next-token predictions per step).")
+    max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest request body, in bytes.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

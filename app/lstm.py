@@ -1,0 +1,319 @@
+"""A multi-layer LSTM forward pass in NumPy that records every gate and state.
+
+Notation (colah's "Understanding LSTM Networks"), per layer, per step t:
+
+    i_t = σ(W_i·x_t + U_i·h_{t-1} + b_i)      input gate: how much of the candidate is written
+    f_t = σ(W_f·x_t + U_f·h_{t-1} + b_f)      forget gate: 1 keeps the old memory, 0 erases it
+    g_t = tanh(W_g·x_t + U_g·h_{t-1} + b_g)   candidate values (colah's C̃_t)
+    o_t = σ(W_o·x_t + U_o·h_{t-1} + b_o)      output gate: how much memory is exposed
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t            cell state (long-term memory)
+    h_t = o_t ⊙ tanh(c_t)                      hidden state (the layer's output)
+
+Weights follow PyTorch's `nn.LSTM` exactly: `W_ih` (4H, In) and `W_hh` (4H, H) stack the gates in the
+order i, f, g, o; the bias is `b_ih + b_hh`; layer k > 0 takes layer k-1's h as its x.
+Shapes: T tokens, V vocabulary, E embedding, H hidden units, L layers.
+
+Determinism: every number is computed by the same sequence of operations whatever the length of
+the text, so tracing a text whole or in pieces (carrying the state) gives identical bits. Layer 0's
+input projection is a row lookup in a V×4H table built once per model; upper layers project per step;
+the decoder runs one matrix-vector product per step. No result depends on how many rows a product had.
+
+Speed: σ(x) = ½(1 + tanh(x/2)), so the i, f and o rows of the weights are pre-scaled by ½ (exact in
+binary floating point) and one `tanh` over all 4H pre-activations serves every gate.
+
+This module imports NumPy and the standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+GATES = ("i", "f", "g", "o")
+QUANTITIES = ("i", "f", "g", "o", "c", "h")
+RECURRENT_ACTIVATIONS = ("sigmoid",)
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """One layer in PyTorch's layout: W_ih (4H, In), W_hh (4H, H), b_ih (4H,), b_hh (4H,)."""
+
+    W_ih: np.ndarray
+    W_hh: np.ndarray
+    b_ih: np.ndarray
+    b_hh: np.ndarray
+
+    @property
+    def hidden_size(self) -> int:
+        return self.W_hh.shape[1]
+
+    @property
+    def input_size(self) -> int:
+        return self.W_ih.shape[1]
+
+
+@dataclass(frozen=True)
+class LSTMParams:
+    """Embedding (V, E) or None for one-hot inputs over V, the layers, and an optional decoder
+    W_dec (V, H), b_dec (V,). All arrays share one float dtype."""
+
+    layers: tuple[LayerWeights, ...]
+    vocab_size: int
+    embedding: np.ndarray | None = None
+    W_dec: np.ndarray | None = None
+    b_dec: np.ndarray | None = None
+    recurrent_activation: str = "sigmoid"
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.layers)
+
+    @property
+    def hidden_size(self) -> int:
+        return self.layers[0].hidden_size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.layers[0].W_hh.dtype
+
+
+@dataclass(frozen=True)
+class State:
+    """The recurrent state between steps: h (L, H) and c (L, H)."""
+
+    h: np.ndarray
+    c: np.ndarray
+
+
+@dataclass(frozen=True)
+class LayerTrace:
+    """Every gate and state of one layer at every step, each (T, H), C-contiguous."""
+
+    i: np.ndarray
+    f: np.ndarray
+    g: np.ndarray
+    o: np.ndarray
+    c: np.ndarray
+    h: np.ndarray
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The record of one forward pass: one LayerTrace per layer, the state it started from and the
+    state it ended in (the start state of a continuation)."""
+
+    layers: tuple[LayerTrace, ...]
+    initial: State
+    final: State
+
+    @property
+    def num_steps(self) -> int:
+        return self.layers[0].h.shape[0]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Per-model tables computed once at load: layer 0's input projection per token id, V×4H,
+    bias included; every layer's recurrent and input weights, i/f/o rows scaled by ½."""
+
+    params: LSTMParams
+    x_table: np.ndarray  # (V, 4H), layer 0: W_ih·x + b_ih + b_hh, i/f/o rows scaled by ½
+    W_ih: tuple[np.ndarray | None, ...]  # layer k > 0: (4H, H) scaled; None for layer 0
+    b: tuple[np.ndarray, ...]  # (4H,) scaled b_ih + b_hh
+    W_hh: tuple[np.ndarray, ...]  # (4H, H) scaled
+
+
+def zero_state(params: LSTMParams) -> State:
+    """The all-zero state: h and c of shape (L, H)."""
+    shape = (params.num_layers, params.hidden_size)
+    return State(h=np.zeros(shape, params.dtype), c=np.zeros(shape, params.dtype))
+
+
+def _gate_scale(H: int, dtype: np.dtype) -> np.ndarray:
+    """(4H, 1) column: ½ on the σ rows (i, f, o), 1 on the tanh rows (g)."""
+    scale = np.full((4 * H, 1), 0.5, dtype=dtype)
+    scale[2 * H : 3 * H] = 1.0
+    return scale
+
+
+def compile_params(params: LSTMParams) -> Compiled:
+    """Build the lookup table and scaled weights once per model (see the module docstring)."""
+    if params.recurrent_activation not in RECURRENT_ACTIVATIONS:
+        raise ValueError(
+            f"recurrent_activation {params.recurrent_activation!r} is not supported; "
+            f"use one of {RECURRENT_ACTIVATIONS}"
+        )
+    H, dt = params.hidden_size, params.dtype
+    scale = _gate_scale(H, dt)
+    first = params.layers[0]
+    bias0 = first.b_ih + first.b_hh  # (4H,)
+    if params.embedding is None:
+        x_table = first.W_ih.T + bias0  # (V, 4H): a one-hot input selects a column of W_ih
+    else:
+        x_table = params.embedding @ first.W_ih.T + bias0  # (V, E) @ (E, 4H) -> (V, 4H)
+    x_table = np.ascontiguousarray(x_table * scale.T, dtype=dt)
+    W_ih: list[np.ndarray | None] = [None]
+    b, W_hh = [], []
+    for k, layer in enumerate(params.layers):
+        W_hh.append(np.ascontiguousarray(layer.W_hh * scale, dtype=dt))
+        b.append(np.ascontiguousarray((layer.b_ih + layer.b_hh) * scale[:, 0], dtype=dt))
+        if k > 0:
+            W_ih.append(np.ascontiguousarray(layer.W_ih * scale, dtype=dt))
+    return Compiled(params, x_table, tuple(W_ih), tuple(b), tuple(W_hh))
+
+
+def _run_layer(
+    compiled: Compiled,
+    k: int,
+    inputs: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray,
+) -> LayerTrace:
+    """Run layer k over T steps. inputs: token ids (T,) for k = 0, else layer k-1's h (T, In)."""
+    T, H, dt = len(inputs), compiled.params.hidden_size, compiled.params.dtype
+    W_hh, b, W_ih = compiled.W_hh[k], compiled.b[k], compiled.W_ih[k]
+    Z = np.empty((T, 4 * H), dt)  # per step: [i f g o] pre-activations, then activations in place
+    C = np.empty((T, H), dt)
+    Hs = np.empty((T, H), dt)
+    ig = np.empty(H, dt)
+    x_proj = np.empty(4 * H, dt)
+    h_prev, c_prev = h0, c0
+    for t in range(T):
+        z = Z[t]
+        np.dot(W_hh, h_prev, out=z)  # recurrent part
+        if k == 0:
+            z += compiled.x_table[inputs[t]]  # input part and bias, one row lookup
+        else:
+            np.dot(W_ih, inputs[t], out=x_proj)
+            z += x_proj
+            z += b
+        np.tanh(z, out=z)  # g = tanh(.), and tanh(x/2) on the pre-scaled σ rows
+        sig_if, sig_o = z[: 2 * H], z[3 * H :]
+        sig_if *= 0.5
+        sig_if += 0.5
+        sig_o *= 0.5
+        sig_o += 0.5
+        i_t, f_t, g_t, o_t = z[:H], z[H : 2 * H], z[2 * H : 3 * H], sig_o
+        c_t, h_t = C[t], Hs[t]
+        np.multiply(f_t, c_prev, out=c_t)
+        np.multiply(i_t, g_t, out=ig)
+        c_t += ig
+        np.tanh(c_t, out=h_t)
+        h_t *= o_t
+        h_prev, c_prev = h_t, c_t
+    return LayerTrace(
+        i=np.ascontiguousarray(Z[:, :H]),
+        f=np.ascontiguousarray(Z[:, H : 2 * H]),
+        g=np.ascontiguousarray(Z[:, 2 * H : 3 * H]),
+        o=np.ascontiguousarray(Z[:, 3 * H :]),
+        c=C,
+        h=Hs,
+    )
+
+
+def forward(compiled: Compiled, ids: np.ndarray, initial: State | None = None) -> Trace:
+    """Run the LSTM over token ids (T,) from `initial` (zeros by default) and record every gate.
+
+    Returns a Trace whose layers hold i, f, g, o, c, h as (T, H) arrays in the weights' dtype.
+    With T = 0 the arrays are (0, H) and the final state is the initial one.
+    """
+    params = compiled.params
+    ids = np.asarray(ids, dtype=np.int64)
+    if ids.ndim != 1:
+        raise ValueError(f"ids must be one-dimensional, got shape {ids.shape}")
+    if ids.size and (ids.min() < 0 or ids.max() >= params.vocab_size):
+        raise ValueError(f"token ids must lie in [0, {params.vocab_size})")
+    initial = initial if initial is not None else zero_state(params)
+    layers: list[LayerTrace] = []
+    inputs: np.ndarray = ids
+    for k in range(params.num_layers):
+        layer = _run_layer(compiled, k, inputs, initial.h[k], initial.c[k])
+        layers.append(layer)
+        inputs = layer.h
+    if len(ids):
+        final = State(
+            h=np.stack([layer.h[-1] for layer in layers]),
+            c=np.stack([layer.c[-1] for layer in layers]),
+        )
+    else:
+        final = State(h=initial.h.copy(), c=initial.c.copy())
+    return Trace(layers=tuple(layers), initial=initial, final=final)
+
+
+def previous_state(trace: Trace, k: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """h_{t-1} and c_{t-1} (each (H,)) of layer k, from the initial state when t = 0."""
+    if t == 0:
+        return trace.initial.h[k], trace.initial.c[k]
+    return trace.layers[k].h[t - 1], trace.layers[k].c[t - 1]
+
+
+def ledger(layer: LayerTrace, c0: np.ndarray) -> dict[str, np.ndarray]:
+    """The memory ledger of one layer, each (T, H): kept = f ⊙ c_{t-1},
+    forgotten = (1 − f) ⊙ c_{t-1}, written = i ⊙ g; so c_t = kept + written. c0: (H,)."""
+    c_prev = np.concatenate([c0[None, :], layer.c[:-1]]) if len(layer.c) else layer.c
+    return {
+        "kept": layer.f * c_prev,
+        "forgotten": (1 - layer.f) * c_prev,
+        "written": layer.i * layer.g,
+    }
+
+
+def logits(params: LSTMParams, h: np.ndarray) -> np.ndarray:
+    """Decoder scores (T, V) from the top layer's h (T, H), one matrix-vector product per step
+    so each row's bits do not depend on T. Raises if the model has no decoder."""
+    if params.W_dec is None or params.b_dec is None:
+        raise ValueError("this model has no decoder")
+    out = np.empty((len(h), params.W_dec.shape[0]), params.dtype)
+    for t in range(len(h)):
+        np.dot(params.W_dec, h[t], out=out[t])
+        out[t] += params.b_dec
+    return out
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (T, V) scores, computed in float64 for stable probabilities."""
+    z = z.astype(np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class StepDetail:
+    """Why gate values at one step of one layer are what they are. Each pre-activation (4H,) in
+    PyTorch's gate order is input (W_ih·x_t) + recurrent (W_hh·h_{t-1}) + bias (b_ih + b_hh)."""
+
+    x: np.ndarray  # (In,) the layer's input; for a one-hot layer 0, the one-hot vector (V,)
+    h_prev: np.ndarray  # (H,)
+    c_prev: np.ndarray  # (H,)
+    input: np.ndarray  # (4H,)
+    recurrent: np.ndarray  # (4H,)
+    bias: np.ndarray  # (4H,)
+
+
+def step_detail(params: LSTMParams, trace: Trace, ids: np.ndarray, k: int, t: int) -> StepDetail:
+    """Split the pre-activations of layer k at step t into input, recurrent and bias parts."""
+    layer = params.layers[k]
+    if k > 0:
+        x = trace.layers[k - 1].h[t]
+        input_part = layer.W_ih @ x
+    elif params.embedding is not None:
+        x = params.embedding[ids[t]]
+        input_part = layer.W_ih @ x
+    else:
+        x = np.zeros(params.vocab_size, params.dtype)
+        x[ids[t]] = 1
+        input_part = layer.W_ih[:, ids[t]].copy()
+    h_prev, c_prev = previous_state(trace, k, t)
+    return StepDetail(
+        x=x,
+        h_prev=h_prev,
+        c_prev=c_prev,
+        input=input_part,
+        recurrent=layer.W_hh @ h_prev,
+        bias=layer.b_ih + layer.b_hh,
+    )

@@ -1,0 +1,219 @@
+"""Model files: read, validate and write the two-file format, and the registry of loaded models.
+
+A model is `NAME.safetensors` (float tensors named as a PyTorch state_dict of Embedding + LSTM +
+Linear: `embedding.weight`, `lstm.weight_ih_l{k}`, `lstm.weight_hh_l{k}`, `lstm.bias_ih_l{k}`,
+`lstm.bias_hh_l{k}`, `decoder.weight`, `decoder.bias`; embedding and decoder optional) and
+`NAME.json`, the model card. No pickle anywhere: safetensors holds raw tensors only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from safetensors import SafetensorError
+from safetensors.numpy import load as load_safetensors
+from safetensors.numpy import save as save_safetensors
+
+from app.lstm import RECURRENT_ACTIVATIONS, Compiled, LayerWeights, LSTMParams, compile_params
+from app.tokenizer import Tokenizer
+
+log = logging.getLogger(__name__)
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+CELLS = ("lstm",)
+_LAYER_KEY = re.compile(r"^lstm\.(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A loaded, validated model ready to trace."""
+
+    id: str
+    card: dict
+    params: LSTMParams
+    compiled: Compiled
+    tokenizer: Tokenizer
+    version: str
+
+    @property
+    def title(self) -> str:
+        return self.card.get("title", self.id)
+
+
+def model_version(weights: bytes, tokenizer_section: dict) -> str:
+    """Short digest of the weights file and the card's tokenizer section (not the description)."""
+    digest = hashlib.sha256(weights)
+    digest.update(json.dumps(tokenizer_section, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()[:12]
+
+
+def params_to_tensors(params: LSTMParams) -> dict[str, np.ndarray]:
+    """State-dict names -> C-contiguous arrays, ready for safetensors."""
+    tensors: dict[str, np.ndarray] = {}
+    if params.embedding is not None:
+        tensors["embedding.weight"] = params.embedding
+    for k, layer in enumerate(params.layers):
+        tensors[f"lstm.weight_ih_l{k}"] = layer.W_ih
+        tensors[f"lstm.weight_hh_l{k}"] = layer.W_hh
+        tensors[f"lstm.bias_ih_l{k}"] = layer.b_ih
+        tensors[f"lstm.bias_hh_l{k}"] = layer.b_hh
+    if params.W_dec is not None:
+        tensors["decoder.weight"] = params.W_dec
+        tensors["decoder.bias"] = params.b_dec
+    # safetensors' NumPy writer saves a transposed view's raw memory without complaint.
+    return {name: np.ascontiguousarray(a) for name, a in tensors.items()}
+
+
+def _expect(cond: bool, problem: str) -> None:
+    if not cond:
+        raise ModelError(problem)
+
+
+def params_from_tensors(
+    tensors: dict[str, np.ndarray], vocab_size: int, recurrent_activation: str = "sigmoid"
+) -> LSTMParams:
+    """Check every name, shape, dtype and value against the others and the vocabulary size."""
+    known = {"embedding.weight", "decoder.weight", "decoder.bias"}
+    layer_keys: dict[int, dict[str, np.ndarray]] = {}
+    for name, a in tensors.items():
+        m = _LAYER_KEY.match(name)
+        if m:
+            layer_keys.setdefault(int(m.group(2)), {})[m.group(1)] = a
+        elif name not in known:
+            raise ModelError(f"unexpected tensor {name!r}")
+    _expect(bool(layer_keys), "no LSTM layer: expected tensors named lstm.weight_ih_l0, ...")
+    L = len(layer_keys)
+    _expect(sorted(layer_keys) == list(range(L)), f"layer numbers must run 0..{L - 1}")
+    dtypes = {a.dtype for a in tensors.values()}
+    _expect(
+        len(dtypes) == 1 and dtypes <= {np.dtype(np.float32), np.dtype(np.float64)},
+        f"tensors must all be float32 (or all float64), found {sorted(map(str, dtypes))}",
+    )
+    for name, a in tensors.items():
+        _expect(bool(np.isfinite(a).all()), f"tensor {name!r} holds NaN or infinite values")
+    V = vocab_size
+    emb = tensors.get("embedding.weight")
+    if emb is not None:
+        _expect(emb.ndim == 2 and emb.shape[0] == V, f"embedding.weight is {emb.shape}, expected ({V}, E)")
+    in_size = V if emb is None else emb.shape[1]
+    layers = []
+    H = None
+    for k in range(L):
+        parts = layer_keys[k]
+        missing = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"} - set(parts)
+        _expect(not missing, f"layer {k} lacks {sorted(f'lstm.{p}_l{k}' for p in missing)}")
+        W_hh = parts["weight_hh"]
+        _expect(W_hh.ndim == 2 and W_hh.shape[0] == 4 * W_hh.shape[1] > 0,
+                f"lstm.weight_hh_l{k} is {W_hh.shape}, expected (4H, H)")
+        H = H or W_hh.shape[1]
+        _expect(W_hh.shape == (4 * H, H), f"lstm.weight_hh_l{k} is {W_hh.shape}, expected ({4 * H}, {H})")
+        want = {"weight_ih": (4 * H, in_size), "bias_ih": (4 * H,), "bias_hh": (4 * H,)}
+        for part, shape in want.items():
+            got = parts[part].shape
+            _expect(got == shape, f"lstm.{part}_l{k} is {got}, expected {shape}")
+        layers.append(LayerWeights(parts["weight_ih"], W_hh, parts["bias_ih"], parts["bias_hh"]))
+        in_size = H
+    W_dec, b_dec = tensors.get("decoder.weight"), tensors.get("decoder.bias")
+    _expect((W_dec is None) == (b_dec is None), "decoder.weight and decoder.bias come together")
+    if W_dec is not None:
+        _expect(W_dec.shape == (V, H), f"decoder.weight is {W_dec.shape}, expected ({V}, {H})")
+        _expect(b_dec.shape == (V,), f"decoder.bias is {b_dec.shape}, expected ({V},)")
+    return LSTMParams(tuple(layers), V, emb, W_dec, b_dec, recurrent_activation)
+
+
+def _validate_card(card: object, stem: str) -> dict:
+    _expect(isinstance(card, dict), "the card must be a JSON object")
+    assert isinstance(card, dict)
+    _expect(card.get("id") == stem, f"card id {card.get('id')!r} must equal the file name {stem!r}")
+    _expect(bool(ID_PATTERN.match(stem)), f"model id {stem!r} must match {ID_PATTERN.pattern}")
+    _expect(card.get("cell") in CELLS, f"cell must be one of {CELLS}, got {card.get('cell')!r}")
+    act = card.get("recurrent_activation", "sigmoid")
+    _expect(act in RECURRENT_ACTIVATIONS, f"recurrent_activation must be one of {RECURRENT_ACTIVATIONS}")
+    _expect(isinstance(card.get("tokenizer"), dict), "the card needs a tokenizer section")
+    return card
+
+
+def load_model(weights_path: Path) -> Model:
+    """Read NAME.safetensors and NAME.json; raise ModelError naming the file and the problem."""
+    weights_path = Path(weights_path)
+    card_path = weights_path.with_suffix(".json")
+    try:
+        card = _validate_card(json.loads(card_path.read_text(encoding="utf-8")), weights_path.stem)
+        tokenizer = Tokenizer.from_card(card["tokenizer"])
+        raw = weights_path.read_bytes()
+        try:
+            tensors = load_safetensors(raw)
+        except (SafetensorError, ValueError, OverflowError) as e:
+            raise ModelError(f"not a readable safetensors file ({e})") from e
+        params = params_from_tensors(tensors, len(tokenizer.vocab), card.get("recurrent_activation", "sigmoid"))
+        sizes = card.get("sizes", {})
+        for key, value in (("hidden_size", params.hidden_size), ("num_layers", params.num_layers),
+                           ("vocab_size", params.vocab_size)):
+            _expect(sizes.get(key, value) == value, f"card says {key} = {sizes.get(key)}, weights say {value}")
+    except FileNotFoundError as e:
+        raise ModelError(f"{weights_path}: missing file {e.filename}") from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelError(f"{card_path}: the card is not valid UTF-8 JSON ({e})") from e
+    except (ModelError, KeyError, TypeError, ValueError) as e:
+        raise ModelError(f"{weights_path}: {e}") from e
+    return Model(
+        id=weights_path.stem,
+        card=card,
+        params=params,
+        compiled=compile_params(params),
+        tokenizer=tokenizer,
+        version=model_version(raw, card["tokenizer"]),
+    )
+
+
+def write_model(folder: Path, card: dict, params: LSTMParams) -> Path:
+    """Write NAME.safetensors and NAME.json (NAME = card["id"]); returns the weights path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = card["id"]
+    weights = folder / f"{stem}.safetensors"
+    weights.write_bytes(save_safetensors(params_to_tensors(params)))
+    (folder / f"{stem}.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return weights
+
+
+def load_folder(folder: Path) -> tuple[dict[str, Model], list[str]]:
+    """Every model in a folder, sorted by id, and one message per file that was refused."""
+    models: dict[str, Model] = {}
+    errors: list[str] = []
+    for path in sorted(Path(folder).glob("*.safetensors")):
+        try:
+            model = load_model(path)
+        except ModelError as e:
+            errors.append(str(e))
+            continue
+        models[model.id] = model
+    return models, errors
+
+
+def load_registry(folders: list[Path]) -> dict[str, Model]:
+    """Load every folder in order; a bad file or a repeated id is logged and skipped."""
+    registry: dict[str, Model] = {}
+    for folder in folders:
+        if not Path(folder).is_dir():
+            log.error("models folder %s does not exist", folder)
+            continue
+        models, errors = load_folder(folder)
+        for message in errors:
+            log.error("refused model: %s", message)
+        for model_id, model in models.items():
+            if model_id in registry:
+                log.error("refused model %s in %s: the id is already loaded", model_id, folder)
+                continue
+            registry[model_id] = model
+    return registry

@@ -1,0 +1,100 @@
+"""Request and response models: the contract between Python and the browser, documented at /docs."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TraceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="Model id, as listed by GET /api/models.", examples=["untrained"])
+    text: str = Field(description="The text to trace; tokenized by the model's tokenizer.",
+                      examples=["Today, I need to take a loan."])
+    top_k: int = Field(5, ge=0, description="Next-token predictions per step (0 for none; at most max_top_k).")
+    quantities: str | None = Field(
+        None, description="Comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default i,f,g,o,c,h)."
+    )
+    encoding: str = Field("json", description="`json`: nested lists of numbers; `f4`: Plotly.js typed-array "
+                                              "specs {dtype: 'f4', bdata: base64 little-endian float32, shape: 'T,H'}.")
+
+
+class TokenOut(BaseModel):
+    text: str = Field(description="The token as typed (original case).")
+    id: int = Field(description="Vocabulary id (the unknown id for text outside the vocabulary).")
+    start: int = Field(description="Code-point offset of the first character in the text.")
+    end: int = Field(description="Code-point offset just past the last character.")
+
+
+class Prediction(BaseModel):
+    token: str
+    prob: float = Field(description="Softmax probability of this next token.")
+
+
+class LayerOut(BaseModel):
+    """Each quantity is T rows of H numbers (time-major), or a typed-array spec with encoding=f4."""
+
+    model_config = ConfigDict(extra="allow")
+    i: list[list[float]] | dict | None = Field(None, description="input gate σ(·): how much of g is written")
+    f: list[list[float]] | dict | None = Field(None, description="forget gate σ(·): 1 keeps c_{t-1}, 0 erases it")
+    g: list[list[float]] | dict | None = Field(None, description="candidate values tanh(·)")
+    o: list[list[float]] | dict | None = Field(None, description="output gate σ(·): how much memory is exposed")
+    c: list[list[float]] | dict | None = Field(None, description="cell state c_t = f⊙c_{t-1} + i⊙g")
+    h: list[list[float]] | dict | None = Field(None, description="hidden state h_t = o⊙tanh(c_t)")
+    kept: list[list[float]] | dict | None = Field(None, description="ledger: f⊙c_{t-1} (only if requested)")
+    forgotten: list[list[float]] | dict | None = Field(None, description="ledger: (1−f)⊙c_{t-1} (if requested)")
+    written: list[list[float]] | dict | None = Field(None, description="ledger: i⊙g (only if requested)")
+
+
+class TraceResponse(BaseModel):
+    model: str
+    version: str = Field(description="Digest of the weights and tokenizer; links carry it.")
+    encoding: str
+    tokens: list[TokenOut]
+    layers: list[LayerOut] = Field(description="One entry per layer, bottom first.")
+    predictions: list[list[Prediction]] | None = Field(
+        description="Per step, the top_k likeliest next tokens; null when the model has no decoder."
+    )
+
+
+class GateParts(BaseModel):
+    input: list[float] = Field(description="W_ih·x_t for this gate's H rows")
+    recurrent: list[float] = Field(description="W_hh·h_{t-1}")
+    bias: list[float] = Field(description="b_ih + b_hh")
+    preactivation: list[float] = Field(description="input + recurrent + bias")
+    value: list[float] = Field(description="the gate after its activation, as traced")
+
+
+class StepResponse(BaseModel):
+    model: str
+    version: str
+    step: int
+    layer: int
+    token: TokenOut
+    h_prev: list[float]
+    c_prev: list[float]
+    gates: dict[str, GateParts] = Field(description="Keys i, f, g, o.")
+    c: list[float]
+    h: list[float]
+
+
+class ModelSummary(BaseModel):
+    id: str
+    title: str
+    description: str
+    cell: str
+    tokenizer: str = Field(description="`char` or `word`.")
+    num_layers: int
+    hidden_size: int
+    vocab_size: int
+    has_decoder: bool
+    version: str
+    examples: list[str]
+
+
+class ModelList(BaseModel):
+    models: list[ModelSummary]
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="What went wrong and what to change.")

@@ -1,0 +1,186 @@
+"""Text + model -> the numbers the API returns. No HTTP here: errors are InputError with a status."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.config import Settings
+from app.lstm import QUANTITIES, Trace, forward, ledger, logits, softmax, step_detail
+from app.model_store import Model
+from app.tokenizer import Token
+
+LEDGER = ("kept", "forgotten", "written")
+ALL_QUANTITIES = QUANTITIES + LEDGER
+ENCODINGS = ("json", "f4")
+
+
+class InputError(ValueError):
+    """Input the service cannot use; `status` is the HTTP status, the message says what to change."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    model: Model
+    tokens: list[Token]
+    trace: Trace
+
+
+def get_model(models: dict[str, Model], model_id: str) -> Model:
+    model = models.get(model_id)
+    if model is None:
+        raise InputError(f"unknown model {model_id!r}; choose one of: {', '.join(sorted(models))}", 404)
+    return model
+
+
+def check_text(text: str, settings: Settings) -> None:
+    """Refuse text that is too long or cannot be encoded (lone surrogates reach no serialiser)."""
+    if len(text) > settings.max_chars:
+        raise InputError(
+            f"text has {len(text)} characters; the limit is max_chars = {settings.max_chars}: shorten it", 413
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InputError(
+            f"text holds a lone surrogate at character {e.start} ({text[e.start]!r}) that is not valid Unicode: "
+            "remove it or send the full surrogate pair"
+        ) from e
+
+
+def run_trace(model: Model, text: str, settings: Settings) -> TraceResult:
+    """Tokenize text and run the model over it from the zero state."""
+    check_text(text, settings)
+    try:
+        tokens = model.tokenizer.tokenize(text)
+    except ValueError as e:
+        raise InputError(f"{e}; remove it or pick another model") from e
+    if len(tokens) > settings.max_tokens:
+        raise InputError(
+            f"text has {len(tokens)} tokens for model {model.id!r}; the limit is max_tokens = "
+            f"{settings.max_tokens}: shorten it",
+            413,
+        )
+    ids = np.fromiter((tok.id for tok in tokens), dtype=np.int64, count=len(tokens))
+    return TraceResult(model, tokens, forward(model.compiled, ids))
+
+
+def top_k_predictions(model: Model, trace: Trace, k: int) -> list[list[dict]] | None:
+    """Per step, the k likeliest next tokens with probabilities; None if the model has no decoder."""
+    if model.params.W_dec is None:
+        return None
+    if k == 0 or trace.num_steps == 0:
+        return [[] for _ in range(trace.num_steps)]
+    probs = softmax(logits(model.params, trace.layers[-1].h))  # (T, V)
+    k = min(k, probs.shape[1])
+    top = np.argsort(-probs, axis=1, kind="stable")[:, :k]  # (T, k)
+    vocab = model.tokenizer.vocab
+    return [[{"token": vocab[j], "prob": float(probs[t, j])} for j in top[t]] for t in range(len(top))]
+
+
+def encode_array(a: np.ndarray, encoding: str) -> np.ndarray | dict:
+    """A (T, H) array as itself (orjson writes it as nested lists) or as a Plotly.js typed-array
+    spec {dtype, bdata, shape} of float32; non-finite values are an error, never a silent null."""
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    if not np.isfinite(a).all():
+        raise ValueError("a traced array holds NaN or infinite values")
+    if encoding == "json":
+        return a
+    shape = ",".join(str(n) for n in a.shape)
+    return {"dtype": "f4", "bdata": base64.b64encode(a.astype("<f4").tobytes()).decode("ascii"), "shape": shape}
+
+
+def layer_arrays(result: TraceResult, k: int, quantities: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The requested quantities of layer k, each (T, H); ledger entries derived from f and c."""
+    layer = result.trace.layers[k]
+    out = {q: layer[q] for q in quantities if q in QUANTITIES}
+    if any(q in LEDGER for q in quantities):
+        book = ledger(layer, result.trace.initial.c[k])
+        out.update({q: book[q] for q in quantities if q in LEDGER})
+    return out
+
+
+def parse_quantities(spec: str | None) -> tuple[str, ...]:
+    """Comma-separated names -> a tuple in canonical order; None means i, f, g, o, c, h."""
+    if spec is None:
+        return QUANTITIES
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    unknown = [n for n in names if n not in ALL_QUANTITIES]
+    if unknown or not names:
+        raise InputError(f"unknown quantities {unknown}; choose from {', '.join(ALL_QUANTITIES)}")
+    return tuple(q for q in ALL_QUANTITIES if q in names)
+
+
+def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], encoding: str) -> dict:
+    """The /api/trace response body (NumPy arrays inside; serialise with orjson)."""
+    if encoding not in ENCODINGS:
+        raise InputError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
+    model = result.model
+    return {
+        "model": model.id,
+        "version": model.version,
+        "encoding": encoding,
+        "tokens": [{"text": t.text, "id": t.id, "start": t.start, "end": t.end} for t in result.tokens],
+        "layers": [
+            {q: encode_array(a, encoding) for q, a in layer_arrays(result, k, quantities).items()}
+            for k in range(model.params.num_layers)
+        ],
+        "predictions": top_k_predictions(model, result.trace, top_k),
+    }
+
+
+def step_payload(result: TraceResult, step: int, layer: int) -> dict:
+    """The /api/step response: each gate's pre-activation split into input, recurrent and bias."""
+    model, T, L = result.model, result.trace.num_steps, result.model.params.num_layers
+    if not 0 <= step < T:
+        raise InputError(f"step {step} is out of range: the text has {T} tokens, so use 0 to {T - 1}")
+    if not 0 <= layer < L:
+        raise InputError(f"layer {layer} is out of range: model {model.id!r} has layers 0 to {L - 1}")
+    ids = np.array([t.id for t in result.tokens], dtype=np.int64)
+    detail = step_detail(model.params, result.trace, ids, layer, step)
+    H = model.params.hidden_size
+    recorded = result.trace.layers[layer]
+    gates = {}
+    for n, gate in enumerate(("i", "f", "g", "o")):
+        rows = slice(n * H, (n + 1) * H)
+        parts = {"input": detail.input[rows], "recurrent": detail.recurrent[rows], "bias": detail.bias[rows]}
+        parts["preactivation"] = parts["input"] + parts["recurrent"] + parts["bias"]
+        parts["value"] = recorded[gate][step]
+        gates[gate] = {name: encode_array(a, "json") for name, a in parts.items()}
+    tok = result.tokens[step]
+    return {
+        "model": model.id,
+        "version": model.version,
+        "step": step,
+        "layer": layer,
+        "token": {"text": tok.text, "id": tok.id, "start": tok.start, "end": tok.end},
+        "h_prev": encode_array(detail.h_prev, "json"),
+        "c_prev": encode_array(detail.c_prev, "json"),
+        "gates": gates,
+        "c": encode_array(recorded.c[step], "json"),
+        "h": encode_array(recorded.h[step], "json"),
+    }
+
+
+def model_summary(model: Model) -> dict:
+    """One entry of GET /api/models."""
+    p = model.params
+    return {
+        "id": model.id,
+        "title": model.title,
+        "description": model.card.get("description", ""),
+        "cell": model.card.get("cell", "lstm"),
+        "tokenizer": model.tokenizer.kind,
+        "num_layers": p.num_layers,
+        "hidden_size": p.hidden_size,
+        "vocab_size": p.vocab_size,
+        "has_decoder": p.W_dec is not None,
+        "version": model.version,
+        "examples": list(model.card.get("examples", [])),
+    }
