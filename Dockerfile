@@ -1,0 +1,28 @@
+# LSTM Gate Visualizer: the app with its bundled models, served on port 8000.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    OPENBLAS_NUM_THREADS=1 \
+    OMP_NUM_THREADS=1 \
+    MKL_NUM_THREADS=1
+
+WORKDIR /src
+COPY pyproject.toml README.md LICENSE ./
+COPY app ./app
+COPY static ./static
+COPY templates ./templates
+COPY models ./models
+RUN pip install . && rm -rf /src
+
+RUN useradd --create-home --uid 10001 viz
+USER viz
+WORKDIR /home/viz
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
+
+# One worker per core; add --workers N for more cores. Extra models: mount a folder, set LSTM_VIZ_MODELS_DIR.
+CMD ["lstm-viz", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,72 @@
+"""create_app(): load models, add middleware, error handlers, static files and routers."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.config import Settings, get_settings
+from app.middleware import BodyLimit, SecurityHeaders
+from app.model_store import load_registry
+from app.resources import resource_dir
+from app.routes import api, pages
+from app.service import InputError
+from app.threads import limit_blas_threads
+
+log = logging.getLogger(__name__)
+
+
+def _where(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query")]
+    return ".".join(parts) or "request body"
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """One readable line per problem, never echoing the input (a lone surrogate in it would make the
+    error response itself unserialisable)."""
+    problems = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            problems.append("the body is not valid JSON: send a JSON object such as "
+                            '{"model": "untrained", "text": "Today, I need to take a loan."}')
+        elif err.get("type") == "extra_forbidden":
+            problems.append(f"{_where(err['loc'])}: unknown field; remove it")
+        else:
+            problems.append(f"{_where(err['loc'])}: {err.get('msg', 'invalid value')}")
+    return "; ".join(problems)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. Models load once here; a bad model file is logged and skipped."""
+    settings = settings or get_settings()
+    limit_blas_threads()
+    folders = [resource_dir("models")] if settings.bundled_models else []
+    if settings.models_dir is not None:
+        folders.append(settings.models_dir)
+    app = FastAPI(
+        title="LSTM Gate Visualizer",
+        summary="Every gate (i, f, g, o) and state (c, h) of an LSTM at every token.",
+        version="0.1.0",
+    )
+    app.state.models = load_registry(folders)
+    log.info("loaded models: %s", ", ".join(app.state.models) or "none")
+    app.dependency_overrides[get_settings] = lambda: settings
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_message(exc)}, status_code=422)
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,225 @@
+"""The JSON API over real HTTP, checked against the engine run directly on the same model file."""
+
+import base64
+
+import httpx
+import numpy as np
+import pytest
+
+from app.config import Settings
+from app.corpora.lecture import TENSE_PAST, TENSE_PRESENT
+from app.lstm import QUANTITIES, forward, logits, softmax
+from app.main import create_app
+from app.model_store import load_model
+from app.resources import resource_dir
+from tests.servers import serve
+
+LIMITS = Settings(max_chars=200, max_tokens=20, max_top_k=7, max_body_bytes=2048)
+
+
+@pytest.fixture(scope="module")
+def http():
+    with serve(create_app(Settings())) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def small():
+    with serve(create_app(LIMITS)) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def untrained():
+    return load_model(resource_dir("models") / "untrained.safetensors")
+
+
+def test_healthz_is_ok_when_models_are_loaded(http):
+    r = http.get("/healthz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "models": 1}
+
+
+def test_healthz_is_503_without_models():
+    with serve(create_app(Settings(bundled_models=False))) as base:
+        assert httpx.get(f"{base}/healthz").status_code == 503
+
+
+def test_models_lists_the_bundled_model(http, untrained):
+    r = http.get("/api/models")
+    assert r.status_code == 200
+    (entry,) = r.json()["models"]
+    assert entry["id"] == "untrained" and entry["version"] == untrained.version
+    assert (entry["num_layers"], entry["hidden_size"], entry["vocab_size"]) == (1, 32, len(untrained.tokenizer.vocab))
+    assert entry["tokenizer"] == "word" and TENSE_PRESENT in entry["examples"]
+
+
+def test_model_card_includes_the_vocabulary(http, untrained):
+    r = http.get("/api/models/untrained")
+    assert r.status_code == 200
+    assert r.json()["tokenizer"]["vocab"] == list(untrained.tokenizer.vocab)
+    assert r.json()["version"] == untrained.version
+
+
+def test_unknown_model_is_404_listing_the_ids(http):
+    for r in (http.get("/api/models/nope"), http.get("/api/trace", params={"model": "nope", "text": "x"})):
+        assert r.status_code == 404
+        assert "unknown model 'nope'" in r.json()["detail"] and "untrained" in r.json()["detail"]
+
+
+def test_trace_returns_exactly_the_engines_numbers(http, untrained):
+    r = http.get("/api/trace", params={"model": "untrained", "text": TENSE_PAST, "top_k": 3})
+    assert r.status_code == 200
+    body = r.json()
+    tokens = untrained.tokenizer.tokenize(TENSE_PAST)
+    assert [t["text"] for t in body["tokens"]] == [t.text for t in tokens]
+    assert [(t["id"], t["start"], t["end"]) for t in body["tokens"]] == [(t.id, t.start, t.end) for t in tokens]
+    trace = forward(untrained.compiled, np.array([t.id for t in tokens]))
+    assert body["version"] == untrained.version and len(body["layers"]) == 1
+    for q in QUANTITIES:
+        got = np.array(body["layers"][0][q], dtype=np.float32)
+        assert got.shape == (len(tokens), 32)
+        assert np.array_equal(got, trace.layers[0][q]), q  # full float32 precision survives JSON
+    probs = softmax(logits(untrained.params, trace.layers[0].h))
+    for t, preds in enumerate(body["predictions"]):
+        assert len(preds) == 3
+        expected = np.argsort(-probs[t], kind="stable")[:3]
+        assert [p["token"] for p in preds] == [untrained.tokenizer.vocab[j] for j in expected]
+        assert [p["prob"] for p in preds] == pytest.approx(probs[t, expected], rel=1e-12)
+
+
+def test_post_and_get_give_the_same_body(http):
+    params = {"model": "untrained", "text": TENSE_PRESENT, "top_k": 2}
+    assert http.post("/api/trace", json=params).content == http.get("/api/trace", params=params).content
+
+
+def test_compact_encoding_decodes_to_the_same_numbers(http):
+    params = {"model": "untrained", "text": TENSE_PRESENT}
+    exact = http.get("/api/trace", params=params).json()
+    compact = http.get("/api/trace", params={**params, "encoding": "f4"}).json()
+    assert compact["encoding"] == "f4"
+    T = len(exact["tokens"])
+    for q in QUANTITIES:
+        spec = compact["layers"][0][q]
+        assert spec["dtype"] == "f4" and spec["shape"] == f"{T},32"
+        decoded = np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f4").reshape(T, 32)
+        assert np.array_equal(decoded, np.array(exact["layers"][0][q], dtype=np.float32))
+
+
+def test_ledger_quantities_follow_their_definition(http):
+    r = http.get("/api/trace", params={"model": "untrained", "text": TENSE_PRESENT,
+                                       "quantities": "written,f,kept,forgotten,c,i,g"})
+    assert r.status_code == 200
+    layer = {k: np.array(v, dtype=np.float64) for k, v in r.json()["layers"][0].items()}
+    assert list(r.json()["layers"][0]) == ["i", "f", "g", "c", "kept", "forgotten", "written"]
+    c_prev = np.vstack([np.zeros(32), layer["c"][:-1]])
+    np.testing.assert_allclose(layer["kept"], layer["f"] * c_prev, atol=1e-7)
+    np.testing.assert_allclose(layer["forgotten"], (1 - layer["f"]) * c_prev, atol=1e-7)
+    np.testing.assert_allclose(layer["written"], layer["i"] * layer["g"], atol=1e-7)
+    np.testing.assert_allclose(layer["kept"] + layer["written"], layer["c"], atol=1e-6)
+
+
+def test_step_detail_parts_add_up_to_the_gates(http, untrained):
+    text, t = TENSE_PRESENT, 4
+    r = http.get("/api/step", params={"model": "untrained", "text": text, "step": t})
+    assert r.status_code == 200
+    body = r.json()
+    tokens = untrained.tokenizer.tokenize(text)
+    assert body["token"]["text"] == tokens[t].text and body["step"] == t and body["layer"] == 0
+    trace = forward(untrained.compiled, np.array([tok.id for tok in tokens]))
+    np.testing.assert_array_equal(np.array(body["h_prev"], np.float32), trace.layers[0].h[t - 1])
+    np.testing.assert_array_equal(np.array(body["c_prev"], np.float32), trace.layers[0].c[t - 1])
+    H = 32
+    layer = untrained.params.layers[0]
+    x = untrained.params.embedding[tokens[t].id]
+    for n, gate in enumerate("ifgo"):
+        parts = body["gates"][gate]
+        rows = slice(n * H, (n + 1) * H)
+        np.testing.assert_allclose(parts["input"], layer.W_ih[rows] @ x, atol=1e-6)
+        np.testing.assert_allclose(parts["bias"], layer.b_ih[rows] + layer.b_hh[rows], atol=1e-7)
+        pre = np.array(parts["preactivation"])
+        np.testing.assert_allclose(pre, np.add(parts["input"], parts["recurrent"]) + parts["bias"], atol=1e-6)
+        act = np.tanh(pre) if gate == "g" else 1 / (1 + np.exp(-pre))
+        np.testing.assert_allclose(parts["value"], act, atol=1e-6)
+
+
+@pytest.mark.parametrize("params, status, message", [
+    ({"step": 99}, 422, "step 99 is out of range"),
+    ({"step": 0, "layer": 1}, 422, "layer 1 is out of range"),
+    ({"step": "x"}, 422, "step"),
+])
+def test_step_detail_refuses_out_of_range(http, params, status, message):
+    r = http.get("/api/step", params={"model": "untrained", "text": "I need", **params})
+    assert r.status_code == status and message in r.json()["detail"]
+
+
+def test_empty_text_is_200_with_zero_steps(http):
+    r = http.get("/api/trace", params={"model": "untrained", "text": ""})
+    assert r.status_code == 200
+    assert r.json()["tokens"] == [] and r.json()["predictions"] == [] and r.json()["layers"][0]["c"] == []
+
+
+def test_unknown_words_get_the_unknown_id_and_keep_their_text(http, untrained):
+    r = http.get("/api/trace", params={"model": "untrained", "text": "Zebras need 👍🏽"})
+    assert r.status_code == 200
+    tokens = r.json()["tokens"]
+    assert [t["text"] for t in tokens] == ["Zebras", "need", "👍", "🏽"]
+    assert tokens[0]["id"] == untrained.tokenizer.unk_id != tokens[1]["id"]
+    assert [(t["start"], t["end"]) for t in tokens] == [(0, 6), (7, 11), (12, 13), (13, 14)]
+
+
+@pytest.mark.parametrize("request_kwargs, status, message", [
+    ({"params": {"model": "untrained", "text": "x" * 201}}, 413, "max_chars = 200"),
+    ({"params": {"model": "untrained", "text": "a " * 21}}, 413, "max_tokens = 20"),
+    ({"params": {"model": "untrained", "text": "x", "top_k": 8}}, 422, "max_top_k = 7"),
+    ({"params": {"model": "untrained", "text": "x", "top_k": -1}}, 422, "top_k"),
+    ({"json": {"model": "untrained", "text": "x" * 3000}}, 413, "max_body_bytes = 2048"),
+    ({"content": b'{"model": "untrained", "text": "a\\ud800b"}'}, 422, "lone surrogate"),
+    ({"content": b"[" * 1500}, 400, "not valid JSON"),
+    ({"content": b'{"model": "untrained", "text": "x"'}, 400, "not valid JSON"),
+    ({"content": b'["untrained", "x"]'}, 422, "not an object"),
+    ({"json": {"model": "untrained"}}, 422, "text: Field required"),
+    ({"json": {"model": "untrained", "text": 5}}, 422, "text: Input should be a valid string"),
+    ({"json": {"model": "untrained", "text": "x", "colour": "red"}}, 422, "colour: unknown field"),
+    ({"params": {"model": "untrained", "text": "x", "quantities": "c,zz"}}, 422, "unknown quantities ['zz']"),
+    ({"params": {"model": "untrained", "text": "x", "encoding": "f16"}}, 422, "unknown encoding 'f16'"),
+])
+def test_bad_input_gets_a_4xx_that_says_what_to_change(small, request_kwargs, status, message):
+    if "params" in request_kwargs:
+        r = small.get("/api/trace", **request_kwargs)
+    else:
+        r = small.post("/api/trace", headers={"content-type": "application/json"}, **request_kwargs)
+    assert r.status_code == status, r.text
+    assert message in r.json()["detail"]
+    assert small.get("/healthz").status_code == 200
+
+
+def test_every_response_carries_the_security_headers(http):
+    for path in ("/", "/api/models", "/api/trace?model=nope&text=x", "/static/favicon.svg"):
+        r = http.get(path)
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_plotly_js_is_served_locally_compressed_once_and_cached_for_a_year(http):
+    html = http.get("/").text
+    start = html.index("/vendor/plotly-")
+    url = html[start : html.index('"', start)]
+    r = http.get(url, headers={"accept-encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert "immutable" in r.headers["cache-control"] and "max-age=31536000" in r.headers["cache-control"]
+    assert len(r.content) > 1_000_000 and b"plotly" in r.content[:2000]  # httpx decoded the gzip
+    assert http.get("/vendor/plotly-000000000000.min.js").status_code == 404
+    assert "cdn" not in html.lower()
+
+
+def test_docs_document_every_trace_field(http):
+    spec = http.get("/openapi.json").json()
+    post = spec["paths"]["/api/trace"]["post"]
+    body_schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert {"model", "text", "top_k", "quantities", "encoding"} <= set(body_schema["properties"])
+    assert all(p.get("description") for p in body_schema["properties"].values())
+    response = spec["components"]["schemas"]["TraceResponse"]
+    assert {"model", "version", "tokens", "layers", "predictions"} <= set(response["properties"])
+    assert http.get("/docs").status_code == 200

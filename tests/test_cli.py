@@ -1,0 +1,96 @@
+"""The lstm-viz command line: help, models, trace as JSON and CSV, errors, one BLAS thread."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from app.lstm import forward
+from app.model_store import load_model
+from app.resources import resource_dir
+
+CLI = [sys.executable, "-m", "app.cli"]
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, check=check)
+
+
+@pytest.mark.parametrize("command", ["serve", "models", "trace"])
+def test_every_command_has_help(command):
+    out = run(command, "--help").stdout
+    assert out.startswith("usage: lstm-viz " + command)
+    assert "--models-dir" in out
+
+
+def test_serve_help_lists_its_options():
+    out = run("serve", "--help").stdout
+    for option in ("--host", "--port", "--workers", "--reload"):
+        assert option in out
+
+
+def test_models_lists_the_bundled_model():
+    out = run("models").stdout
+    assert out.startswith("untrained") and "H=32" in out
+
+
+def test_trace_json_is_the_api_body():
+    out = run("trace", "--model", "untrained", "I need to take a loan").stdout
+    body = json.loads(out)
+    assert [t["text"] for t in body["tokens"]] == ["I", "need", "to", "take", "a", "loan"]
+    assert len(body["predictions"][0]) == 5 and np.array(body["layers"][0]["h"]).shape == (6, 32)
+
+
+def test_trace_csv_has_one_row_per_layer_step_and_unit_with_exact_values():
+    out = run("trace", "--model", "untrained", "--format", "csv", "I had to").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 3 * 32
+    model = load_model(resource_dir("models") / "untrained.safetensors")
+    trace = forward(model.compiled, np.array([t.id for t in model.tokenizer.tokenize("I had to")]))
+    for row in rows:
+        t, u = int(row["step"]), int(row["unit"])
+        for q in "ifgoch":
+            assert np.float32(row[q]) == trace.layers[0][q][t, u]
+    assert rows[32]["token"] == "had"
+
+
+def test_trace_unknown_model_exits_2_with_a_message():
+    r = run("trace", "--model", "nope", "x", check=False)
+    assert r.returncode == 2 and "unknown model 'nope'" in r.stderr and "untrained" in r.stderr
+
+
+def test_models_dir_adds_models(tmp_path):
+    for suffix in (".safetensors", ".json"):
+        data = (resource_dir("models") / f"untrained{suffix}").read_bytes()
+        (tmp_path / f"copy{suffix}").write_bytes(data.replace(b'"id": "untrained"', b'"id": "copy"'))
+    out = run("models", "--models-dir", str(tmp_path)).stdout
+    assert [line.split()[0] for line in out.splitlines()] == ["untrained", "copy"]
+
+
+def test_cli_and_server_run_blas_with_one_thread():
+    code = (
+        "import sys; sys.argv = ['lstm-viz', 'models']\n"
+        "from app.cli import main; main()\n"
+        "import numpy, threadpoolctl\n"
+        "print([p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'])\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    counts = json.loads(out.splitlines()[-1])
+    assert counts and set(counts) == {1}
+
+
+def test_create_app_limits_blas_to_one_thread_even_after_numpy_loaded():
+    code = (
+        "import numpy, threadpoolctl\n"
+        "threadpoolctl.threadpool_limits(2)\n"
+        "from app.main import create_app; create_app()\n"
+        "print([p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'])\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert set(json.loads(out.splitlines()[-1])) == {1}
