@@ -181,23 +181,23 @@ def _run_layer(
     Hs = np.empty((T, H), dt)
     ig = np.empty(H, dt)
     x_proj = np.empty(4 * H, dt)
+    half = _gate_scale(H, dt)[:, 0]  # (4H,) ½ on i, f, o rows; 1 on g rows
+    shift = np.where(half == 0.5, 0.5, 0.0).astype(dt)  # (4H,) ½ on i, f, o rows; 0 on g rows
+    rows = inputs.tolist() if k == 0 else None  # Python ints index a table faster than NumPy scalars
     h_prev, c_prev = h0, c0
     for t in range(T):
         z = Z[t]
         np.dot(W_hh, h_prev, out=z)  # recurrent part
         if k == 0:
-            z += compiled.x_table[inputs[t]]  # input part and bias, one row lookup
+            z += compiled.x_table[rows[t]]  # input part and bias, one row lookup
         else:
             np.dot(W_ih, inputs[t], out=x_proj)
             z += x_proj
             z += b
         np.tanh(z, out=z)  # g = tanh(.), and tanh(x/2) on the pre-scaled σ rows
-        sig_if, sig_o = z[: 2 * H], z[3 * H :]
-        sig_if *= 0.5
-        sig_if += 0.5
-        sig_o *= 0.5
-        sig_o += 0.5
-        i_t, f_t, g_t, o_t = z[:H], z[H : 2 * H], z[2 * H : 3 * H], sig_o
+        z *= half  # σ rows: ½(1 + tanh(x/2)); the g rows are multiplied by 1 and added 0, exactly
+        z += shift
+        i_t, f_t, g_t, o_t = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
         c_t, h_t = C[t], Hs[t]
         np.multiply(f_t, c_prev, out=c_t)
         np.multiply(i_t, g_t, out=ig)
@@ -228,6 +228,10 @@ def forward(compiled: Compiled, ids: np.ndarray, initial: State | None = None) -
     if ids.size and (ids.min() < 0 or ids.max() >= params.vocab_size):
         raise ValueError(f"token ids must lie in [0, {params.vocab_size})")
     initial = initial if initial is not None else zero_state(params)
+    want = (params.num_layers, params.hidden_size)
+    for name, a in (("h", initial.h), ("c", initial.c)):
+        if a.shape != want or a.dtype != params.dtype:
+            raise ValueError(f"initial {name} must be {want} {params.dtype}, got {a.shape} {a.dtype}")
     layers: list[LayerTrace] = []
     inputs: np.ndarray = ids
     for k in range(params.num_layers):

@@ -179,8 +179,8 @@ def test_bundled_untrained_model_is_reproduced_by_its_command(tmp_path):
     root = resource_dir("models").parent
     subprocess.run([sys.executable, str(root / "tools" / "make_untrained.py"), "--out", str(tmp_path)], check=True,
                    capture_output=True)
-    for suffix in (".safetensors", ".json"):
-        assert (tmp_path / f"untrained{suffix}").read_bytes() == (resource_dir("models") / f"untrained{suffix}").read_bytes()
+    for name in ("untrained.safetensors", "untrained.json"):
+        assert (tmp_path / name).read_bytes() == (resource_dir("models") / name).read_bytes()
 
 
 def test_user_models_folder_is_loaded_after_the_bundled_one(tmp_path):
