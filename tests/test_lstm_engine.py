@@ -120,3 +120,11 @@ def test_package_init_imports_nothing():
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert out == "['app']"
+
+
+@pytest.mark.parametrize("h_shape, c_shape, dtype", [((3, 7), (2, 7), np.float32), ((2, 7), (2, 7), np.float64),
+                                                     ((2, 6), (2, 6), np.float32)])
+def test_a_wrong_initial_state_is_refused_with_the_shape_to_use(h_shape, c_shape, dtype):
+    compiled = compile_params(random_params(np.random.default_rng(0), H=7, L=2))
+    with pytest.raises(ValueError, match=r"must be \(2, 7\) float32"):
+        forward(compiled, np.array([1, 2]), State(h=np.zeros(h_shape, dtype), c=np.zeros(c_shape, dtype)))
