@@ -20,6 +20,16 @@ from app.threads import limit_blas_threads
 log = logging.getLogger(__name__)
 
 
+class RevalidatedStaticFiles(StaticFiles):
+    """The page's own JS and CSS: unversioned URLs, so browsers revalidate (ETag) and an upgrade is
+    picked up at once. plotly.js, large and versioned, is cached for a year by its own route."""
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def _where(loc: tuple) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query")]
     return ".".join(parts) or "request body"
@@ -66,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
+    app.mount("/static", RevalidatedStaticFiles(directory=resource_dir("static")), name="static")
+    pages.plotly_js()  # compress the 4.8 MB bundle once now, not during the first visitor's request
     app.include_router(api.router)
     app.include_router(pages.router)
     return app

@@ -87,6 +87,7 @@ class ModelSummary(BaseModel):
     num_layers: int
     hidden_size: int
     vocab_size: int
+    unk_id: int | None = Field(description="Id of the unknown token (tokens outside the vocabulary), if any.")
     has_decoder: bool
     version: str
     examples: list[str]

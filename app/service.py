@@ -180,6 +180,7 @@ def model_summary(model: Model) -> dict:
         "num_layers": p.num_layers,
         "hidden_size": p.hidden_size,
         "vocab_size": p.vocab_size,
+        "unk_id": model.tokenizer.unk_id,
         "has_decoder": p.W_dec is not None,
         "version": model.version,
         "examples": list(model.card.get("examples", [])),

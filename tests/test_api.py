@@ -52,6 +52,7 @@ def test_models_lists_the_bundled_model(http, untrained):
     assert entry["id"] == "untrained" and entry["version"] == untrained.version
     assert (entry["num_layers"], entry["hidden_size"], entry["vocab_size"]) == (1, 32, len(untrained.tokenizer.vocab))
     assert entry["tokenizer"] == "word" and TENSE_PRESENT in entry["examples"]
+    assert entry["unk_id"] == untrained.tokenizer.unk_id == 0
 
 
 def test_model_card_includes_the_vocabulary(http, untrained):
@@ -223,3 +224,15 @@ def test_docs_document_every_trace_field(http):
     response = spec["components"]["schemas"]["TraceResponse"]
     assert {"model", "version", "tokens", "layers", "predictions"} <= set(response["properties"])
     assert http.get("/docs").status_code == 200
+
+
+def test_the_pages_own_static_files_are_revalidated(http):
+    r = http.get("/static/js/main.js")
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-cache" and r.headers["etag"]
+    assert http.get("/static/js/main.js", headers={"if-none-match": r.headers["etag"]}).status_code == 304
+
+
+def test_static_files_cannot_escape_their_folder(http):
+    for path in ("/static/../app/main.py", "/static/%2e%2e/app/main.py", "/static/..%2fpyproject.toml"):
+        r = http.get(path)
+        assert r.status_code == 404, path

@@ -12,7 +12,6 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.model_store import Model
 from app.resources import resource_dir
 from app.service import model_summary
 
@@ -54,11 +53,6 @@ def favicon() -> Response:
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
-def page_model(model: Model) -> dict:
-    """What the page's script needs about a model: its /api/models entry plus the unknown token's id."""
-    return {**model_summary(model), "unk_id": model.tokenizer.unk_id}
-
-
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     """The visualizer page."""
@@ -66,5 +60,5 @@ def index(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         "index.html",
-        {"plotly_url": plotly_url(), "models": models, "models_data": [page_model(m) for m in models]},
+        {"plotly_url": plotly_url(), "models": models, "models_data": [model_summary(m) for m in models]},
     )

@@ -1,0 +1,52 @@
+// The only module that talks to the server.
+
+// Longer GET URLs risk being cut by proxies and servers; long texts (and non-ASCII text, which
+// percent-encoding inflates up to 9×) go as a JSON body instead.
+const MAX_GET_URL = 2000;
+
+/** An error the server explained: `message` is its {"detail": ...} text. */
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+async function errorMessage(response) {
+  try {
+    const body = await response.json();
+    if (typeof body.detail === "string") return body.detail;
+    if (Array.isArray(body.detail)) return body.detail.map((d) => d.msg ?? String(d)).join("; ");
+  } catch {
+    // Not JSON (a proxy's error page, say): fall back to the status line.
+  }
+  return `the server answered ${response.status} ${response.statusText}`.trim();
+}
+
+/**
+ * Trace text with a model: {model, version, tokens, layers: [{i, f, g, o, c, h}], predictions}.
+ * Arrays arrive as Plotly typed-array specs {dtype: "f4", bdata, shape: "T,H"} (time-major).
+ * Rejects with an AbortError when `signal` aborts, and with an ApiError when the server refuses.
+ */
+export async function fetchTrace({ model, text, topK = 0, signal }) {
+  const params = { model, text, top_k: topK, encoding: "f4" };
+  const url = `/api/trace?${new URLSearchParams(params)}`;
+  const request = url.length <= MAX_GET_URL
+    ? fetch(url, { signal })
+    : fetch("/api/trace", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(params),
+      signal,
+    });
+  let response;
+  try {
+    response = await request;
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError("could not reach the server: check that it is still running, then type again", 0);
+  }
+  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
+  return response.json();
+}
