@@ -21,14 +21,9 @@ def _settings(args: argparse.Namespace):
 
 
 def _registry(args: argparse.Namespace) -> dict:
-    from app.model_store import load_registry
-    from app.resources import resource_dir
+    from app.service import load_models
 
-    settings = _settings(args)
-    folders = [resource_dir("models")] if settings.bundled_models else []
-    if settings.models_dir is not None:
-        folders.append(settings.models_dir)
-    return load_registry(folders)
+    return load_models(_settings(args))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -126,12 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default: i,f,g,o,c,h)")
     models_dir_option(trace)
     trace.set_defaults(func=cmd_trace)
+
+    from app.eval_cli import add_parser as add_eval_parser
+    from app.train_cli import add_parser as add_train_parser
+
+    add_train_parser(sub)
+    add_eval_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     limit_blas_threads()
-    args = build_parser().parse_args(argv)
+    raw = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(raw)
+    args.argv = raw[1:]  # the command's own arguments, recorded in trained models' cards
     return args.func(args)
 
 

@@ -14,6 +14,7 @@ class Settings(BaseSettings):
 
     models_dir: Path | None = Field(None, description="A folder of extra models, loaded after the bundled ones.")
     bundled_models: bool = Field(True, description="Load the models shipped with the package.")
+    default_model: str = Field("lesson", description="The model listed first and opened by the page.")
     max_chars: int = Field(10_000, ge=1, description="Longest text accepted, in code points.")
     max_tokens: int = Field(2_000, ge=1, description="Most tokens one trace may have.")
     max_top_k: int = Field(50, ge=0, description="Largest top_k (next-token predictions per step).")

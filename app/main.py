@@ -11,10 +11,9 @@ from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings, get_settings
 from app.middleware import BodyLimit, SecurityHeaders
-from app.model_store import load_registry
 from app.resources import resource_dir
 from app.routes import api, pages
-from app.service import InputError
+from app.service import InputError, load_models
 from app.threads import limit_blas_threads
 
 log = logging.getLogger(__name__)
@@ -54,15 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Models load once here; a bad model file is logged and skipped."""
     settings = settings or get_settings()
     limit_blas_threads()
-    folders = [resource_dir("models")] if settings.bundled_models else []
-    if settings.models_dir is not None:
-        folders.append(settings.models_dir)
     app = FastAPI(
         title="LSTM Gate Visualizer",
         summary="Every gate (i, f, g, o) and state (c, h) of an LSTM at every token.",
         version="0.1.0",
     )
-    app.state.models = load_registry(folders)
+    app.state.models = load_models(settings)
     log.info("loaded models: %s", ", ".join(app.state.models) or "none")
     app.dependency_overrides[get_settings] = lambda: settings
 

@@ -201,6 +201,18 @@ def load_folder(folder: Path) -> tuple[dict[str, Model], list[str]]:
     return models, errors
 
 
+def display_order(models: dict[str, Model], default: str | None) -> dict[str, Model]:
+    """The default model first, then the others by id, then training snapshots (cards with
+    `snapshot_of`) after them, by run and step."""
+
+    def key(model: Model) -> tuple:
+        snapshot_of = model.card.get("snapshot_of")
+        step = model.card.get("provenance", {}).get("steps", 0)
+        return (model.id != default, snapshot_of is not None, snapshot_of or model.id, step, model.id)
+
+    return {m.id: m for m in sorted(models.values(), key=key)}
+
+
 def load_registry(folders: list[Path]) -> dict[str, Model]:
     """Load every folder in order; a bad file or a repeated id is logged and skipped."""
     registry: dict[str, Model] = {}

@@ -9,7 +9,8 @@ import numpy as np
 
 from app.config import Settings
 from app.lstm import QUANTITIES, Trace, forward, ledger, logits, softmax, step_detail
-from app.model_store import Model
+from app.model_store import Model, display_order, load_registry
+from app.resources import resource_dir
 from app.tokenizer import Token
 
 LEDGER = ("kept", "forgotten", "written")
@@ -30,6 +31,14 @@ class TraceResult:
     model: Model
     tokens: list[Token]
     trace: Trace
+
+
+def load_models(settings: Settings) -> dict[str, Model]:
+    """The bundled models (unless turned off), then those of settings.models_dir, default model first."""
+    folders = [resource_dir("models")] if settings.bundled_models else []
+    if settings.models_dir is not None:
+        folders.append(settings.models_dir)
+    return display_order(load_registry(folders), settings.default_model)
 
 
 def get_model(models: dict[str, Model], model_id: str) -> Model:

@@ -37,7 +37,7 @@ def untrained():
 def test_healthz_is_ok_when_models_are_loaded(http):
     r = http.get("/healthz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "models": 1}
+    assert r.json() == {"status": "ok", "models": len(list(resource_dir("models").glob("*.safetensors")))}
 
 
 def test_healthz_is_503_without_models():
@@ -48,7 +48,8 @@ def test_healthz_is_503_without_models():
 def test_models_lists_the_bundled_model(http, untrained):
     r = http.get("/api/models")
     assert r.status_code == 200
-    (entry,) = r.json()["models"]
+    assert r.json()["models"][0]["id"] == "lesson"  # the default model comes first
+    (entry,) = [m for m in r.json()["models"] if m["id"] == "untrained"]
     assert entry["id"] == "untrained" and entry["version"] == untrained.version
     assert (entry["num_layers"], entry["hidden_size"], entry["vocab_size"]) == (1, 32, len(untrained.tokenizer.vocab))
     assert entry["tokenizer"] == "word" and TENSE_PRESENT in entry["examples"]

@@ -11,6 +11,7 @@ from safetensors.numpy import load_file, save_file
 from app.lstm import LSTMParams
 from app.model_store import (
     ModelError,
+    display_order,
     load_folder,
     load_model,
     load_registry,
@@ -187,4 +188,16 @@ def test_user_models_folder_is_loaded_after_the_bundled_one(tmp_path):
     shutil.copy(resource_dir("models") / "untrained.json", tmp_path / "untrained.json")
     write_good(tmp_path, "mine")
     registry = load_registry([resource_dir("models"), tmp_path])
-    assert list(registry) == ["untrained", "mine"]
+    assert list(registry)[-1] == "mine" and "untrained" in registry
+
+
+def test_display_order_puts_the_default_first_and_snapshots_last(tmp_path):
+    for model_id in ("zeta", "alpha", "run", "run-step100", "run-step20"):
+        write_good(tmp_path, model_id)
+    for model_id, step in (("run-step100", 100), ("run-step20", 20)):
+        path = tmp_path / f"{model_id}.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "snapshot_of": "run",
+                                    "provenance": {"steps": step}}))
+    models, _ = load_folder(tmp_path)
+    assert list(display_order(models, "zeta")) == ["zeta", "alpha", "run", "run-step20", "run-step100"]
+    assert list(display_order(models, "absent"))[:3] == ["alpha", "run", "zeta"]

@@ -1,0 +1,59 @@
+"""Training throughput of the NumPy trainer: tokens per second at H = 64 and 256.
+
+    python bench/train.py [--quick]
+
+A char-level setup like the bundled models' (V = 80, E = 64, one layer, batch 32 × 100 steps), one
+BLAS thread. Prints the median of several timed steps after a warm-up step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.train import Adam, clip_by_global_norm, init_params, loss_and_grads  # noqa: E402
+
+
+def time_steps(H: int, rounds: int, V: int = 80, E: int = 64, B: int = 32, T: int = 100) -> float:
+    """Median seconds per optimiser step (forward, backward, clip, Adam)."""
+    rng = np.random.default_rng(0)
+    params = init_params(rng, V, E, H, 1)
+    adam = Adam()
+    ids, targets = rng.integers(0, V, (T, B)), rng.integers(0, V, (T, B))
+    mask = np.ones((T, B), np.float32)
+    times = []
+    for n in range(rounds + 1):
+        start = time.perf_counter()
+        _, grads = loss_and_grads(params, ids, targets, mask)
+        clip_by_global_norm(grads, 5.0)
+        adam.update(params, grads)
+        if n:  # the first step warms caches and allocations
+            times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 timed steps per size instead of 10")
+    args = parser.parse_args()
+    rounds = 3 if args.quick else 10
+    B, T = 32, 100
+    print(f"NumPy {np.__version__}, one BLAS thread, batch {B} x {T} tokens, V = 80, E = 64, one layer")
+    print(f"{'H':>5} {'ms/step':>9} {'tokens/s':>10}")
+    for H in (64, 256):
+        seconds = time_steps(H, rounds)
+        print(f"{H:>5} {seconds * 1e3:>9.1f} {B * T / seconds:>10,.0f}")
+
+
+if __name__ == "__main__":
+    main()
