@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -15,8 +17,20 @@ class TraceRequest(BaseModel):
     quantities: str | None = Field(
         None, description="Comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default i,f,g,o,c,h)."
     )
-    encoding: str = Field("json", description="`json`: nested lists of numbers; `f4`: Plotly.js typed-array "
-                                              "specs {dtype: 'f4', bdata: base64 little-endian float32, shape: 'T,H'}.")
+    encoding: Literal["json", "f4"] = Field(
+        "json",
+        description="`json`: nested lists of numbers; `f4`: Plotly.js typed-array specs "
+        "{dtype: 'f4', bdata: base64 little-endian float32, shape: 'T,H'}.",
+    )
+
+
+class StepRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="Model id.", examples=["lesson"])
+    text: str = Field(description="The text, as for /api/trace.", examples=["Today, I need to take a loan."])
+    step: int = Field(description="Step t, the 0-based token index.", examples=[3])
+    layer: int = Field(0, description="Layer k, 0-based.")
 
 
 class TokenOut(BaseModel):
@@ -70,6 +84,9 @@ class StepResponse(BaseModel):
     version: str
     step: int
     layer: int
+    num_steps: int = Field(description="Tokens in the text.")
+    num_layers: int
+    recurrent_activation: str = Field(description="σ of the i, f and o gates: `sigmoid`.")
     token: TokenOut
     h_prev: list[float]
     c_prev: list[float]

@@ -63,8 +63,9 @@ def check_text(text: str, settings: Settings) -> None:
         ) from e
 
 
-def run_trace(model: Model, text: str, settings: Settings) -> TraceResult:
-    """Tokenize text and run the model over it from the zero state."""
+def run_trace(model: Model, text: str, settings: Settings, steps: int | None = None) -> TraceResult:
+    """Tokenize text and run the model over it from the zero state; over its first `steps` tokens only
+    when given (the numbers of those steps are bit-identical either way: the LSTM is causal)."""
     check_text(text, settings)
     try:
         tokens = model.tokenizer.tokenize(text)
@@ -77,7 +78,7 @@ def run_trace(model: Model, text: str, settings: Settings) -> TraceResult:
             413,
         )
     ids = np.fromiter((tok.id for tok in tokens), dtype=np.int64, count=len(tokens))
-    return TraceResult(model, tokens, forward(model.compiled, ids))
+    return TraceResult(model, tokens, forward(model.compiled, ids[:steps]))
 
 
 def top_k_predictions(model: Model, trace: Trace, k: int) -> list[list[dict]] | None:
@@ -146,8 +147,8 @@ def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], 
 
 def step_payload(result: TraceResult, step: int, layer: int) -> dict:
     """The /api/step response: each gate's pre-activation split into input, recurrent and bias."""
-    model, T, L = result.model, result.trace.num_steps, result.model.params.num_layers
-    if not 0 <= step < T:
+    model, T, L = result.model, len(result.tokens), result.model.params.num_layers
+    if not 0 <= step < T or step >= result.trace.num_steps:
         raise InputError(f"step {step} is out of range: the text has {T} tokens, so use 0 to {T - 1}")
     if not 0 <= layer < L:
         raise InputError(f"layer {layer} is out of range: model {model.id!r} has layers 0 to {L - 1}")
@@ -168,6 +169,9 @@ def step_payload(result: TraceResult, step: int, layer: int) -> dict:
         "version": model.version,
         "step": step,
         "layer": layer,
+        "num_steps": T,
+        "num_layers": L,
+        "recurrent_activation": model.params.recurrent_activation,
         "token": {"text": tok.text, "id": tok.id, "start": tok.start, "end": tok.end},
         "h_prev": encode_array(detail.h_prev, "json"),
         "c_prev": encode_array(detail.c_prev, "json"),

@@ -184,7 +184,7 @@ def test_unknown_words_get_the_unknown_id_and_keep_their_text(http, untrained):
     ({"json": {"model": "untrained", "text": 5}}, 422, "text: Input should be a valid string"),
     ({"json": {"model": "untrained", "text": "x", "colour": "red"}}, 422, "colour: unknown field"),
     ({"params": {"model": "untrained", "text": "x", "quantities": "c,zz"}}, 422, "unknown quantities ['zz']"),
-    ({"params": {"model": "untrained", "text": "x", "encoding": "f16"}}, 422, "unknown encoding 'f16'"),
+    ({"params": {"model": "untrained", "text": "x", "encoding": "f16"}}, 422, "encoding: Input should be 'json'"),
 ])
 def test_bad_input_gets_a_4xx_that_says_what_to_change(small, request_kwargs, status, message):
     if "params" in request_kwargs:
@@ -237,3 +237,19 @@ def test_static_files_cannot_escape_their_folder(http):
     for path in ("/static/../app/main.py", "/static/%2e%2e/app/main.py", "/static/..%2fpyproject.toml"):
         r = http.get(path)
         assert r.status_code == 404, path
+
+
+def test_step_detail_by_post_equals_get_and_the_full_trace(http, untrained):
+    text = TENSE_PAST
+    params = {"model": "untrained", "text": text, "step": 5, "layer": 0}
+    got = http.get("/api/step", params=params)
+    posted = http.post("/api/step", json=params)
+    assert got.status_code == posted.status_code == 200 and got.content == posted.content
+    body = got.json()
+    assert body["num_steps"] == len(untrained.tokenizer.tokenize(text)) and body["num_layers"] == 1
+    assert body["recurrent_activation"] == "sigmoid"
+    full = http.get("/api/trace", params={"model": "untrained", "text": text}).json()
+    for gate in "ifgo":  # only the steps up to 5 were computed for /api/step: the same bits
+        assert np.array_equal(np.array(body["gates"][gate]["value"], np.float32),
+                              np.array(full["layers"][0][gate][5], np.float32))
+    assert http.post("/api/step", json={**params, "step": 99}).status_code == 422

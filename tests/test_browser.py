@@ -12,7 +12,7 @@ import pytest
 
 PlaywrightError = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").Error
 
-QUANTITIES = ("f", "i", "g", "o", "c", "h")
+QUANTITIES = ("kept", "forgotten", "written")  # the default view
 FIRST_EXAMPLE = "Today, due to my current job situation and family conditions, I need to take a loan."
 TIMEOUT_MS = 15_000
 
@@ -49,7 +49,7 @@ def watched(browser, live_server) -> Iterator[Watched]:
 
 
 def open_page(seen: Watched, base: str):
-    """Load / and wait until all six heatmaps have drawn their image."""
+    """Load / and wait until the default view's heatmaps have drawn their image."""
     response = seen.page.goto(f"{base}/")
     wait_for_heatmaps(seen.page)
     return response
@@ -61,7 +61,7 @@ def wait_for_heatmaps(page) -> None:
     )
 
 
-def tick_labels(page, quantity: str = "f") -> list[str]:
+def tick_labels(page, quantity: str = "kept") -> list[str]:
     return page.locator(f'.heatmap-plot[data-quantity="{quantity}"] .xtick text').all_text_contents()
 
 
@@ -85,7 +85,7 @@ def wait_for_tokens(page, tokens: list[str]) -> None:
     )
 
 
-def test_page_loads_plotly_locally_and_draws_six_heatmaps(watched, live_server):
+def test_page_loads_plotly_locally_and_draws_the_default_heatmaps(watched, live_server):
     page = watched.page
     with page.expect_response(re.compile(r"/vendor/plotly-[0-9a-f]+\.min\.js$")) as plotly:
         response = open_page(watched, live_server)
@@ -98,8 +98,8 @@ def test_page_loads_plotly_locally_and_draws_six_heatmaps(watched, live_server):
     assert page.locator("#heatmaps .js-plotly-plot").count() == len(QUANTITIES)
     assert page.locator("#heatmaps .hm image").count() == len(QUANTITIES)
     captions = page.locator("#heatmaps figcaption").all_text_contents()
-    assert captions[0] == "forget gate f — what is kept"
-    assert "cell state c — memory" in captions
+    assert captions[0] == "kept memory f⊙cₜ₋₁ — what is remembered"
+    assert "written memory i⊙g — what is added" in captions
     for q in QUANTITIES:
         labels = tick_labels(page, q)
         assert labels[:3] == ["Today", ",", "due"] and labels[-2:] == ["loan", "."], q

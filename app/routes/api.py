@@ -7,11 +7,11 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.config import Settings, get_settings
 from app.model_store import Model
-from app.schemas import ErrorOut, ModelList, StepResponse, TraceRequest, TraceResponse
+from app.schemas import ErrorOut, ModelList, StepRequest, StepResponse, TraceRequest, TraceResponse
 from app.service import (
     InputError,
     get_model,
@@ -44,6 +44,14 @@ def parse_json_object(body: bytes) -> dict:
         raise InputError(f"the body is a JSON {type(value).__name__}, not an object: send "
                          '{"model": ..., "text": ...}', 422)
     return value
+
+
+def validate(schema: type[BaseModel], body: bytes):
+    """A JSON body checked against a request model; problems reported as FastAPI reports them."""
+    try:
+        return schema.model_validate(parse_json_object(body))
+    except ValidationError as e:
+        raise RequestValidationError(e.errors(include_input=False)) from e
 
 
 def get_models(request: Request) -> dict[str, Model]:
@@ -101,22 +109,27 @@ BODY_DOC = {"requestBody": {"required": True,
              openapi_extra=BODY_DOC)
 def trace_post(body: Annotated[bytes, Depends(read_body)], models: Models, settings: Config) -> Response:
     """The same as GET /api/trace, with a JSON body {model, text, top_k, ...}, for long texts."""
-    try:
-        req = TraceRequest.model_validate(parse_json_object(body))
-    except ValidationError as e:
-        raise RequestValidationError(e.errors(include_input=False)) from e
-    return _trace(models, settings, req)
+    return _trace(models, settings, validate(TraceRequest, body))
 
 
 @router.get("/api/step", responses={200: {"model": StepResponse}, **ERRORS})
-def step(
-    models: Models,
-    settings: Config,
-    model: Annotated[str, Query(description="Model id.")],
-    text: Annotated[str, Query(description="The text, as for /api/trace.")],
-    step: Annotated[int, Query(description="Step t, 0-based token index.")],
-    layer: Annotated[int, Query(description="Layer k, 0-based.")] = 0,
-) -> Response:
+def step_get(req: Annotated[StepRequest, Query()], models: Models, settings: Config) -> Response:
     """Why the numbers at one step are what they are: pre-activations split into input, recurrent, bias."""
-    result = run_trace(get_model(models, model), text, settings)
-    return json_response(step_payload(result, step, layer))
+    return _step(models, settings, req)
+
+
+STEP_BODY_DOC = {"requestBody": {"required": True,
+                                 "content": {"application/json": {"schema": StepRequest.model_json_schema()}}}}
+
+
+@router.post("/api/step", responses={200: {"model": StepResponse}, 400: {"model": ErrorOut}, **ERRORS},
+             openapi_extra=STEP_BODY_DOC)
+def step_post(body: Annotated[bytes, Depends(read_body)], models: Models, settings: Config) -> Response:
+    """The same as GET /api/step, with a JSON body {model, text, step, layer}, for long texts."""
+    return _step(models, settings, validate(StepRequest, body))
+
+
+def _step(models: dict[str, Model], settings: Settings, req: StepRequest) -> Response:
+    # Only the steps up to the asked one are computed: the LSTM is causal, so their bits are the same.
+    result = run_trace(get_model(models, req.model), req.text, settings, steps=max(req.step, 0) + 1)
+    return json_response(step_payload(result, req.step, req.layer))

@@ -24,29 +24,39 @@ async function errorMessage(response) {
   return `the server answered ${response.status} ${response.statusText}`.trim();
 }
 
+/** GET path?params, or POST params as JSON when the URL would be too long; the parsed JSON answer. */
+async function call(path, params, signal) {
+  const url = `${path}?${new URLSearchParams(params)}`;
+  let response;
+  try {
+    response = await (url.length <= MAX_GET_URL
+      ? fetch(url, { signal })
+      : fetch(path, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(params), signal,
+      }));
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError("could not reach the server: check that it is still running, then try again", 0);
+  }
+  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
+  return response.json();
+}
+
 /**
  * Trace text with a model: {model, version, tokens, layers: [{i, f, g, o, c, h}], predictions}.
  * Arrays arrive as Plotly typed-array specs {dtype: "f4", bdata, shape: "T,H"} (time-major).
  * Rejects with an AbortError when `signal` aborts, and with an ApiError when the server refuses.
  */
-export async function fetchTrace({ model, text, topK = 0, signal }) {
-  const params = { model, text, top_k: topK, encoding: "f4" };
-  const url = `/api/trace?${new URLSearchParams(params)}`;
-  const request = url.length <= MAX_GET_URL
-    ? fetch(url, { signal })
-    : fetch("/api/trace", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(params),
-      signal,
-    });
-  let response;
-  try {
-    response = await request;
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new ApiError("could not reach the server: check that it is still running, then type again", 0);
-  }
-  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
-  return response.json();
+export function fetchTrace({ model, text, topK = 0, signal }) {
+  return call("/api/trace", { model, text, top_k: topK, encoding: "f4" }, signal);
+}
+
+/** One step's "why": /api/step's pre-activations split into input, recurrent and bias, per gate and unit. */
+export function fetchStep({ model, text, step, layer, signal }) {
+  return call("/api/step", { model, text, step, layer }, signal);
+}
+
+/** A model's whole card (provenance, evaluation, notable units, vocabulary). */
+export function fetchCard(model, signal) {
+  return call(`/api/models/${encodeURIComponent(model)}`, {}, signal);
 }

@@ -1,0 +1,138 @@
+// Time-major float32 matrices as the trace carries them: {T, H, data} with data[t * H + u] the
+// value of unit u at step t (T tokens, H units). Pure: no DOM, no Plotly; imports in Node too.
+
+// Typed arrays use the platform's byte order and the wire format is little-endian; every browser
+// platform is little-endian, but a big-endian one would read garbage silently, so it is checked.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A matrix of T steps × H units over `data` (a Float32Array of T·H, row t = step t).
+ * @param {number} T steps (tokens), ≥ 0
+ * @param {number} H units, ≥ 0
+ * @param {Float32Array} [data] T·H values, time-major; zeros when omitted
+ * @returns {{T: number, H: number, data: Float32Array}}
+ */
+export function matrix(T, H, data) {
+  if (!Number.isInteger(T) || !Number.isInteger(H) || T < 0 || H < 0) {
+    throw new Error(`a matrix needs whole sizes T ≥ 0 and H ≥ 0, got T=${T}, H=${H}`);
+  }
+  if (data === undefined) return { T, H, data: new Float32Array(T * H) };
+  if (!(data instanceof Float32Array) || data.length !== T * H) {
+    throw new Error(`a ${T}×${H} matrix needs a Float32Array of ${T * H} values`);
+  }
+  return { T, H, data };
+}
+
+/**
+ * Decode a Plotly typed-array spec of the trace into a matrix.
+ * @param {{dtype: string, bdata: string, shape: string}} spec dtype "f4", bdata base64 of
+ *   little-endian float32, shape "T,H" (time-major; T = 0 allowed)
+ * @returns {{T: number, H: number, data: Float32Array}} data: Float32Array(T·H)
+ * @throws {Error} when the dtype is not "f4", the shape is not "T,H", or the bytes do not fit
+ */
+export function decodeSpec(spec) {
+  if (spec === null || typeof spec !== "object") throw new Error("expected a typed-array spec {dtype, bdata, shape}");
+  if (spec.dtype !== "f4") throw new Error(`expected dtype "f4" (float32), got ${JSON.stringify(spec.dtype)}`);
+  const match = typeof spec.shape === "string" ? /^(\d+),(\d+)$/.exec(spec.shape) : null;
+  if (!match) throw new Error(`expected shape "T,H" (two sizes), got ${JSON.stringify(spec.shape)}`);
+  const T = Number(match[1]);
+  const H = Number(match[2]);
+  let binary;
+  try {
+    binary = atob(spec.bdata);
+  } catch {
+    throw new Error("bdata is not valid base64");
+  }
+  if (binary.length !== T * H * 4) {
+    throw new Error(`shape ${T},${H} needs ${T * H * 4} bytes of float32, bdata holds ${binary.length}`);
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
+  if (LITTLE_ENDIAN) return matrix(T, H, new Float32Array(bytes.buffer));
+  const view = new DataView(bytes.buffer);
+  const data = new Float32Array(T * H);
+  for (let k = 0; k < data.length; k++) data[k] = view.getFloat32(4 * k, true);
+  return matrix(T, H, data);
+}
+
+function checkStep(m, t) {
+  if (!Number.isInteger(t) || t < 0 || t >= m.T) throw new RangeError(`step ${t} is outside 0..${m.T - 1}`);
+}
+
+function checkUnit(m, u) {
+  if (!Number.isInteger(u) || u < 0 || u >= m.H) throw new RangeError(`unit ${u} is outside 0..${m.H - 1}`);
+}
+
+/**
+ * The value of unit u at step t.
+ * @param {{T: number, H: number, data: Float32Array}} m (T, H)
+ * @param {number} t step, 0 ≤ t < T
+ * @param {number} u unit, 0 ≤ u < H
+ * @returns {number}
+ */
+export function at(m, t, u) {
+  checkStep(m, t);
+  checkUnit(m, u);
+  return m.data[t * m.H + u];
+}
+
+/**
+ * One unit over all steps (a copy).
+ * @param {{T: number, H: number, data: Float32Array}} m (T, H)
+ * @param {number} u unit, 0 ≤ u < H
+ * @returns {Float32Array} (T,)
+ */
+export function column(m, u) {
+  checkUnit(m, u);
+  const out = new Float32Array(m.T);
+  for (let t = 0; t < m.T; t++) out[t] = m.data[t * m.H + u];
+  return out;
+}
+
+/**
+ * All units at one step (a view into m.data: do not write to it).
+ * @param {{T: number, H: number, data: Float32Array}} m (T, H)
+ * @param {number} t step, 0 ≤ t < T
+ * @returns {Float32Array} (H,)
+ */
+export function row(m, t) {
+  checkStep(m, t);
+  return m.data.subarray(t * m.H, (t + 1) * m.H);
+}
+
+/**
+ * The chosen units as rows, in the given order: a Plotly heatmap's `z` (units × tokens, no transpose).
+ * @param {{T: number, H: number, data: Float32Array}} m (T, H)
+ * @param {number[]} units unit indices, each 0 ≤ u < H
+ * @returns {Float32Array[]} units.length rows of (T,)
+ */
+export function unitRows(m, units) {
+  return units.map((u) => column(m, u));
+}
+
+/**
+ * The smallest and largest value; {min: 0, max: 0} for an empty matrix.
+ * @param {{T: number, H: number, data: Float32Array}} m (T, H)
+ * @returns {{min: number, max: number}}
+ */
+export function extent(m) {
+  if (m.data.length === 0) return { min: 0, max: 0 };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of m.data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+/**
+ * The largest magnitude, max |value| (0 for an empty matrix): the half-range of a colour scale centred on 0.
+ * @param {{T: number, H: number, data: Float32Array}} m (T, H)
+ * @returns {number}
+ */
+export function maxAbs(m) {
+  let max = 0;
+  for (const v of m.data) max = Math.max(max, Math.abs(v));
+  return max;
+}

@@ -1,0 +1,63 @@
+// What each heatmap shows and which heatmaps a view groups. Pure data and functions (no DOM), so
+// the page and Node's tests share them.
+
+/** Scale kinds: "gate" 0..1 sequential; "tanh" -1..1 diverging; "signed" diverging centred on 0,
+ *  symmetric around the largest magnitude of every panel with the same `group`. */
+export const PANELS = {
+  kept: { title: "kept memory", symbol: "f⊙cₜ₋₁", plain: "what is remembered", scale: "signed", group: "ledger" },
+  forgotten: { title: "forgotten memory", symbol: "(1−f)⊙cₜ₋₁", plain: "what is erased", scale: "signed",
+    group: "ledger" },
+  written: { title: "written memory", symbol: "i⊙g", plain: "what is added", scale: "signed", group: "ledger" },
+  f: { title: "forget gate", symbol: "f", plain: "what is kept", scale: "gate" },
+  i: { title: "input gate", symbol: "i", plain: "how much is written", scale: "gate" },
+  g: { title: "candidate", symbol: "g", plain: "what could be written", scale: "tanh" },
+  o: { title: "output gate", symbol: "o", plain: "what is exposed", scale: "gate" },
+  c: { title: "cell state", symbol: "c", plain: "memory", scale: "signed", group: "c" },
+  h: { title: "hidden state", symbol: "h", plain: "output", scale: "tanh" },
+};
+
+/** The views a person can pick; `memory` answers "what is remembered, what is forgotten" at a glance. */
+export const VIEWS = {
+  memory: { label: "Memory: kept · forgotten · written", panels: ["kept", "forgotten", "written"] },
+  gates: { label: "Gates: f · i · g · o", panels: ["f", "i", "g", "o"] },
+  states: { label: "States: c · h", panels: ["c", "h"] },
+  all: { label: "Everything", panels: ["kept", "forgotten", "written", "f", "i", "g", "o", "c", "h"] },
+};
+export const DEFAULT_VIEW = "memory";
+
+/** Unit orderings; scores come from units.js over ORDER_QUANTITY. */
+export const ORDERS = {
+  index: "unit number",
+  activity: "activity over the text (mean |c|)",
+  change: "change at the selected step (|Δc|)",
+  span: "match to the selected span (h high inside, low outside)",
+};
+export const ORDER_QUANTITY = "c";
+export const SPAN_QUANTITY = "h";
+
+/** "forget gate f — what is kept": the plain words first, the symbol beside them. */
+export function panelTitle(key) {
+  const p = PANELS[key];
+  return `${p.title} ${p.symbol} — ${p.plain}`;
+}
+
+/** {zmin, zmax} for each panel key: gates 0..1, tanh -1..1, signed panels symmetric around the
+ *  largest |value| among the panels of their group. maxAbs: key -> largest |value| of that panel. */
+export function panelRanges(keys, maxAbs) {
+  const groupMax = {};
+  for (const key of keys) {
+    const group = PANELS[key].group ?? key;
+    groupMax[group] = Math.max(groupMax[group] ?? 0, maxAbs[key] ?? 0);
+  }
+  const ranges = {};
+  for (const key of keys) {
+    const { scale, group } = PANELS[key];
+    if (scale === "gate") ranges[key] = { zmin: 0, zmax: 1 };
+    else if (scale === "tanh") ranges[key] = { zmin: -1, zmax: 1 };
+    else {
+      const m = groupMax[group ?? key] || 1;
+      ranges[key] = { zmin: -m, zmax: m };
+    }
+  }
+  return ranges;
+}
