@@ -7,7 +7,8 @@ export const PANELS = {
   kept: { title: "kept memory", symbol: "f⊙cₜ₋₁", plain: "what is remembered", scale: "signed", group: "ledger" },
   forgotten: { title: "forgotten memory", symbol: "(1−f)⊙cₜ₋₁", plain: "what is erased", scale: "signed",
     group: "ledger" },
-  written: { title: "written memory", symbol: "i⊙g", plain: "what is added", scale: "signed", group: "ledger" },
+  // Written memory has its own range: i⊙g lies in -1..1, while kept memory accumulates far past it.
+  written: { title: "written memory", symbol: "i⊙g", plain: "what is added", scale: "signed" },
   f: { title: "forget gate", symbol: "f", plain: "what is kept", scale: "gate" },
   i: { title: "input gate", symbol: "i", plain: "how much is written", scale: "gate" },
   g: { title: "candidate", symbol: "g", plain: "what could be written", scale: "tanh" },

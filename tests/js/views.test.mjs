@@ -17,11 +17,12 @@ test("titles put plain words first and the symbol beside them", () => {
 
 test("gates span 0..1, tanh values -1..1, signed panels share a symmetric range per group", () => {
   const ranges = panelRanges(["f", "g", "kept", "forgotten", "written", "c"],
-    { f: 0.9, g: 0.7, kept: 2.5, forgotten: 0.5, written: -3, c: 4 });
+    { f: 0.9, g: 0.7, kept: 2.5, forgotten: 0.5, written: 0.8, c: 4 });
   assert.deepEqual(ranges.f, { zmin: 0, zmax: 1 });
   assert.deepEqual(ranges.g, { zmin: -1, zmax: 1 });
-  assert.deepEqual(ranges.kept, { zmin: -2.5, zmax: 2.5 }); // written's -3 is not a magnitude: callers pass |x|
-  assert.deepEqual(ranges.forgotten, ranges.kept);
+  assert.deepEqual(ranges.kept, { zmin: -2.5, zmax: 2.5 });
+  assert.deepEqual(ranges.forgotten, ranges.kept); // both are parts of c_{t-1}: one scale
+  assert.deepEqual(ranges.written, { zmin: -0.8, zmax: 0.8 }); // i⊙g alone would vanish on kept's scale
   assert.deepEqual(ranges.c, { zmin: -4, zmax: 4 });
 });
 

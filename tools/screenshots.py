@@ -1,0 +1,51 @@
+"""Take the README's screenshots of the page in Chromium.
+
+    python tools/screenshots.py [--out docs]
+
+Serves the app with its bundled models on a loopback port and writes docs/screenshot.png (the default
+view of the lecture's tense sentence), docs/screenshot-step.png (a step's "why this number?") and
+docs/screenshot-unit.png (the tense unit over the text).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.main import create_app  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.servers import serve  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with serve(create_app()) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+        page.goto(f"{base}/")
+        page.wait_for_selector("#heatmaps .hm image", state="attached")
+        page.wait_for_timeout(500)
+        bottom = page.locator("#heatmaps").bounding_box()
+        page.screenshot(path=args.out / "screenshot.png", full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1280, "height": bottom["y"] + bottom["height"] + 16})
+        t, unit = 14, 2  # "need"; unit 2 carries the tense (models/lesson.json notable_units)
+        page.evaluate("""([t, unit]) => document.querySelector('.heatmap-plot[data-quantity="kept"]')
+            .emit('plotly_click', {points: [{x: t, y: String(unit)}]})""", [t, unit])
+        page.locator(".step-heading", has_text=f"Step {t}").wait_for()
+        page.wait_for_timeout(500)
+        page.locator(".details .detail-panel").first.screenshot(path=args.out / "screenshot-step.png")
+        page.locator(".details .detail-panel").nth(1).screenshot(path=args.out / "screenshot-unit.png")
+        browser.close()
+    print(f"wrote screenshots to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
