@@ -11,14 +11,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    "frame-ancestors {frame_ancestors}"
 )
 HEADERS = [
-    (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
-    (b"x-frame-options", b"DENY"),
 ]
+
+
+def security_headers(frame_ancestors: str = "'none'") -> list[tuple[bytes, bytes]]:
+    """The headers of every response. Framing is refused unless a route allows it for its response
+    (`request.state.frame_ancestors`, the page in embed mode)."""
+    headers = [(b"content-security-policy", CSP.format(frame_ancestors=frame_ancestors).encode()), *HEADERS]
+    if frame_ancestors == "'none'":
+        headers.append((b"x-frame-options", b"DENY"))
+    return headers
 
 
 class SecurityHeaders:
@@ -31,7 +38,8 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + HEADERS
+                frame_ancestors = scope.get("state", {}).get("frame_ancestors", "'none'")
+                message["headers"] = list(message.get("headers", [])) + security_headers(frame_ancestors)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -100,10 +100,12 @@ def test_page_loads_plotly_locally_and_draws_the_default_heatmaps(watched, live_
     captions = page.locator("#heatmaps figcaption").all_text_contents()
     assert captions[0] == "kept memory f⊙cₜ₋₁ — what is remembered"
     assert "written memory i⊙g — what is added" in captions
-    for q in QUANTITIES:
+    tokens = token_strip(page)
+    assert tokens[:3] == ["Today", ",", "due"] and tokens[-2:] == ["loan", "."]
+    for q in QUANTITIES:  # every token labelled, or every n-th one when the plot is narrow
         labels = tick_labels(page, q)
-        assert labels[:3] == ["Today", ",", "due"] and labels[-2:] == ["loan", "."], q
-    assert token_strip(page)[:3] == ["Today", ",", "due"]
+        every = -(-len(tokens) // len(labels))
+        assert labels == tokens[::every], q
     assert page.locator("link[rel=icon]").get_attribute("href") == "/static/favicon.svg"
     assert watched.errors == []
 
@@ -131,7 +133,7 @@ def test_example_button_fills_the_text_and_redraws(watched, live_server):
     assert text.startswith("Last year, due to my current job") and text.endswith("I had to take a loan.")
     page.wait_for_function("() => document.querySelector('#tokens li')?.textContent === 'Last'")
     wait_for_tokens(page, token_strip(page))
-    assert tick_labels(page)[:2] == ["Last", "year"]
+    assert tick_labels(page)[0] == "Last"
     assert watched.errors == []
 
 

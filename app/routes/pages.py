@@ -5,13 +5,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.util
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.config import Settings, get_settings
+from app.model_store import Model
 from app.resources import resource_dir
 from app.service import model_summary
 
@@ -53,12 +57,57 @@ def favicon() -> Response:
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
+@dataclass(frozen=True)
+class LinkState:
+    """The part of a shared link the server renders (the page's static/js/state.js reads the rest):
+    the model, the text, and whether the page is embedded in another site's frame."""
+
+    model: Model
+    text: str
+    embed: bool
+
+
+def link_state(query: dict[str, str], models: dict[str, Model], settings: Settings) -> LinkState:
+    """Read the query leniently: an unknown model or an unusable text falls back to the defaults (the
+    page reports what it rejected); the text is never interpreted, only escaped by the template."""
+    model = models.get(query.get("model", "")) or next(iter(models.values()))
+    text = query.get("text")
+    if text is None or len(text) > settings.max_chars or "\x00" in text:
+        text = next(iter(model.card.get("examples", [])), "")
+    else:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = ""
+    return LinkState(model=model, text=text, embed=query.get("embed") == "1")
+
+
+def share_description(text: str, limit: int = 200) -> str:
+    """The text of a link, shortened for a chat app's preview."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request) -> HTMLResponse:
-    """The visualizer page."""
-    models = list(request.app.state.models.values())
+def index(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> HTMLResponse:
+    """The visualizer page, rendered with a shared link's model and text (no empty flash)."""
+    models = request.app.state.models
+    if not models:
+        return templates.TemplateResponse(request, "index.html", {"plotly_url": plotly_url(), "models": []})
+    link = link_state(dict(request.query_params), models, settings)
+    if link.embed:  # embed mode: slides and course pages may frame the page (and only this page)
+        request.state.frame_ancestors = "*"
     return templates.TemplateResponse(
         request,
         "index.html",
-        {"plotly_url": plotly_url(), "models": models, "models_data": [model_summary(m) for m in models]},
+        {
+            "plotly_url": plotly_url(),
+            "models": list(models.values()),
+            "model": link.model,
+            "text": link.text,
+            "embed": link.embed,
+            "share_title": f"LSTM Gate Visualizer · {link.model.title}",
+            "share_description": share_description(link.text) or link.model.card.get("description", ""),
+            "models_data": [model_summary(m) for m in models.values()],
+        },
     )

@@ -1,38 +1,52 @@
-// Composition root: reads the page, holds what the person chose, wires events to the API and the views.
+// Composition root: the only module that touches location and history. It reads the link, holds what
+// the person chose (`state`, named as state.js's table), fetches through api.js and renders the views.
 import { fetchCard, fetchStep, fetchTrace } from "./api.js";
 import { decodeSpec } from "./arrays.js";
+import { createCompare } from "./compare.js";
 import { createControls } from "./controls.js";
+import { cliLine, curlLine, traceCsv, traceJson } from "./export.js";
+import { createExportPanel, download } from "./export_panel.js";
 import { createHeatmaps } from "./heatmaps.js";
+import { checkpointsOf, createLearnSlider } from "./learn.js";
 import { ledger } from "./ledger.js";
 import { createModelCard } from "./model_card.js";
+import { createModelPanel } from "./model_panel.js";
+import { createPlayer, createPlayerControls } from "./player.js";
+import { createShareBox } from "./share.js";
+import { buildLink, readLink } from "./state.js";
 import { createStepDetail } from "./step_detail.js";
 import { createTokenStrip } from "./tokens.js";
+import { LECTURE, createTour, tourSteps } from "./tour.js";
 import { createUnitDetail } from "./unit_detail.js";
 import { activity, changeAt, orderUnits, rankBySpan, spanScores } from "./units.js";
-import { DEFAULT_VIEW, ORDER_QUANTITY, SPAN_QUANTITY, VIEWS } from "./views.js";
+import { ORDER_QUANTITY, SPAN_QUANTITY, VIEWS, panelTitle } from "./views.js";
 
 const TYPING_DEBOUNCE_MS = 250;
+const URL_DEBOUNCE_MS = 300;
 const TOP_K = 5;
 const SPAN_RESULTS = 8;
+// The lecture's minimal pairs: tense (the opener decides need/had) and cuisine (the foods swapped).
+const PRESETS = {
+  tense: [LECTURE[0], LECTURE[1]],
+  cuisine: [
+    LECTURE[3],
+    "Dhaval eats pasta and cheese almost everyday, it shouldn't be hard to guess that his favorite cuisine is "
+      + "Italian. His brother Bhavin however is a lover of samosa that means Bhavin's favorite cuisine is Indian",
+  ],
+};
 
 const byId = (id) => document.getElementById(id);
 const el = {
-  model: byId("model"),
-  layer: byId("layer"),
-  layerLabel: byId("layer-label"),
-  description: byId("model-description"),
-  facts: byId("model-facts"),
-  cardButton: byId("card-button"),
-  text: byId("text"),
-  examples: byId("examples"),
-  examplesRow: byId("examples-row"),
-  error: byId("error"),
-  summary: byId("summary"),
-  results: byId("results"),
-  heatmaps: byId("heatmaps"),
-  note: byId("heatmap-note"),
+  model: byId("model"), text: byId("text"), cardButton: byId("card-button"), error: byId("error"),
+  notice: byId("notice"), summary: byId("summary"), results: byId("results"), heatmaps: byId("heatmaps"),
+  note: byId("heatmap-note"), compareSection: byId("compare-section"), compareText: byId("compare-text"),
+  compareModel: byId("compare-model"), modeButtons: byId("mode-buttons"), teach: byId("teach"),
 };
 const models = new Map(JSON.parse(byId("models-data").textContent).map((m) => [m.id, m]));
+const modelPanel = createModelPanel({
+  description: byId("model-description"), facts: byId("model-facts"), examples: byId("examples"),
+  examplesRow: byId("examples-row"), layer: byId("layer"), layerLabel: byId("layer-label"),
+});
 const tokenStrip = createTokenStrip(byId("tokens"));
 const heatmaps = createHeatmaps(el.heatmaps);
 const controls = createControls({
@@ -42,20 +56,53 @@ const controls = createControls({
 const stepDetail = createStepDetail(byId("step-detail"));
 const unitDetail = createUnitDetail(byId("unit-detail"));
 const modelCard = createModelCard(byId("model-card"));
+const compareView = createCompare(byId("compare"));
+const share = createShareBox({ button: byId("copy-link"), box: byId("link-box"), status: byId("share-status") });
+const exportPanel = createExportPanel({
+  charts: byId("export-chart"), buttons: byId("export-buttons"), cli: byId("cli-line"), curl: byId("curl-line"),
+});
+const playerControls = createPlayerControls(byId("player"));
+const tour = createTour(byId("tour"));
+const learn = createLearnSlider(byId("learn"));
 
-// What the person chose, and the last good trace (kept on screen while a new one is fetched).
+// What the person chose (the link's properties) and what is on screen.
 const state = {
-  view: DEFAULT_VIEW, order: "index", topN: null, pinned: [], layer: 0,
-  step: null, unit: null, span: null, spanResults: null,
+  view: "memory", order: "index", topN: null, pinned: [], layer: 0, step: null, unit: null, span: null,
+  compare: "", compareModel: "", mode: "explore", tour: 0, checkpoint: null, speed: 5, hide: [], embed: false,
+  spanResults: null, compareQuantity: "c", compareStep: null, reveal: null,
   shown: null, // {model, text, trace, layers: [{f, i, g, o, c, h, kept, forgotten, written}]}
+  other: null, // the same for the comparison text, in compare mode
 };
 let inFlight = null;
 let typingTimer = 0;
+let urlTimer = 0;
 let stepRequest = null;
+let steps = []; // the guided tour's steps, built from the lesson model's card
+
+const player = createPlayer({
+  length: 1,
+  speed: state.speed,
+  onFrame(k, playing) {
+    const whole = k >= (state.shown?.trace.tokens.length ?? 0);
+    if (!playing && whole && state.reveal === null) {
+      renderPlayer(); // a new text's length, not a move of the animation: the selection stays
+      return;
+    }
+    state.reveal = playing || !whole ? k : null;
+    state.step = k - 1;
+    draw();
+    renderPlayer();
+  },
+});
 
 function showError(message) {
   el.error.textContent = message;
   el.error.classList.toggle("hidden", !message);
+}
+
+function showNotice(message) {
+  el.notice.textContent = message;
+  el.notice.classList.toggle("hidden", !message);
 }
 
 /** Decode the typed arrays of every layer and derive the memory ledger from f, i, g and c. */
@@ -66,19 +113,23 @@ function decodeLayers(trace) {
   });
 }
 
-function current() {
-  const { shown } = state;
+function layerOf(shown) {
   return shown ? shown.layers[Math.min(state.layer, shown.layers.length - 1)] : null;
 }
 
+/** The first k steps of every matrix (the animation reveals the text token by token). */
+function revealed(m, k) {
+  if (k === null) return m;
+  return Object.fromEntries(Object.entries(m).map(([key, x]) => [key, { T: k, H: x.H, data: x.data.subarray(0, k * x.H) }]));
+}
+
 function unitOrder(m) {
-  const H = m.c.H;
   let scores = null;
   const q = m[ORDER_QUANTITY];
   if (state.order === "activity") scores = activity(q);
-  else if (state.order === "change") scores = changeAt(q, state.step ?? Math.max(q.T - 1, 0));
+  else if (state.order === "change" && q.T) scores = changeAt(q, Math.min(state.step ?? q.T - 1, q.T - 1));
   else if (state.order === "span" && state.span) scores = spanScores(m[SPAN_QUANTITY], state.span.start, state.span.end);
-  return orderUnits({ H, scores, pinned: state.pinned, topN: state.topN });
+  return orderUnits({ H: q.H, scores, pinned: state.pinned, topN: state.topN });
 }
 
 function drawSummary(model, trace) {
@@ -92,30 +143,46 @@ function drawSummary(model, trace) {
       + (L > 1 ? ` · layer ${state.layer + 1} of ${L}` : "");
 }
 
-/** Redraw everything from state; returns when the heatmaps are drawn. */
+/** Redraw everything from state; settles when the heatmaps are drawn. */
 async function draw() {
   const { shown } = state;
   if (!shown) return;
-  const m = current();
   const T = shown.trace.tokens.length;
+  const k = state.reveal === null ? T : Math.min(state.reveal, T);
+  const tokens = shown.trace.tokens.slice(0, k);
+  const m = revealed(layerOf(shown), state.reveal === null ? null : k);
   drawSummary(shown.model, shown.trace);
   tokenStrip.render({ tokens: shown.trace.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
   controls.render({ ...state, tokens: shown.trace.tokens });
   el.heatmaps.classList.toggle("hidden", T === 0);
-  const width = el.heatmaps.clientWidth;
-  el.note.textContent = T > width / 2
+  el.note.textContent = T > el.heatmaps.clientWidth / 2
     ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "";
   drawDetails();
-  if (T === 0) return;
-  const units = unitOrder(m);
-  await heatmaps.render({
-    tokens: shown.trace.tokens, matrices: m, panels: VIEWS[state.view].panels, units, step: state.step,
+  drawExport();
+  scheduleUrl();
+  const work = [];
+  if (k > 0) {
+    work.push(heatmaps.render({ tokens, matrices: m, panels: VIEWS[state.view].panels, units: unitOrder(m),
+      step: state.step }));
+  }
+  if (state.other) work.push(drawCompare());
+  await Promise.all(work);
+}
+
+function drawCompare() {
+  const a = state.shown;
+  const b = state.other;
+  return compareView.render({
+    a: { label: a.model.id === b.model.id ? "A" : `A · ${a.model.title}`, tokens: a.trace.tokens, matrices: layerOf(a) },
+    b: { label: a.model.id === b.model.id ? "B" : `B · ${b.model.title}`, tokens: b.trace.tokens, matrices: layerOf(b) },
+    quantity: state.compareQuantity, units: null, step: state.compareStep,
+    predictionsA: a.trace.predictions, predictionsB: b.trace.predictions,
   });
 }
 
 function drawDetails() {
   const { shown } = state;
-  const m = current();
+  const m = layerOf(shown);
   if (!shown || state.unit === null || state.unit >= m.c.H) {
     unitDetail.clear("Click a heatmap cell or a unit to see that unit over the text.");
   } else {
@@ -149,6 +216,40 @@ async function drawStepDetail() {
   }
 }
 
+function drawExport() {
+  const { shown } = state;
+  const charts = VIEWS[state.view].panels.map((key) => ({ key, title: panelTitle(key) }));
+  let lines = { cli: "", curl: "" };
+  try {
+    lines = {
+      cli: cliLine({ model: shown.model.id, text: shown.text, topK: TOP_K }),
+      curl: curlLine({ origin: location.origin, model: shown.model.id, text: shown.text, topK: TOP_K }),
+    };
+  } catch (err) {
+    lines = { cli: err.message, curl: err.message };
+  }
+  exportPanel.render({ charts, lines });
+}
+
+/** The link's state: what the person chose, plus the model's version and the texts. */
+function linkState() {
+  const model = models.get(el.model.value);
+  return {
+    ...state, model: model.id, version: model.version, text: el.text.value,
+    compare: state.other || state.mode === "compare" ? el.compareText.value : "",
+    compareModel: state.other && state.other.model.id !== model.id ? state.other.model.id : "",
+  };
+}
+
+function scheduleUrl() {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(async () => {
+    const url = await buildLink(linkState(), { origin: location.origin, pathname: location.pathname });
+    history.replaceState(null, "", url);
+    share.update(url);
+  }, URL_DEBOUNCE_MS);
+}
+
 /** Keep choices that still make sense for a new trace (a shorter text, another model). */
 function clampSelection(T, H) {
   if (state.step !== null && state.step >= T) state.step = T ? T - 1 : null;
@@ -158,23 +259,32 @@ function clampSelection(T, H) {
   state.spanResults = null;
 }
 
+async function fetchShown(model, text, signal) {
+  const trace = await fetchTrace({ model: model.id, text, topK: model.has_decoder ? TOP_K : 0, signal });
+  return { model, text, trace, layers: decodeLayers(trace) };
+}
+
 async function trace() {
   clearTimeout(typingTimer);
   inFlight?.abort();
   const model = models.get(el.model.value);
-  const text = el.text.value;
+  const comparing = state.mode === "compare";
+  const otherModel = models.get(el.compareModel.value) ?? model;
   const controller = new AbortController();
   inFlight = controller;
   el.results.setAttribute("aria-busy", "true");
   performance.mark("trace-start");
   try {
-    const result = await fetchTrace({
-      model: model.id, text, topK: model.has_decoder ? TOP_K : 0, signal: controller.signal,
-    });
+    const [shown, other] = await Promise.all([
+      fetchShown(model, el.text.value, controller.signal),
+      comparing ? fetchShown(otherModel, el.compareText.value, controller.signal) : null,
+    ]);
     if (inFlight !== controller) return;
-    state.shown = { model, text, trace: result, layers: decodeLayers(result) };
-    state.layer = Math.min(state.layer, result.layers.length - 1);
-    clampSelection(result.tokens.length, model.hidden_size);
+    state.shown = shown;
+    state.other = other;
+    state.layer = Math.min(state.layer, shown.trace.layers.length - 1);
+    clampSelection(shown.trace.tokens.length, model.hidden_size);
+    player.setLength(Math.max(shown.trace.tokens.length, 1));
     showError("");
     await draw();
     performance.mark("draw-end");
@@ -196,64 +306,87 @@ function traceSoon() {
 
 function select({ t = state.step, unit = state.unit }) {
   state.step = t;
-  state.unit = unit ?? (state.shown ? unitOrder(current())[0] ?? null : null);
+  state.unit = unit ?? (state.shown ? unitOrder(layerOf(state.shown))[0] ?? null : null);
   draw();
 }
 
-function option(value, label) {
-  const opt = document.createElement("option");
-  opt.value = value;
-  opt.textContent = label;
-  return opt;
+function renderPlayer() {
+  const { k, length, playing, speed } = player.state;
+  playerControls.render({ k, length, playing, speed });
 }
 
-// Examples can share a long beginning (the lecture extends one sentence into the next), so a
-// label keeps both ends: "Dhaval eats samosa almost … cuisine is Italian".
-function exampleLabel(text, head = 30, tail = 24) {
-  const chars = Array.from(text); // code points: never cut an emoji in half
-  if (chars.length <= head + tail + 6) return text;
-  const start = chars.slice(0, head).join("").replace(/\s+\S*$/, "");
-  const end = chars.slice(-tail).join("").replace(/^\S*\s+/, "");
-  return `${start} … ${end}`;
+// ---- Modes: explore, compare (minimal pairs), tour, learn (checkpoints), presenter ----
+
+function setMode(mode) {
+  state.mode = mode;
+  document.body.classList.toggle("presenter", mode === "presenter");
+  el.compareSection.classList.toggle("hidden", mode !== "compare");
+  byId("tour").classList.toggle("hidden", mode !== "tour");
+  byId("learn").classList.toggle("hidden", mode !== "learn");
+  for (const b of el.modeButtons.querySelectorAll("button[data-mode]")) {
+    b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+  }
+  if (mode !== "compare") state.other = null;
+  if (mode === "tour") goTour(state.tour);
+  if (mode === "learn") renderLearn();
 }
 
-function exampleButton(text) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "example";
-  button.dataset.text = text;
-  button.title = text;
-  button.textContent = exampleLabel(text);
-  return button;
+async function goTour(index) {
+  if (!steps.length) {
+    try {
+      steps = tourSteps(await fetchCard("lesson"));
+    } catch (err) {
+      showError(`the tour needs the lesson model: ${err.message}`);
+      return;
+    }
+  }
+  state.tour = Math.max(0, Math.min(index, steps.length - 1));
+  const s = steps[state.tour];
+  tour.render({ steps, index: state.tour });
+  el.model.value = "lesson";
+  modelPanel.render(models.get("lesson"), 0);
+  el.text.value = s.text;
+  Object.assign(state, {
+    view: s.view, step: s.step, unit: s.unit, layer: s.layer ?? 0, reveal: null,
+    span: s.highlight.length ? { start: Math.min(...s.highlight), end: Math.max(...s.highlight) } : null,
+  });
+  await trace();
 }
 
-function showModel(model) {
-  const L = model.num_layers;
-  el.description.textContent = model.description;
-  el.facts.textContent = `${L} layer${L === 1 ? "" : "s"} × ${model.hidden_size} units, ${model.tokenizer} tokens`;
-  el.examples.replaceChildren(...model.examples.map(exampleButton));
-  el.examplesRow.classList.toggle("hidden", model.examples.length === 0);
-  el.layer.replaceChildren(...Array.from({ length: L }, (_, k) => option(k, `${k + 1} of ${L}`)));
-  el.layer.value = String(Math.min(state.layer, L - 1));
-  el.layer.classList.toggle("hidden", L < 2);
-  el.layerLabel.classList.toggle("hidden", L < 2);
+function checkpoints() {
+  return checkpointsOf([...models.values()], "lesson");
 }
+
+function renderLearn() {
+  const list = checkpoints();
+  const index = Math.max(0, list.findIndex((c) => c.id === el.model.value));
+  learn.render({ checkpoints: list, index });
+}
+
+function hideByLink(names) {
+  for (const node of document.querySelectorAll("[data-hide]")) {
+    node.classList.toggle("hidden-by-link", names.includes(node.dataset.hide));
+  }
+}
+
+// ---- Events ----
 
 el.text.addEventListener("input", traceSoon);
+el.compareText.addEventListener("input", traceSoon);
+el.compareModel.addEventListener("change", trace);
 el.model.addEventListener("change", () => {
   state.layer = 0;
-  showModel(models.get(el.model.value));
+  modelPanel.render(models.get(el.model.value), 0);
+  if (state.mode === "learn") renderLearn();
   trace();
 });
-el.layer.addEventListener("change", () => {
-  state.layer = Number(el.layer.value);
+modelPanel.bind("layer", (layer) => {
+  state.layer = layer;
   state.spanResults = null;
   draw();
 });
-el.examples.addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-text]");
-  if (!button) return;
-  el.text.value = button.dataset.text;
+modelPanel.bind("example", (text) => {
+  el.text.value = text;
   trace();
 });
 el.cardButton.addEventListener("click", async () => {
@@ -262,6 +395,21 @@ el.cardButton.addEventListener("click", async () => {
   } catch (err) {
     showError(err.message);
   }
+});
+el.modeButtons.addEventListener("click", (event) => {
+  const b = event.target.closest("button[data-mode]");
+  if (!b) return;
+  setMode(state.mode === b.dataset.mode ? "explore" : b.dataset.mode);
+  if (state.mode === "compare" && !el.compareText.value) el.compareText.value = PRESETS.tense[1];
+  if (state.mode !== "tour") trace();
+});
+byId("presets").addEventListener("click", (event) => {
+  const b = event.target.closest("button[data-preset]");
+  if (!b) return;
+  [el.text.value, el.compareText.value] = PRESETS[b.dataset.preset];
+  el.model.value = models.has("lesson") ? "lesson" : el.model.value;
+  modelPanel.render(models.get(el.model.value), 0);
+  trace();
 });
 
 tokenStrip.bind("hover-step", (t) => heatmaps.highlight(t));
@@ -290,7 +438,7 @@ controls.bind("unpin", (unit) => {
   draw();
 });
 controls.bind("find-span", () => {
-  const m = current();
+  const m = layerOf(state.shown);
   state.spanResults = rankBySpan(m[SPAN_QUANTITY], state.span.start, state.span.end, SPAN_RESULTS);
   state.order = "span";
   draw();
@@ -311,8 +459,48 @@ stepDetail.bind("select-step", (t) => select({ t }));
 stepDetail.bind("select-unit", (unit) => select({ unit }));
 modelCard.bind("select-unit", ({ layer, unit }) => {
   state.layer = Math.min(layer, (state.shown?.layers.length ?? 1) - 1);
-  el.layer.value = String(state.layer);
+  byId("layer").value = String(state.layer);
   select({ unit });
+});
+compareView.bind("quantity", (q) => {
+  state.compareQuantity = q;
+  draw();
+});
+compareView.bind("select-step", (k) => {
+  state.compareStep = k;
+  draw();
+});
+compareView.bind("select-unit", (unit) => select({ unit }));
+share.bind(async () => share.copy(await buildLink(linkState(), { origin: location.origin, pathname: location.pathname })));
+exportPanel.bind("image", ({ chart, format }) => {
+  const plot = el.heatmaps.querySelector(`.heatmap-plot[data-quantity="${chart}"]`);
+  if (plot) Plotly.downloadImage(plot, { format, filename: `lstm-${state.shown.model.id}-${chart}` });
+});
+exportPanel.bind("download", (kind) => {
+  const { shown } = state;
+  const trace = { ...shown.trace, layers: shown.layers };
+  const name = `lstm-trace-${shown.model.id}`;
+  if (kind === "csv") download(`${name}.csv`, traceCsv(trace), "text/csv");
+  else download(`${name}.json`, traceJson(trace), "application/json");
+});
+playerControls.bind("toggle", () => player.toggle());
+playerControls.bind("step", (delta) => player.step(delta));
+playerControls.bind("seek", (k) => player.seek(k));
+playerControls.bind("speed", (s) => {
+  player.setSpeed(s);
+  state.speed = s;
+  renderPlayer();
+  scheduleUrl();
+});
+tour.bind("go", (index) => goTour(index));
+tour.bind("close", () => setMode("explore"));
+learn.bind("checkpoint", (index) => {
+  const c = checkpoints()[index];
+  el.model.value = c.id;
+  state.checkpoint = c.final ? null : c.step;
+  modelPanel.render(models.get(c.id), state.layer);
+  renderLearn();
+  trace();
 });
 
 // ←/→ move the selected step, unless the person is typing.
@@ -326,5 +514,37 @@ document.addEventListener("keydown", (event) => {
   select({ t });
 });
 
-showModel(models.get(el.model.value));
-trace();
+// ---- Start: apply the link (query and fragment), then trace ----
+
+async function start() {
+  const link = await readLink({ search: location.search, hash: location.hash });
+  const s = link.state;
+  const problems = link.rejected.map(({ key, reason }) => `${key} (${reason})`);
+  if (s.model && models.has(s.model)) el.model.value = s.model;
+  else if (s.model) problems.push(`model ${s.model} is not served here`);
+  if (s.mode === "learn" && s.checkpoint !== null) {
+    const c = checkpoints().find((x) => x.step === s.checkpoint && !x.final);
+    if (c) el.model.value = c.id;
+  }
+  const model = models.get(el.model.value);
+  if (s.version && s.version !== model.version) {
+    problems.push(`this link was made with version ${s.version} of ${model.id}; this server has ${model.version}, `
+      + "so the numbers may differ");
+  }
+  if (link.fromFragment || (s.text && s.text !== el.text.value)) el.text.value = s.text;
+  Object.assign(state, {
+    view: s.view, order: s.order, topN: s.topN, pinned: s.pinned, layer: s.layer, step: s.step, unit: s.unit,
+    span: s.span, tour: s.tour, checkpoint: s.checkpoint, speed: s.speed, hide: s.hide, embed: s.embed,
+  });
+  el.compareText.value = s.compare || PRESETS.tense[1];
+  if (s.compareModel && models.has(s.compareModel)) el.compareModel.value = s.compareModel;
+  showNotice(problems.length ? `Some of this link could not be used: ${problems.join("; ")}.` : "");
+  player.setSpeed(s.speed);
+  hideByLink(s.hide);
+  modelPanel.render(model, state.layer);
+  setMode(s.compare ? "compare" : s.mode);
+  renderPlayer();
+  if (state.mode !== "tour") await trace();
+}
+
+start();

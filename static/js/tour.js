@@ -1,0 +1,157 @@
+// A guided tour of the lecture's two lessons on the `lesson` model: tense agreement across a long
+// clause, and a food that decides the cuisine until a second person overwrites it. tourSteps() is
+// pure (Node-tested against the real model card); createTour() is a view that only reports clicks.
+
+// The lecture's sentences, exactly as in app/corpora/lecture.py.
+export const LECTURE = {
+  tensePresent: "Today, due to my current job situation and family conditions, I need to take a loan.",
+  tensePast: "Last year, due to my current job situation and family conditions, I had to take a loan.",
+  cuisineOne: "Dhaval eats samosa almost everyday, it shouldn't be hard to guess that his favorite cuisine is Indian",
+  cuisineTwo: "Dhaval eats samosa almost everyday, it shouldn't be hard to guess that his favorite cuisine is Indian. "
+    + "His brother Bhavin however is a lover of pasta and cheese that means Bhavin's favorite cuisine is Italian",
+};
+
+// Token indices under the word tokenizer (words, numbers and punctuation apart; "shouldn't" and
+// "Bhavin's" one token each); tests/js/tour.test.mjs checks every one against a re-implementation.
+const PRESENT = { today: 0, clause: [2, 3, 4, 5, 6, 7, 8, 9, 10], conditions: 10, I: 12, need: 13 };
+const PAST = { last: 0, year: 1, I: 13, had: 14 };
+const CUISINE = { samosa: 2, indian: 17, pasta: 27, and: 28, cheese: 29, italian: 36 };
+
+/** The unit a card names for one lesson ("tense", "cuisine"): the most consistent, then the largest
+ *  mean Δc. Null when the card names none. */
+export function notableUnit(card, carries) {
+  const units = (card?.notable_units ?? []).filter((u) => u.carries === carries);
+  units.sort((a, b) => (b.sign_consistency ?? 0) - (a.sign_consistency ?? 0)
+    || Math.abs(b.mean_delta_c ?? 0) - Math.abs(a.mean_delta_c ?? 0));
+  return units[0] ?? null;
+}
+
+/**
+ * Steps of the tour: [{title, body, text, view, step, unit, layer, highlight}]. `step` is the token
+ * to select (or null), `unit` the unit to select and pin (or null; then `layer` is null too),
+ * `highlight` token indices to mark in the text. Without notable units in the card the steps still
+ * make sense, only without a unit to select.
+ */
+export function tourSteps(card) {
+  const tense = notableUnit(card, "tense");
+  const cuisine = notableUnit(card, "cuisine");
+  const tenseName = tense ? `Unit ${tense.unit}` : "One unit";
+  const cuisineName = cuisine ? `unit ${cuisine.unit}` : "a cuisine unit";
+  const withUnit = (u) => ({ unit: u ? u.unit : null, layer: u ? u.layer ?? 0 : null });
+  const gap = tense ? ` On the training texts its c is on average ${Math.abs(tense.mean_delta_c).toFixed(1)} `
+    + `${tense.mean_delta_c >= 0 ? "higher" : "lower"} after a present-time opener than after a past one.` : "";
+
+  return [
+    {
+      title: "What you are looking at",
+      body: "Each column is one word of the sentence and each row one memory unit of the LSTM. "
+        + "At every word the memory splits into what is kept from before, what is forgotten, "
+        + "and what is newly written.",
+      text: LECTURE.tensePresent, view: "memory", step: null, ...withUnit(null), highlight: [],
+    },
+    {
+      title: "The forget gate keeps the memory",
+      body: "To choose “need” the network has to remember “Today” across the whole reason clause. "
+        + `Follow ${tense ? `unit ${tense.unit}` : "a unit"} along “due to … conditions”: `
+        + "its forget gate f stays near 1, so the memory is carried word after word.",
+      text: LECTURE.tensePresent, view: "gates", step: PRESENT.conditions, ...withUnit(tense),
+      highlight: [PRESENT.today, ...PRESENT.clause],
+    },
+    {
+      title: "One unit remembers the tense",
+      body: `${tenseName} holds the tense: its cell state c turns positive at “Today” and stays positive up to “I”, `
+        + `where the model predicts “need”.${gap}`,
+      text: LECTURE.tensePresent, view: "states", step: PRESENT.I, ...withUnit(tense),
+      highlight: [PRESENT.today, PRESENT.I, PRESENT.need],
+    },
+    {
+      title: "Last year: the same unit flips",
+      body: `Now the same clause after “Last year”. ${tenseName} turns negative at “Last year” and `
+        + "stays negative, and at “I” the model predicts “had” instead of “need”.",
+      text: LECTURE.tensePast, view: "states", step: PAST.I, ...withUnit(tense),
+      highlight: [PAST.last, PAST.year, PAST.I, PAST.had],
+    },
+    {
+      title: "A food decides the cuisine",
+      body: "The second lesson: Dhaval eats samosa, so many words later his favorite cuisine is Indian. "
+        + `At “samosa” ${cuisineName}'s forget gate drops towards 0: it clears what it held and writes `
+        + "the new food, which it carries to the end.",
+      text: LECTURE.cuisineOne, view: "states", step: CUISINE.samosa, ...withUnit(cuisine),
+      highlight: [CUISINE.samosa, CUISINE.indian],
+    },
+    {
+      title: "A second person overwrites the memory",
+      body: "His brother Bhavin loves pasta and cheese. At “pasta” the forgotten memory shows the samosa "
+        + `being erased in ${cuisineName} and the written memory the new food, so at the end the model says Italian.`,
+      text: LECTURE.cuisineTwo, view: "memory", step: CUISINE.pasta, ...withUnit(cuisine),
+      highlight: [CUISINE.pasta, CUISINE.and, CUISINE.cheese, CUISINE.italian],
+    },
+    {
+      title: "Your turn",
+      body: "Change “Today” to “Yesterday” and watch "
+        + `${tense ? `unit ${tense.unit}` : "the tense unit"} turn negative and the guess after “I” become “had”. `
+        + "Or give Dhaval pizza instead of samosa.",
+      text: LECTURE.tensePresent, view: "states", step: null, ...withUnit(tense), highlight: [PRESENT.today],
+    },
+  ];
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/**
+ * View: render({steps, index}) shows step `index` (hidden when index is null or out of range);
+ * events (bind): "go" (index), "close" (). Built once; render only updates the text.
+ */
+export function createTour(container) {
+  const handlers = {};
+  const emit = (event, value) => (handlers[event] ?? []).forEach((fn) => fn(value));
+  let current = { steps: [], index: null };
+
+  const counter = el("p", "tour-counter");
+  const title = el("h2", "tour-title");
+  const body = el("p", "tour-body");
+  const back = el("button", "tour-button", "◀ Back");
+  const next = el("button", "tour-button tour-next", "Next ▶");
+  const close = el("button", "tour-close", "Close tour");
+  for (const b of [back, next, close]) b.type = "button";
+
+  const text = el("div", "tour-text");
+  text.setAttribute("aria-live", "polite");
+  text.append(counter, title, body);
+  const nav = el("div", "tour-nav");
+  nav.append(back, next, close);
+  const root = el("section", "tour");
+  root.setAttribute("aria-label", "Guided tour");
+  root.append(text, nav);
+  container.replaceChildren(root);
+
+  back.addEventListener("click", () => emit("go", current.index - 1));
+  next.addEventListener("click", () => {
+    if (current.index < current.steps.length - 1) emit("go", current.index + 1);
+    else emit("close");
+  });
+  close.addEventListener("click", () => emit("close"));
+
+  return {
+    bind(event, handler) {
+      (handlers[event] ??= []).push(handler);
+    },
+    render({ steps, index }) {
+      current = { steps, index };
+      const step = index === null ? undefined : steps[index];
+      root.hidden = !step;
+      if (!step) return;
+      counter.textContent = `Step ${index + 1} of ${steps.length}`;
+      title.textContent = step.title;
+      body.textContent = step.body;
+      back.disabled = index === 0;
+      const last = index === steps.length - 1;
+      next.textContent = last ? "Finish ✓" : "Next ▶";
+    },
+  };
+}
