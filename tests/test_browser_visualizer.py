@@ -215,3 +215,14 @@ def test_two_thousand_tokens_draw_and_say_how_to_zoom(page):
     wait_drawn(page)
     assert "zoom" in page.locator("#heatmap-note").text_content()
     assert len(heatmap_row(page, "written", 0)) == 2000
+
+
+def test_an_arrow_key_in_the_tinted_text_moves_one_step(page):
+    page.evaluate("""() => document.querySelector('.heatmap-plot[data-quantity="kept"]')
+        .emit('plotly_click', {points: [{x: 5, y: '2'}]})""")
+    page.locator(".step-heading", has_text="Step 5").wait_for()
+    page.locator(".unit-token").nth(5).click()
+    page.keyboard.press("ArrowRight")
+    page.locator(".step-heading", has_text="Step 6").wait_for()
+    page.wait_for_timeout(300)
+    assert page.locator("#tokens li.token-selected").get_attribute("data-step") == "6"

@@ -27,9 +27,9 @@ const TOP_K = 5;
 const SPAN_RESULTS = 8;
 // The lecture's minimal pairs: tense (the opener decides need/had) and cuisine (the foods swapped).
 const PRESETS = {
-  tense: [LECTURE[0], LECTURE[1]],
+  tense: [LECTURE.tensePresent, LECTURE.tensePast],
   cuisine: [
-    LECTURE[3],
+    LECTURE.cuisineTwo,
     "Dhaval eats pasta and cheese almost everyday, it shouldn't be hard to guess that his favorite cuisine is "
       + "Italian. His brother Bhavin however is a lover of samosa that means Bhavin's favorite cuisine is Indian",
   ],
@@ -505,7 +505,9 @@ learn.bind("checkpoint", (index) => {
 
 // ←/→ move the selected step, unless the person is typing.
 document.addEventListener("keydown", (event) => {
-  if (!state.shown || event.target.closest("textarea, input, select") || event.altKey || event.ctrlKey) return;
+  // A view that handled the key itself (the tinted text moves its own selection) has prevented it.
+  if (!state.shown || event.defaultPrevented || event.target.closest("textarea, input, select")
+    || event.altKey || event.ctrlKey) return;
   const T = state.shown.trace.tokens.length;
   if (!T || (event.key !== "ArrowLeft" && event.key !== "ArrowRight")) return;
   event.preventDefault();
