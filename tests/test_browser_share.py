@@ -140,6 +140,7 @@ def test_play_reveals_the_text_token_by_token(context, live_server):
     page.locator("#player button[aria-label]").nth(2).click()  # play from the end restarts at the first token
     page.wait_for_function(f"() => ({columns})() < {T}")
     page.wait_for_function(f"() => ({columns})() === {T}", timeout=30_000)
+    page.locator(".step-heading", has_text=f"Step {T - 1}").wait_for()  # the cell diagram followed
     assert page.errors == []
 
 

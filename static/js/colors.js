@@ -1,6 +1,8 @@
 // Colours and text segments for tinting text by a unit's values. Pure functions: no DOM, no Plotly,
 // so they run (and are tested) under Node as well as in the page.
 
+import { DIVERGING } from "./plot_axes.js";
+
 // The same scales as the heatmaps, so one colour means one value everywhere on the page.
 // Gates (sigmoids, 0..1): Plotly's Viridis, copied from plotly.js 4.1.1.
 export const VIRIDIS = [
@@ -12,11 +14,7 @@ export const VIRIDIS = [
   [0.9411764705882353, "#d8e219"], [1, "#fde725"],
 ];
 // Signed quantities: ColorBrewer RdBu (colour-blind safe), negative blue, zero white, positive red.
-export const DIVERGING = [
-  [0, "#053061"], [0.1, "#2166ac"], [0.2, "#4393c3"], [0.3, "#92c5de"], [0.4, "#d1e5f0"],
-  [0.5, "#f7f7f7"],
-  [0.6, "#fddbc7"], [0.7, "#f4a582"], [0.8, "#d6604d"], [0.9, "#b2182b"], [1, "#67001f"],
-];
+export { DIVERGING }; // the heatmaps' scale (plot_axes.js), for CSS colours of the same values
 
 const DARK_TEXT = "#1f2328";
 const LIGHT_TEXT = "#ffffff";

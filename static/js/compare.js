@@ -7,7 +7,7 @@
 // `Plotly` is the global of the vendored plotly.min.js, which the page loads before this module.
 import { alignTokens, diffMatrix, rankByDifference } from "./align.js";
 import { maxAbs, unitRows } from "./arrays.js";
-import { DIVERGING, plotlyText } from "./heatmaps.js";
+import { DIVERGING, SEQUENTIAL, columnShape, plotlyText, range, xTicks } from "./plot_axes.js";
 import { displayToken } from "./tokens.js";
 import { PANELS, panelRanges, panelTitle } from "./views.js";
 
@@ -16,7 +16,6 @@ export const COMPARE_QUANTITIES = ["c", "h", "f", "i", "g", "o"];
 /** How many of the most different units are listed as buttons. */
 export const TOP_UNITS = 8;
 
-const SEQUENTIAL = "Viridis";
 const UI_REVISION = "compare";
 const RESIZE_DEBOUNCE_MS = 200;
 const SNIPPET_WORDS = 6;
@@ -24,12 +23,6 @@ const SNIPPET_CHARS = 48;
 const LISTED_SKIPS = 6; // unaligned tokens named in the note, per text
 const GAP_LABELS = 6; // at most this many gaps get a label above the difference heatmap
 const GAP_LABEL_CHARS = 18;
-// Tick labels: as heatmaps.js (upright for one- or two-character tokens, slanted when they fit,
-// else vertical and thinned to every n-th token). Pixels per label, and room the axes take.
-const UPRIGHT_LABEL_PX = 16;
-const SLANTED_LABEL_PX = 34;
-const VERTICAL_LABEL_PX = 20;
-const NON_DATA_PX = 130;
 const FALLBACK_WIDTH_PX = 600;
 const CONFIG = {
   responsive: true,
@@ -45,9 +38,6 @@ function el(tag, className, text) {
   return node;
 }
 
-function range(n) {
-  return Array.from({ length: n }, (_, k) => k);
-}
 
 function textOf(token) {
   return typeof token === "string" ? token : String(token?.text ?? "");
@@ -94,29 +84,7 @@ export function percent(p) {
   return `${v.toFixed(v < 10 || v > 99 ? 1 : 0).replace(/\.0$/, "")} %`;
 }
 
-function xTicks(labels, width) {
-  const room = Math.max(width - NON_DATA_PX, VERTICAL_LABEL_PX);
-  const upright = labels.every((label) => Array.from(label).length <= 2);
-  const slanted = !upright && labels.length * SLANTED_LABEL_PX <= room;
-  const labelPx = upright ? UPRIGHT_LABEL_PX : VERTICAL_LABEL_PX;
-  const every = Math.max(1, Math.ceil((labels.length * labelPx) / room));
-  const tickvals = range(labels.length).filter((t) => t % every === 0);
-  return {
-    tickvals,
-    ticktext: tickvals.map((t) => plotlyText(labels[t])),
-    tickangle: upright ? 0 : slanted ? -45 : -90,
-  };
-}
 
-function columnShape(x, kind) {
-  const selected = kind === "selected";
-  return {
-    type: "rect", xref: "x", yref: "paper", x0: x - 0.5, x1: x + 0.5, y0: 0, y1: 1,
-    line: { color: selected ? "#111" : "rgba(0,0,0,0)", width: selected ? 2 : 0 },
-    fillcolor: selected ? "rgba(0,0,0,0)" : "rgba(255,200,0,0.35)",
-    name: kind,
-  };
-}
 
 function gapShape(k) {
   return {

@@ -3,22 +3,10 @@
 // selected step is outlined and a hovered token's column is highlighted in every panel.
 // `Plotly` is the global of the vendored plotly.min.js, which the page loads before this module.
 import { maxAbs, unitRows } from "./arrays.js";
+import { DIVERGING, SEQUENTIAL, columnShape, plotlyText, range, xTicks } from "./plot_axes.js";
 import { displayToken } from "./tokens.js";
 import { PANELS, panelRanges, panelTitle } from "./views.js";
 
-// Gates are sigmoids in 0..1: a sequential, colour-blind-safe scale with fixed ends.
-const SEQUENTIAL = "Viridis";
-// Signed quantities: ColorBrewer RdBu (colour-blind safe), negative blue, zero white, positive red.
-export const DIVERGING = [
-  [0, "#053061"], [0.1, "#2166ac"], [0.2, "#4393c3"], [0.3, "#92c5de"], [0.4, "#d1e5f0"],
-  [0.5, "#f7f7f7"],
-  [0.6, "#fddbc7"], [0.7, "#f4a582"], [0.8, "#d6604d"], [0.9, "#b2182b"], [1, "#67001f"],
-];
-
-const UPRIGHT_LABEL_PX = 16;
-const SLANTED_LABEL_PX = 34;
-const VERTICAL_LABEL_PX = 20;
-const NON_DATA_PX = 130; // the y axis and the colour bar
 const UI_REVISION = "heatmaps";
 const RESIZE_DEBOUNCE_MS = 200;
 const CONFIG = {
@@ -26,39 +14,6 @@ const CONFIG = {
   displaylogo: false,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
 };
-
-// Plotly reads labels as pseudo-HTML; escape so a token such as "<b>" shows as typed.
-export function plotlyText(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-function range(n) {
-  return Array.from({ length: n }, (_, k) => k);
-}
-
-function xTicks(labels, width) {
-  const room = Math.max(width - NON_DATA_PX, VERTICAL_LABEL_PX);
-  const upright = labels.every((label) => Array.from(label).length <= 2);
-  const slanted = !upright && labels.length * SLANTED_LABEL_PX <= room;
-  const labelPx = upright ? UPRIGHT_LABEL_PX : VERTICAL_LABEL_PX;
-  const every = Math.max(1, Math.ceil((labels.length * labelPx) / room));
-  const tickvals = range(labels.length).filter((t) => t % every === 0);
-  return {
-    tickvals,
-    ticktext: tickvals.map((t) => plotlyText(labels[t])),
-    tickangle: upright ? 0 : slanted ? -45 : -90,
-  };
-}
-
-function columnShape(t, kind) {
-  const selected = kind === "selected";
-  return {
-    type: "rect", xref: "x", yref: "paper", x0: t - 0.5, x1: t + 0.5, y0: 0, y1: 1,
-    line: { color: selected ? "#111" : "rgba(0,0,0,0)", width: selected ? 2 : 0 },
-    fillcolor: selected ? "rgba(0,0,0,0)" : "rgba(255,200,0,0.35)",
-    name: kind,
-  };
-}
 
 function shapes(step, hover) {
   const out = [];

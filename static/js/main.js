@@ -90,6 +90,8 @@ const player = createPlayer({
     }
     state.reveal = playing || !whole ? k : null;
     state.step = k - 1;
+    // The cell diagram follows the animation: it needs a unit, so take the first one shown.
+    if (state.unit === null && state.shown) state.unit = unitOrder(layerOf(state.shown))[0] ?? null;
     draw();
     renderPlayer();
   },
