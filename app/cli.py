@@ -10,14 +10,56 @@ from pathlib import Path
 
 from app.threads import limit_blas_threads
 
+# Settings a command line may set, over the LSTM_VIZ_* environment. `serve` hands them to its workers
+# through that environment: with --workers N (or --reload) each worker is a separate process that builds
+# its own Settings, so the environment is the one channel every worker reads.
+SERVE_SETTINGS = ("max_chars", "max_tokens", "max_top_k", "max_body_bytes", "default_model")
+TRACE_SETTINGS = ("max_chars", "max_tokens")
+
+
+def _env_name(field: str) -> str:
+    return "LSTM_VIZ_" + field.upper()
+
+
+def _at_least(minimum: int):
+    """An argparse type: a whole number no smaller than `minimum` (the Settings field's own bound)."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"{number} is below the minimum, {minimum}")
+        return number
+
+    return parse
+
+
+def settings_options(parser: argparse.ArgumentParser, fields: tuple[str, ...]) -> None:
+    """One option per Settings field (--max-tokens for max_tokens), with the field's bound and description."""
+    from app.config import Settings
+
+    for name in fields:
+        field = Settings.model_fields[name]
+        bounds = [m.ge for m in field.metadata if hasattr(m, "ge")]
+        kind = _at_least(bounds[0]) if field.annotation is int and bounds else field.annotation
+        about = field.description.rstrip(".")
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=None, metavar=name.upper(),
+                            help=f"{about[0].lower()}{about[1:]} (default: ${_env_name(name)}, else {field.default})")
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    """The Settings fields given on the command line (options left out are None and leave the environment)."""
+    from app.config import Settings
+
+    return {name: value for name in Settings.model_fields if (value := getattr(args, name, None)) is not None}
+
 
 def _settings(args: argparse.Namespace):
     from app.config import Settings
 
-    overrides = {}
-    if getattr(args, "models_dir", None) is not None:
-        overrides["models_dir"] = args.models_dir
-    return Settings(**overrides)
+    return Settings(**_overrides(args))
 
 
 def _registry(args: argparse.Namespace) -> dict:
@@ -28,12 +70,21 @@ def _registry(args: argparse.Namespace) -> dict:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from pydantic import ValidationError
 
-    if args.models_dir is not None:
-        # Workers are separate processes: they read their settings from the environment.
-        os.environ["LSTM_VIZ_MODELS_DIR"] = str(args.models_dir.resolve())
+    from app.config import Settings
+
+    for name, value in _overrides(args).items():
+        os.environ[_env_name(name)] = str(value.resolve() if isinstance(value, Path) else value)
     if args.reload and args.workers != 1:
         print("--reload runs one worker: drop --workers or --reload", file=sys.stderr)
+        return 2
+    try:
+        Settings()  # a bad LSTM_VIZ_* value stops here with one message, not once per worker
+    except ValidationError as e:
+        for err in e.errors():
+            name = _env_name(str(err["loc"][0])) if err["loc"] else "LSTM_VIZ_*"
+            print(f"error: {name} = {err.get('input')!r}: {err['msg']}", file=sys.stderr)
         return 2
     uvicorn.run(
         "app.main:create_app",
@@ -102,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                               "(default: %(default)s)")
     serve.add_argument("--reload", action="store_true", help="restart on code changes (development; one worker)")
     models_dir_option(serve)
+    settings_options(serve, SERVE_SETTINGS)
     serve.set_defaults(func=cmd_serve)
 
     models = sub.add_parser("models", help="list the loaded models", description="List the loaded models.")
@@ -120,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--quantities", default=None,
                        help="comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default: i,f,g,o,c,h)")
     models_dir_option(trace)
+    settings_options(trace, TRACE_SETTINGS)
     trace.set_defaults(func=cmd_trace)
 
     from app.eval_cli import add_parser as add_eval_parser

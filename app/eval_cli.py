@@ -96,7 +96,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                   "lecture": [(p["expected"], p["predicted"]) for p in evaluation["lecture"]]}
     else:
         text = _held_out_text(args.corpora_dir, corpus, args.chars)
-        prompt = model.card.get("sample_prompt") or text[:40]
+        examples = model.card.get("examples") or EXAMPLES.get(corpus, ())
+        prompt = model.card.get("sample_prompt") or (examples[0][:40] if examples else text[:40])
         generated = sample(model, prompt, 400, np.random.default_rng(args.seed), temperature=0.8)
         evaluation = {"sample": {"prompt": prompt, "temperature": 0.8, "seed": args.seed, "text": generated},
                       "command": command}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.config import Settings, get_settings
 from app.middleware import BodyLimit, SecurityHeaders
@@ -49,6 +52,21 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(problems)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path ("GET, POST" for /api/trace: Starlette's own 405 names
+    only the first route it tried)."""
+    def routes(candidates):
+        for route in candidates:
+            inner = getattr(route, "original_router", None)  # FastAPI 0.16x wraps an included router
+            yield from routes(inner.routes) if inner is not None else (route,)
+
+    methods: set[str] = set()
+    for route in routes(request.app.router.routes):
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Models load once here; a bad model file is logged and skipped."""
     settings = settings or get_settings()
@@ -65,6 +83,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Starlette's bare "Not Found" and "Method Not Allowed" made to say what to do instead."""
+        if exc.status_code == 405:
+            allowed = allowed_methods(request) or (exc.headers or {}).get("Allow") or "GET"
+            detail = f"method {request.method} is not allowed here: use {allowed} (the API is described at /docs)"
+            return JSONResponse({"detail": detail}, status_code=405, headers={"Allow": allowed})
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            detail = "nothing is at this address: the page is at /, the API under /api (described at /docs)"
+            return JSONResponse({"detail": detail}, status_code=404, headers=exc.headers)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -44,7 +44,8 @@ def load_models(settings: Settings) -> dict[str, Model]:
 def get_model(models: dict[str, Model], model_id: str) -> Model:
     model = models.get(model_id)
     if model is None:
-        raise InputError(f"unknown model {model_id!r}; choose one of: {', '.join(sorted(models))}", 404)
+        shown = model_id if len(model_id) <= 64 else model_id[:63] + "…"  # a 4,000-character id is not echoed
+        raise InputError(f"unknown model {shown!r}; choose one of: {', '.join(sorted(models))}", 404)
     return model
 
 
@@ -122,7 +123,9 @@ def parse_quantities(spec: str | None) -> tuple[str, ...]:
         return QUANTITIES
     names = [s.strip() for s in spec.split(",") if s.strip()]
     unknown = [n for n in names if n not in ALL_QUANTITIES]
-    if unknown or not names:
+    if not names:
+        raise InputError(f"quantities is empty: choose from {', '.join(ALL_QUANTITIES)}, or leave it out for all")
+    if unknown:
         raise InputError(f"unknown quantities {unknown}; choose from {', '.join(ALL_QUANTITIES)}")
     return tuple(q for q in ALL_QUANTITIES if q in names)
 
@@ -148,6 +151,8 @@ def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], 
 def step_payload(result: TraceResult, step: int, layer: int) -> dict:
     """The /api/step response: each gate's pre-activation split into input, recurrent and bias."""
     model, T, L = result.model, len(result.tokens), result.model.params.num_layers
+    if T == 0:
+        raise InputError(f"step {step} is out of range: the text has no tokens; send a text with some")
     if not 0 <= step < T or step >= result.trace.num_steps:
         raise InputError(f"step {step} is out of range: the text has {T} tokens, so use 0 to {T - 1}")
     if not 0 <= layer < L:

@@ -111,6 +111,7 @@ def test_copy_link_uses_the_clipboard_or_selects_a_link_box(context, live_server
     page.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")  # a laptop's http
     page.goto(f"{live_server}/?view=states")
     wait_drawn(page)
+    wait_url(page, "model=lesson")  # the page has written its whole state into the address
     page.locator("#copy-link").click()
     box = page.locator("#link-box")
     box.wait_for(state="visible")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from itertools import accumulate
 from typing import Annotated
+from urllib.parse import unquote_to_bytes
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from app.config import Settings, get_settings
 from app.model_store import Model
@@ -24,34 +29,91 @@ from app.service import (
 
 router = APIRouter(tags=["api"])
 ERRORS = {code: {"model": ErrorOut} for code in (404, 413, 422)}
+BODY_ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
+
+
+JSON_EXAMPLE = '{"model": "untrained", "text": "Today, I need to take a loan."}'
+JSON_KINDS = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+              type(None): "null"}
+MAX_NESTING = 32  # a request is one flat object: a body that fails to parse this deep is told so
 
 
 async def read_body(request: Request) -> bytes:
-    return await request.body()
+    """A POST's body: JSON by its Content-Type (a text/plain or form body is refused before it is read;
+    text/plain is also what another site's page may send without asking), read whole (BodyLimit caps it)."""
+    content_type = request.headers.get("content-type")
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+        raise InputError(f"the request has {sent}: send the body as JSON with Content-Type: application/json", 415)
+    try:
+        return await request.body()
+    except ClientDisconnect as e:  # the client hung up mid-body: an answer nobody reads, not a traceback
+        raise InputError("the request body ended before it was complete: send the whole body", 400) from e
+
+
+JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def nesting_depth(body: bytes) -> int:
+    """How deeply the arrays and objects of a JSON text nest (strings skipped; the text need not parse)."""
+    brackets = JSON_STRING.sub(b"", body).translate(None, NOT_BRACKETS)
+    return max(accumulate(1 if b in b"[{" else -1 for b in brackets), default=0)
 
 
 def parse_json_object(body: bytes) -> dict:
     """Parse with orjson, whose messages (and recursion limit) beat a generic "error parsing the body"."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        raise InputError("the body starts with a byte order mark (BOM): send UTF-8 JSON without it", 400)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"the body is not valid UTF-8 (byte 0x{body[e.start]:02x} at offset {e.start}): "
+                         "send the JSON encoded as UTF-8", 400) from e
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as e:
         if "surrogate" in str(e):
-            raise InputError("the text holds a lone surrogate (a \\ud800-\\udfff escape without its pair), "
+            raise InputError("the body holds a lone surrogate (a \\ud800-\\udfff escape without its pair), "
                              "which is not valid Unicode: remove it or send the full pair") from e
-        raise InputError(f"the body is not valid JSON ({e}): send a JSON object such as "
-                         '{"model": "untrained", "text": "Today, I need to take a loan."}', 400) from e
+        depth = nesting_depth(body)
+        if depth > MAX_NESTING:
+            # orjson says "failed to allocate memory" or "depth limit exceeded": name the real problem.
+            raise InputError(f"the body is not valid JSON: it nests arrays or objects {depth} levels deep, where a "
+                             f"request is one flat object; send one such as {JSON_EXAMPLE}", 400) from e
+        raise InputError(f"the body is not valid JSON ({e}): send a JSON object such as {JSON_EXAMPLE}", 400) from e
     if not isinstance(value, dict):
-        raise InputError(f"the body is a JSON {type(value).__name__}, not an object: send "
-                         '{"model": ..., "text": ...}', 422)
+        raise InputError(f"the body is a JSON {JSON_KINDS[type(value)]}, not an object: send {JSON_EXAMPLE}", 422)
     return value
 
 
 def validate(schema: type[BaseModel], body: bytes):
-    """A JSON body checked against a request model; problems reported as FastAPI reports them."""
+    """A JSON body checked against a request model, strictly (JSON has types: `true` or `2.0` is not a
+    top_k); problems reported as FastAPI reports them."""
     try:
-        return schema.model_validate(parse_json_object(body))
+        return schema.model_validate(parse_json_object(body), strict=True)
     except ValidationError as e:
         raise RequestValidationError(e.errors(include_input=False)) from e
+
+
+def strict_query(request: Request) -> None:
+    """The query string as sent. Starlette turns bytes that are not UTF-8 into U+FFFD (a text nobody
+    typed would be traced) and keeps the last of a repeated parameter; both are refused here."""
+    names = []
+    for part in request.scope.get("query_string", b"").split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        try:
+            names.append(unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8"))
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError("the query string is not valid UTF-8 once percent-decoded: percent-encode the "
+                             "text's UTF-8 bytes (é is %C3%A9)", 400) from e
+    repeated = sorted(name for name, n in Counter(names).items() if n > 1)
+    if repeated:
+        raise InputError(f"{', '.join(repeated)} given more than once: send each parameter once")
 
 
 def get_models(request: Request) -> dict[str, Model]:
@@ -95,7 +157,8 @@ def _trace(models: dict[str, Model], settings: Settings, req: TraceRequest) -> R
     return json_response(trace_payload(result, req.top_k, quantities, req.encoding))
 
 
-@router.get("/api/trace", responses={200: {"model": TraceResponse}, **ERRORS})
+@router.get("/api/trace", responses={200: {"model": TraceResponse}, 400: {"model": ErrorOut}, **ERRORS},
+            dependencies=[Depends(strict_query)])
 def trace_get(req: Annotated[TraceRequest, Query()], models: Models, settings: Config) -> Response:
     """Trace text: every gate and state of every layer at every step, and next-token predictions."""
     return _trace(models, settings, req)
@@ -105,14 +168,15 @@ BODY_DOC = {"requestBody": {"required": True,
                             "content": {"application/json": {"schema": TraceRequest.model_json_schema()}}}}
 
 
-@router.post("/api/trace", responses={200: {"model": TraceResponse}, 400: {"model": ErrorOut}, **ERRORS},
+@router.post("/api/trace", responses={200: {"model": TraceResponse}, **BODY_ERRORS},
              openapi_extra=BODY_DOC)
 def trace_post(body: Annotated[bytes, Depends(read_body)], models: Models, settings: Config) -> Response:
     """The same as GET /api/trace, with a JSON body {model, text, top_k, ...}, for long texts."""
     return _trace(models, settings, validate(TraceRequest, body))
 
 
-@router.get("/api/step", responses={200: {"model": StepResponse}, **ERRORS})
+@router.get("/api/step", responses={200: {"model": StepResponse}, 400: {"model": ErrorOut}, **ERRORS},
+            dependencies=[Depends(strict_query)])
 def step_get(req: Annotated[StepRequest, Query()], models: Models, settings: Config) -> Response:
     """Why the numbers at one step are what they are: pre-activations split into input, recurrent, bias."""
     return _step(models, settings, req)
@@ -122,7 +186,7 @@ STEP_BODY_DOC = {"requestBody": {"required": True,
                                  "content": {"application/json": {"schema": StepRequest.model_json_schema()}}}}
 
 
-@router.post("/api/step", responses={200: {"model": StepResponse}, 400: {"model": ErrorOut}, **ERRORS},
+@router.post("/api/step", responses={200: {"model": StepResponse}, **BODY_ERRORS},
              openapi_extra=STEP_BODY_DOC)
 def step_post(body: Annotated[bytes, Depends(read_body)], models: Models, settings: Config) -> Response:
     """The same as GET /api/step, with a JSON body {model, text, step, layer}, for long texts."""
