@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     max_tokens: int = Field(2_000, ge=1, description="Most tokens one trace may have.")
     max_top_k: int = Field(50, ge=0, description="Largest top_k (next-token predictions per step).")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest request body, in bytes.")
+    compute_slots: int = Field(2, ge=1, description="Traces computed at once per worker process; more wait.")
 
 
 @lru_cache

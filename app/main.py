@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import FastAPI, Request, Response
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.models = load_models(settings)
+    app.state.compute_slots = asyncio.Semaphore(settings.compute_slots)
     log.info("loaded models: %s", ", ".join(app.state.models) or "none")
     app.dependency_overrides[get_settings] = lambda: settings
 

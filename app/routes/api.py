@@ -10,6 +10,7 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
@@ -116,6 +117,16 @@ def strict_query(request: Request) -> None:
         raise InputError(f"{', '.join(repeated)} given more than once: send each parameter once")
 
 
+async def compute(request: Request, work, *args) -> Response:
+    """Run CPU-bound work in the thread pool, a few at a time per process (app.state.compute_slots).
+    A request whose client went away while it waited (a newer keystroke aborted it) is skipped:
+    computing answers nobody reads let one overloaded worker fall ever further behind."""
+    async with request.app.state.compute_slots:
+        if await request.is_disconnected():
+            return Response(status_code=499)  # client closed the request: nobody reads this
+        return await run_in_threadpool(work, *args)
+
+
 def get_models(request: Request) -> dict[str, Model]:
     return request.app.state.models
 
@@ -159,9 +170,10 @@ def _trace(models: dict[str, Model], settings: Settings, req: TraceRequest) -> R
 
 @router.get("/api/trace", responses={200: {"model": TraceResponse}, 400: {"model": ErrorOut}, **ERRORS},
             dependencies=[Depends(strict_query)])
-def trace_get(req: Annotated[TraceRequest, Query()], models: Models, settings: Config) -> Response:
+async def trace_get(request: Request, req: Annotated[TraceRequest, Query()], models: Models,
+                    settings: Config) -> Response:
     """Trace text: every gate and state of every layer at every step, and next-token predictions."""
-    return _trace(models, settings, req)
+    return await compute(request, _trace, models, settings, req)
 
 
 BODY_DOC = {"requestBody": {"required": True,
@@ -170,16 +182,18 @@ BODY_DOC = {"requestBody": {"required": True,
 
 @router.post("/api/trace", responses={200: {"model": TraceResponse}, **BODY_ERRORS},
              openapi_extra=BODY_DOC)
-def trace_post(body: Annotated[bytes, Depends(read_body)], models: Models, settings: Config) -> Response:
+async def trace_post(request: Request, body: Annotated[bytes, Depends(read_body)], models: Models,
+                     settings: Config) -> Response:
     """The same as GET /api/trace, with a JSON body {model, text, top_k, ...}, for long texts."""
-    return _trace(models, settings, validate(TraceRequest, body))
+    return await compute(request, _trace, models, settings, validate(TraceRequest, body))
 
 
 @router.get("/api/step", responses={200: {"model": StepResponse}, 400: {"model": ErrorOut}, **ERRORS},
             dependencies=[Depends(strict_query)])
-def step_get(req: Annotated[StepRequest, Query()], models: Models, settings: Config) -> Response:
+async def step_get(request: Request, req: Annotated[StepRequest, Query()], models: Models,
+                   settings: Config) -> Response:
     """Why the numbers at one step are what they are: pre-activations split into input, recurrent, bias."""
-    return _step(models, settings, req)
+    return await compute(request, _step, models, settings, req)
 
 
 STEP_BODY_DOC = {"requestBody": {"required": True,
@@ -188,9 +202,10 @@ STEP_BODY_DOC = {"requestBody": {"required": True,
 
 @router.post("/api/step", responses={200: {"model": StepResponse}, **BODY_ERRORS},
              openapi_extra=STEP_BODY_DOC)
-def step_post(body: Annotated[bytes, Depends(read_body)], models: Models, settings: Config) -> Response:
+async def step_post(request: Request, body: Annotated[bytes, Depends(read_body)], models: Models,
+                    settings: Config) -> Response:
     """The same as GET /api/step, with a JSON body {model, text, step, layer}, for long texts."""
-    return _step(models, settings, validate(StepRequest, body))
+    return await compute(request, _step, models, settings, validate(StepRequest, body))
 
 
 def _step(models: dict[str, Model], settings: Settings, req: StepRequest) -> Response:
