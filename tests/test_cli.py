@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -72,26 +73,24 @@ def test_models_dir_adds_models(tmp_path):
     assert "copy" in ids and "untrained" in ids
 
 
-def test_cli_and_server_run_blas_with_one_thread():
-    code = (
-        "import sys; sys.argv = ['lstm-viz', 'models']\n"
-        "from app.cli import main; main()\n"
-        "import numpy, threadpoolctl\n"
+def blas_threads_after(setup: str) -> list[int]:
+    """Run `setup` in a fresh interpreter without *_NUM_THREADS in its environment and report the
+    thread count of every BLAS library loaded."""
+    code = setup + (
+        "\nimport numpy, threadpoolctl\n"
         "print([p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'])\n"
     )
-    env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_NUM_THREADS")}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
-    counts = json.loads(out.splitlines()[-1])
+    return json.loads(out.splitlines()[-1])
+
+
+def test_the_cli_runs_blas_with_one_thread():
+    counts = blas_threads_after("import sys; sys.argv = ['lstm-viz', 'models']\nfrom app.cli import main; main()")
     assert counts and set(counts) == {1}
 
 
 def test_create_app_limits_blas_to_one_thread_even_after_numpy_loaded():
-    code = (
-        "import numpy, threadpoolctl\n"
-        "threadpoolctl.threadpool_limits(2)\n"
-        "from app.main import create_app; create_app()\n"
-        "print([p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'])\n"
-    )
-    env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_NUM_THREADS")}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
-    assert set(json.loads(out.splitlines()[-1])) == {1}
+    counts = blas_threads_after("import numpy, threadpoolctl\nthreadpoolctl.threadpool_limits(2)\n"
+                                "from app.main import create_app; create_app()")
+    assert counts and set(counts) == {1}
