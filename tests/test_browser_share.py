@@ -127,6 +127,10 @@ def test_compare_mode_shows_the_lecture_pair_and_ranks_the_tense_unit_first(cont
     page.locator("#compare .js-plotly-plot").first.wait_for()
     page.wait_for_function("() => document.querySelectorAll('#compare .hm image').length === 3")
     assert page.locator("#compare button.compare-unit").first.text_content() == "unit 2"  # the tense unit
+    # By default the predictions are read where the pair parts ways: after "I", need against had.
+    predictions = page.locator("#compare .compare-predictions")
+    page.wait_for_function("() => /need/.test(document.querySelector('#compare .compare-predictions').textContent)")
+    assert "had" in predictions.text_content() and "after “I”" in predictions.text_content()
     wait_url(page, "compare=")
     assert query(page)["compare"][0].startswith("Last year")
     again = open_page(context, page.url)

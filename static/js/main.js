@@ -2,6 +2,7 @@
 // the person chose (`state`, named as state.js's table), fetches through api.js and renders the views.
 import { fetchCard, fetchStep, fetchTrace } from "./api.js";
 import { decodeSpec } from "./arrays.js";
+import { alignTokens } from "./align.js";
 import { createCompare } from "./compare.js";
 import { createControls } from "./controls.js";
 import { cliLine, curlLine, traceCsv, traceJson } from "./export.js";
@@ -171,13 +172,23 @@ async function draw() {
   await Promise.all(work);
 }
 
+/** The aligned column just before the texts first differ after a shared stretch ("I" before need/had):
+ *  where a minimal pair's predictions part ways. Null when the texts never rejoin. */
+function firstDivergence(tokensA, tokensB) {
+  const pairs = alignTokens(tokensA, tokensB);
+  const k = pairs.findIndex(([ta, tb], n) => n + 1 < pairs.length
+    && (pairs[n + 1][0] - ta > 1 || pairs[n + 1][1] - tb > 1));
+  return k >= 0 ? k : null;
+}
+
 function drawCompare() {
   const a = state.shown;
   const b = state.other;
+  const step = state.compareStep ?? firstDivergence(a.trace.tokens, b.trace.tokens);
   return compareView.render({
     a: { label: a.model.id === b.model.id ? "A" : `A · ${a.model.title}`, tokens: a.trace.tokens, matrices: layerOf(a) },
     b: { label: a.model.id === b.model.id ? "B" : `B · ${b.model.title}`, tokens: b.trace.tokens, matrices: layerOf(b) },
-    quantity: state.compareQuantity, units: null, step: state.compareStep,
+    quantity: state.compareQuantity, units: null, step,
     predictionsA: a.trace.predictions, predictionsB: b.trace.predictions,
   });
 }
