@@ -18,7 +18,7 @@ from app.middleware import BodyLimit, SecurityHeaders
 from app.resources import resource_dir
 from app.routes import api, pages
 from app.service import InputError, load_models
-from app.threads import limit_blas_threads
+from app.threads import limit_blas_threads, limit_malloc_arenas
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Models load once here; a bad model file is logged and skipped."""
     settings = settings or get_settings()
     limit_blas_threads()
+    limit_malloc_arenas()
     app = FastAPI(
         title="LSTM Gate Visualizer",
         summary="Every gate (i, f, g, o) and state (c, h) of an LSTM at every token.",

@@ -94,3 +94,14 @@ def test_create_app_limits_blas_to_one_thread_even_after_numpy_loaded():
     counts = blas_threads_after("import numpy, threadpoolctl\nthreadpoolctl.threadpool_limits(2)\n"
                                 "from app.main import create_app; create_app()")
     assert counts and set(counts) == {1}
+
+
+def test_the_server_caps_malloc_arenas():
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc arenas are a glibc setting")
+    code = "import os; from app.threads import limit_malloc_arenas as f; print(f(), os.environ['MALLOC_ARENA_MAX'])"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.split() == ["True", "2"]
