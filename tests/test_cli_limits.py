@@ -1,67 +1,16 @@
 """Request limits set on the command line reach every worker of `lstm-viz serve`, and `lstm-viz trace`."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.servers import free_port
+from tests.servers import children, lstm_viz_serve
 
-LSTM_VIZ = Path(sys.executable).parent / "lstm-viz"
 SIX_TOKENS = "I need to take a loan"  # six tokens for the word model `untrained`
-
-
-def children(pid: int) -> list[int]:
-    """The process ids whose parent is `pid` (from /proc)."""
-    kids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                kids.append(int(entry.name))
-    return kids
-
-
-@contextmanager
-def lstm_viz_serve(*options: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`lstm-viz serve --port P OPTIONS` in its own process group; yields its base URL once /healthz
-    answers 200, and stops it with Ctrl-C (SIGINT) on exit."""
-    if not LSTM_VIZ.exists():
-        pytest.skip(f"{LSTM_VIZ} is missing: install the package (pip install -e .)")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LSTM_VIZ_")}
-    server = subprocess.Popen([str(LSTM_VIZ), "serve", "--port", str(port), *options], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, server.stdout.read().decode(errors="replace")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not answer /healthz within 90 s"
-            time.sleep(0.2)
-        yield base, server
-        server.send_signal(signal.SIGINT)
-        assert server.wait(timeout=30) == 0
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)  # the group of the server started above, nothing else
-            server.wait()
-        server.stdout.close()
 
 
 def test_serve_help_lists_the_limit_options():
