@@ -16,6 +16,11 @@ export const VIRIDIS = [
 // Signed quantities: ColorBrewer RdBu (colour-blind safe), negative blue, zero white, positive red.
 export { DIVERGING }; // the heatmaps' scale (plot_axes.js), for CSS colours of the same values
 
+/** The largest |value| among the finite values of a plain array (0 when there is none). */
+export function maxAbsOf(values) {
+  return values.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+}
+
 const DARK_TEXT = "#1f2328";
 const LIGHT_TEXT = "#ffffff";
 

@@ -2,6 +2,8 @@
 // one token axis, with the selected step marked. Created once, then updated with Plotly.react (a
 // constant uirevision, so a person's zoom survives). Tokens go to Plotly escaped, never as markup.
 // `Plotly` is the global of the vendored plotly.min.js, which the page loads before this module.
+import { maxAbsOf } from "./colors.js";
+import { plotlyText } from "./plot_axes.js";
 import { displayToken } from "./tokens.js";
 
 // Three panels over one token axis, each on the range its quantities live in, so no line is squashed
@@ -34,14 +36,6 @@ const CONFIG = {
 };
 
 // Plotly reads labels as pseudo-HTML; escape so a token such as "<b>" shows as typed.
-function plotlyText(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-function maxAbs(values) {
-  return values.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
-}
-
 function xTicks(labels, width) {
   const room = Math.max(width - NON_DATA_PX, SLANTED_LABEL_PX);
   const upright = labels.every((label) => Array.from(label).length <= 2);
@@ -58,7 +52,7 @@ function axis(panel) {
 }
 
 function chartFigure(series, labels, step, width) {
-  const reach = Math.max(1, maxAbs(series.c ?? [])) * 1.1; // c's axis: symmetric, at least -1..1
+  const reach = Math.max(1, maxAbsOf(series.c ?? [])) * 1.1; // c's axis: symmetric, at least -1..1
   const x = labels.map((_, t) => t);
   const data = LINES.filter((line) => series[line.key]).map((line) => ({
     type: "scatter",

@@ -2,8 +2,9 @@
 // unit's quantities (Karpathy's "cell that fires inside quotes" view), with a menu to pick which, a
 // legend of the colour scale and a readout of the hovered or selected token. Created once, updated
 // on render. Text goes in through textContent only.
-import { DIVERGING, VIRIDIS, cssGradient, divergingColor, readableTextColor, sequentialColor, textSegments }
-  from "./colors.js";
+import {
+  DIVERGING, VIRIDIS, cssGradient, divergingColor, maxAbsOf, readableTextColor, sequentialColor, textSegments,
+} from "./colors.js";
 import { displayToken } from "./tokens.js";
 
 // What the text can be tinted by. g and h are tanh-bounded (-1..1); c is unbounded, so it is scaled
@@ -24,10 +25,6 @@ function el(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-function maxAbs(values) {
-  return values.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
 }
 
 /**
@@ -95,7 +92,7 @@ export function createUnitText(parent) {
     const { tokens, series, step } = last;
     tintValues = series[tint] ?? tokens.map(() => Number.NaN);
     const kind = TINTS[tint].scale;
-    const reach = kind === "centred" ? maxAbs(tintValues) : 1;
+    const reach = kind === "centred" ? maxAbsOf(tintValues) : 1;
     const colorOf = kind === "gate" ? sequentialColor : (v) => divergingColor(v, reach);
     spans.forEach((span, t) => {
       if (!span) return;

@@ -118,3 +118,9 @@ test("textSegments clamps offsets past the text and never repeats an overlapped 
   assert.equal(joined(segments), text);
   assert.deepEqual(segments, [{ text: "abcd", t: 0 }, { text: "e", t: 1 }, { text: "f", t: 2 }]);
 });
+
+test("maxAbsOf takes the largest magnitude among finite values", async () => {
+  const { maxAbsOf } = await import("../../static/js/colors.js");
+  assert.equal(maxAbsOf([0.5, -2.25, Number.NaN, 1]), 2.25);
+  assert.equal(maxAbsOf([]), 0);
+});
