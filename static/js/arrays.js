@@ -133,6 +133,7 @@ export function extent(m) {
  */
 export function maxAbs(m) {
   let max = 0;
-  for (const v of m.data) max = Math.max(max, Math.abs(v));
+  // An indexed loop: for-of over a typed array is about 4× slower in V8, and the heatmaps call this per redraw.
+  for (let k = 0; k < m.data.length; k++) max = Math.max(max, Math.abs(m.data[k]));
   return max;
 }

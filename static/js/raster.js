@@ -1,0 +1,69 @@
+// Heatmap pixels: one pixel per (unit row, token column), coloured through a lookup table. Pure: no
+// DOM; the page puts the pixels into an ImageData, Node's tests read them directly.
+//
+// A table holds TABLE_STEPS + 1 = 257 colours at positions k / 256 along a scale. An odd count puts
+// zmin, the middle (zero on a diverging scale) and zmax each exactly on an entry; with 256 entries a
+// zero would fall between two and show tinted. One more entry after them is transparent: a
+// non-finite value leaves its cell empty, as Plotly's heatmaps did.
+import { DIVERGING, VIRIDIS } from "./colors.js";
+import { PANELS } from "./views.js";
+
+export const TABLE_STEPS = 256;
+const TRANSPARENT = TABLE_STEPS + 1;
+
+/** The colour scale of a panel key (views.js): Viridis for gates in 0..1, RdBu for signed values. */
+export function scaleOf(key) {
+  return PANELS[key].scale === "gate" ? VIRIDIS : DIVERGING;
+}
+
+function hexToRgb(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/**
+ * A colour lookup table of a Plotly-style scale [[position, "#rrggbb"], ...], interpolated linearly
+ * in RGB between stops as Plotly does. Entries are RGBA bytes read as Uint32 in the platform's byte
+ * order, so writing one into a Uint32Array view of ImageData.data puts r, g, b, a in place.
+ * @param {Array<[number, string]>} stops positions 0..1, ascending
+ * @returns {Uint32Array} (TABLE_STEPS + 2,): entries 0..TABLE_STEPS opaque, the last transparent
+ */
+export function colorTable(stops) {
+  const bytes = new Uint8ClampedArray(4 * (TABLE_STEPS + 2));
+  const rgb = stops.map(([, hex]) => hexToRgb(hex));
+  let s = 1;
+  for (let k = 0; k <= TABLE_STEPS; k++) {
+    const pos = k / TABLE_STEPS;
+    while (s < stops.length - 1 && stops[s][0] < pos) s += 1;
+    const p0 = stops[s - 1][0];
+    const p1 = stops[s][0];
+    const w = p1 > p0 ? Math.min(Math.max((pos - p0) / (p1 - p0), 0), 1) : 0;
+    for (let j = 0; j < 3; j++) bytes[4 * k + j] = Math.round(rgb[s - 1][j] + (rgb[s][j] - rgb[s - 1][j]) * w);
+    bytes[4 * k + 3] = 255;
+  }
+  return new Uint32Array(bytes.buffer);
+}
+
+/**
+ * Fill pixels (units.length rows × m.T columns, row-major) with the colours of m's values: row r is
+ * unit units[r] over every token. Values at or past zmin / zmax take the end colours.
+ * @param {Uint32Array} pixels (U·T,) e.g. new Uint32Array(imageData.data.buffer)
+ * @param {{T: number, H: number, data: Float32Array}} m (T, H) time-major
+ * @param {ArrayLike<number>} units (U,) unit indices, top row first
+ * @param {{zmin: number, zmax: number}} zrange
+ * @param {Uint32Array} table from colorTable
+ */
+export function fillRaster(pixels, m, units, { zmin, zmax }, table) {
+  const { T, H, data } = m;
+  if (pixels.length < units.length * T) throw new RangeError(`${units.length}×${T} pixels do not fit`);
+  const scale = zmax > zmin ? TABLE_STEPS / (zmax - zmin) : 0;
+  for (let r = 0; r < units.length; r++) {
+    let p = r * T;
+    for (let k = units[r]; k < T * H; k += H) {
+      const x = (data[k] - zmin) * scale;
+      // NaN fails every comparison and lands on the transparent entry.
+      pixels[p++] = table[x >= TABLE_STEPS ? TABLE_STEPS : x > 0 ? (x + 0.5) | 0 : x <= 0 ? 0 : TRANSPARENT];
+    }
+  }
+}
+

@@ -1,0 +1,94 @@
+// static/js/raster.js: colour tables and heatmap pixels. Run: node --test tests/js/raster.test.mjs
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { DIVERGING, VIRIDIS, scaleColor } from "../../static/js/colors.js";
+import { TABLE_STEPS, colorTable, fillRaster, scaleOf } from "../../static/js/raster.js";
+
+/** The r, g, b, a bytes of a table entry (the table is bytes read as Uint32 in platform order). */
+function rgba(table, k) {
+  return Array.from(new Uint8Array(table.buffer, 4 * k, 4));
+}
+
+function rgbaOf(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255, 255];
+}
+
+function stopAt(stops, pos) {
+  return stops.find(([p]) => p === pos)[1];
+}
+
+/** The pixels that table entries `ks` would give. */
+function colours(table, ks) {
+  return ks.map((k) => table[k]);
+}
+
+test("a table starts, centres and ends exactly on the scale's stops", () => {
+  for (const stops of [DIVERGING, VIRIDIS]) {
+    const table = colorTable(stops);
+    assert.equal(table.length, TABLE_STEPS + 2);
+    assert.deepEqual(rgba(table, 0), rgbaOf(stops[0][1]));
+    assert.deepEqual(rgba(table, TABLE_STEPS), rgbaOf(stops.at(-1)[1]));
+    assert.deepEqual(rgba(table, TABLE_STEPS + 1), [0, 0, 0, 0]); // non-finite values: transparent
+  }
+  assert.deepEqual(rgba(colorTable(DIVERGING), TABLE_STEPS / 2), rgbaOf(stopAt(DIVERGING, 0.5))); // zero is white
+});
+
+test("zmin, zmid and zmax take the first, middle and last colours of their panel's scale", () => {
+  const cases = [["kept", { zmin: -4, zmax: 4 }, DIVERGING], ["f", { zmin: 0, zmax: 1 }, VIRIDIS]];
+  for (const [key, zrange, stops] of cases) {
+    assert.equal(scaleOf(key), stops);
+    const table = colorTable(stops);
+    const mid = (zrange.zmin + zrange.zmax) / 2;
+    const m = { T: 3, H: 1, data: Float32Array.from([zrange.zmin, mid, zrange.zmax]) };
+    const pixels = new Uint32Array(3);
+    fillRaster(pixels, m, [0], zrange, table);
+    const bytes = Array.from(new Uint8Array(pixels.buffer));
+    assert.deepEqual(bytes.slice(0, 4), rgbaOf(stops[0][1]), key);
+    assert.deepEqual(bytes.slice(8, 12), rgbaOf(stops.at(-1)[1]), key);
+    // The middle: Viridis has no stop at 0.5, so it is interpolated (colors.js computes it independently).
+    assert.equal(`rgb(${bytes.slice(4, 7).join(", ")})`, scaleColor(stops, 0.5), key);
+  }
+  assert.equal(scaleColor(DIVERGING, 0.5), "rgb(247, 247, 247)");
+});
+
+test("colours between stops are interpolated in RGB, as Plotly does", () => {
+  const table = colorTable([[0, "#000000"], [1, "#ff8000"]]);
+  assert.deepEqual(rgba(table, TABLE_STEPS / 2), [128, 64, 0, 255]);
+  assert.deepEqual(rgba(table, TABLE_STEPS / 4), [64, 32, 0, 255]);
+});
+
+test("rows follow the units' order and columns the tokens", () => {
+  // T = 2 steps, H = 3 units; value = 10·t + u, on a scale 0..20.
+  const m = { T: 2, H: 3, data: Float32Array.from([0, 1, 2, 10, 11, 12]) };
+  const table = colorTable(VIRIDIS);
+  const pixels = new Uint32Array(3 * 2);
+  fillRaster(pixels, m, [2, 0, 1], { zmin: 0, zmax: 20 }, table);
+  const k = (v) => Math.round((v / 20) * TABLE_STEPS);
+  assert.deepEqual(Array.from(pixels), colours(table, [k(2), k(12), k(0), k(10), k(1), k(11)]));
+  const fewer = new Uint32Array(2);
+  fillRaster(fewer, m, [1], { zmin: 0, zmax: 20 }, table); // a top-N cut: one row
+  assert.deepEqual(Array.from(fewer), colours(table, [k(1), k(11)]));
+});
+
+test("values past the range take the end colours; NaN is transparent", () => {
+  const m = { T: 5, H: 1, data: Float32Array.from([-7, 7, NaN, -Infinity, Infinity]) };
+  const table = colorTable(DIVERGING);
+  const pixels = new Uint32Array(5);
+  fillRaster(pixels, m, [0], { zmin: -1, zmax: 1 }, table);
+  assert.deepEqual(Array.from(pixels), colours(table, [0, TABLE_STEPS, TABLE_STEPS + 1, 0, TABLE_STEPS]));
+});
+
+test("T = 0 fills nothing and throws nothing", () => {
+  const pixels = new Uint32Array(0);
+  fillRaster(pixels, { T: 0, H: 4, data: new Float32Array(0) }, [0, 1, 2, 3], { zmin: 0, zmax: 1 },
+    colorTable(VIRIDIS));
+  assert.equal(pixels.length, 0);
+});
+
+test("a pixel buffer too small for U × T is refused", () => {
+  const m = { T: 2, H: 2, data: new Float32Array(4) };
+  assert.throws(() => fillRaster(new Uint32Array(3), m, [0, 1], { zmin: 0, zmax: 1 }, colorTable(VIRIDIS)),
+    RangeError);
+});
