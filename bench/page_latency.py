@@ -5,7 +5,7 @@
 Serves the app on a loopback port, opens the page in Debian's Chromium (Playwright), and for each model
 and text length (50, 200, 2,000 tokens) types a text and reads the page's own performance measure
 "trace-to-heatmaps": from the start of the trace request (after the 250 ms typing debounce, which is
-stated apart) to the end of Plotly's redraw of the default view. Prints medians of several rounds.
+stated apart) to the end of the redraw of the default view. Prints medians of several rounds.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def main() -> None:
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(f"http://127.0.0.1:{args.port}/")
-            page.wait_for_selector(".heatmap-plot .hm", state="attached")
+            page.wait_for_selector(".heatmap-plot[data-drawn]", state="attached")
             print(f"Chromium, 1280x800, default view (3 heatmaps); medians of {args.rounds} rounds; "
                   f"typing debounce {DEBOUNCE_MS} ms not included")
             print(f"{'model':<12} {'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7}")

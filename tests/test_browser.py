@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests.heatmap_hooks import DRAWN, tick_labels
+
 PlaywrightError = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright").Error
 
 QUANTITIES = ("kept", "forgotten", "written")  # the default view
@@ -49,20 +51,14 @@ def watched(browser, live_server) -> Iterator[Watched]:
 
 
 def open_page(seen: Watched, base: str):
-    """Load / and wait until the default view's heatmaps have drawn their image."""
+    """Load / and wait until the default view's heatmaps have drawn."""
     response = seen.page.goto(f"{base}/")
     wait_for_heatmaps(seen.page)
     return response
 
 
 def wait_for_heatmaps(page) -> None:
-    page.wait_for_function(
-        "n => document.querySelectorAll('#heatmaps .js-plotly-plot .hm image').length === n", arg=len(QUANTITIES)
-    )
-
-
-def tick_labels(page, quantity: str = "kept") -> list[str]:
-    return page.locator(f'.heatmap-plot[data-quantity="{quantity}"] .xtick text').all_text_contents()
+    page.wait_for_function(f"n => {DRAWN} === n", arg=len(QUANTITIES))
 
 
 def token_strip(page) -> list[str]:
@@ -79,7 +75,7 @@ def wait_for_tokens(page, tokens: list[str]) -> None:
                 JSON.stringify(want.filter((_, t) => t % (k + 1) === 0)) === ticks);
             const plots = Array.from(document.querySelectorAll('#heatmaps .heatmap-plot'));
             return texts(document.querySelectorAll('#tokens li')) === JSON.stringify(want)
-                && plots.every((plot) => labelled(texts(plot.querySelectorAll('.xtick text'))));
+                && plots.every((plot) => labelled(JSON.stringify(plot.heatmap.ticks.map((tick) => tick.text))));
         }""",
         arg=tokens,
     )
@@ -95,8 +91,10 @@ def test_page_loads_plotly_locally_and_draws_the_default_heatmaps(watched, live_
     assert plotly.value.status == 200
     assert page.title() == "LSTM Gate Visualizer"
     assert page.locator("#text").input_value() == FIRST_EXAMPLE
-    assert page.locator("#heatmaps .js-plotly-plot").count() == len(QUANTITIES)
-    assert page.locator("#heatmaps .hm image").count() == len(QUANTITIES)
+    canvases = page.locator("#heatmaps .heatmap-plot canvas[role=img]")
+    assert canvases.count() == len(QUANTITIES)
+    assert page.locator("#heatmaps .heatmap-plot[data-drawn]").count() == len(QUANTITIES)
+    assert canvases.first.get_attribute("aria-label").endswith("heatmap of 64 units × 19 tokens")
     captions = page.locator("#heatmaps figcaption").all_text_contents()
     assert captions[0] == "kept memory f⊙cₜ₋₁ — what is remembered"
     assert "written memory i⊙g — what is added" in captions
@@ -117,7 +115,7 @@ def test_typing_redraws_tokens_and_heatmaps(watched, live_server):
     page.locator("#text").fill("I had to take a loan")
 
     wait_for_tokens(page, ["I", "had", "to", "take", "a", "loan"])
-    assert page.locator("#heatmaps .hm image").count() == len(QUANTITIES)
+    assert page.locator("#heatmaps .heatmap-plot[data-drawn]").count() == len(QUANTITIES)
     assert page.locator("#error").is_hidden()
     assert watched.errors == []
 
@@ -181,7 +179,7 @@ def test_a_refused_text_shows_the_servers_message_and_keeps_the_last_view(watche
     assert "2001 tokens" in error.text_content() and "max_tokens" in error.text_content()
     assert requests == ["POST"]
     assert token_strip(page)[:3] == ["Today", ",", "due"]
-    assert page.locator("#heatmaps .hm image").count() == len(QUANTITIES)
+    assert page.locator("#heatmaps .heatmap-plot[data-drawn]").count() == len(QUANTITIES)
     # The browser itself logs the refused request; nothing else may appear.
     assert all("status of 413" in e for e in watched.errors), watched.errors
 

@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from tests.heatmap_hooks import DRAWN
+
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 TIMEOUT_MS = 20_000
@@ -43,7 +45,7 @@ def open_page(context, url: str):
 
 
 def wait_drawn(page) -> None:
-    page.wait_for_function("() => document.querySelectorAll('#heatmaps .hm image').length > 0"
+    page.wait_for_function(f"() => {DRAWN} > 0"
                            " && document.querySelector('#results').getAttribute('aria-busy') === 'false'")
 
 
@@ -141,7 +143,7 @@ def test_compare_mode_shows_the_lecture_pair_and_ranks_the_tense_unit_first(cont
 def test_play_reveals_the_text_token_by_token(context, live_server):
     page = open_page(context, f"{live_server}/?speed=10")
     T = page.locator("#tokens li").count()
-    columns = "() => document.querySelector('.heatmap-plot[data-quantity=\"kept\"]').data[0].z[0].length"
+    columns = "() => document.querySelector('.heatmap-plot[data-quantity=\"kept\"]').heatmap.tokens"
     page.locator("#player button[aria-label]").nth(2).click()  # play from the end restarts at the first token
     page.wait_for_function(f"() => ({columns})() < {T}")
     page.wait_for_function(f"() => ({columns})() === {T}", timeout=30_000)
@@ -198,7 +200,7 @@ def test_embed_mode_alone_allows_framing(context, live_server, tmp_path):
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"http://localhost:{course.server_address[1]}/course.html")
     frame = page.frame_locator("#a")
-    frame.locator("#heatmaps .hm image").first.wait_for(state="attached")
+    frame.locator("#heatmaps .heatmap-plot[data-drawn]").first.wait_for(state="attached")
     assert "embed" in frame.locator("body").get_attribute("class")
     assert page.frame_locator("#b").locator("#heatmaps").count() == 0  # refused by the browser
     course.shutdown()

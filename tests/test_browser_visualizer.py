@@ -14,6 +14,7 @@ from app.config import Settings
 from app.main import create_app
 from app.model_store import write_model
 from app.tokenizer import Tokenizer
+from tests.heatmap_hooks import DRAWN, click_cell, heatmap_row, row_units
 from tests.helpers import random_params
 from tests.servers import serve
 
@@ -55,8 +56,7 @@ def page(browser, server):
 
 def wait_drawn(page, panels: int = 3) -> None:
     page.wait_for_function(
-        "n => document.querySelectorAll('#heatmaps .hm image').length === n"
-        " && document.querySelector('#results').getAttribute('aria-busy') === 'false'", arg=panels)
+        f"n => {DRAWN} === n && document.querySelector('#results').getAttribute('aria-busy') === 'false'", arg=panels)
 
 
 def api_trace(server: str, model: str, text: str, **params) -> dict:
@@ -65,19 +65,7 @@ def api_trace(server: str, model: str, text: str, **params) -> dict:
     return r.json()
 
 
-def row_units(page, quantity: str = "kept") -> list[int]:
-    """The units of a heatmap's rows, top first, as Plotly holds them."""
-    return page.evaluate(
-        "q => document.querySelector(`.heatmap-plot[data-quantity=\"${q}\"]`).data[0].y.map(Number)", quantity)
-
-
-KEPT_ROWS = "document.querySelector('.heatmap-plot[data-quantity=\"kept\"]').data[0].y"
-
-
-def heatmap_row(page, quantity: str, row: int) -> list[float]:
-    return page.evaluate(
-        "([q, r]) => Array.from(document.querySelector(`.heatmap-plot[data-quantity=\"${q}\"]`).data[0].z[r])",
-        [quantity, row])
+KEPT_ROWS = "document.querySelector('.heatmap-plot[data-quantity=\"kept\"]').heatmap.units"
 
 
 def test_default_view_is_kept_forgotten_written_with_the_ledgers_numbers(page, server):
@@ -123,10 +111,7 @@ def test_clicking_a_token_shows_the_step_numbers_of_the_trace(page, server):
 
 
 def test_a_heatmap_click_selects_step_and_unit_and_shows_the_unit_over_the_text(page, server):
-    page.evaluate("""() => {
-        const plot = document.querySelector('.heatmap-plot[data-quantity="kept"]');
-        plot.emit('plotly_click', {points: [{x: 3, y: '2'}]});
-    }""")
+    click_cell(page, "kept", 3, 2)
     page.locator(".unit-title", has_text="Unit 2").wait_for()
     page.locator(".step-heading", has_text="Step 3").wait_for()
     tinted = page.locator(".unit-token")
@@ -148,11 +133,10 @@ def test_pin_keeps_a_unit_on_top_and_activity_ordering_follows_the_numbers(page,
     c = np.array(api_trace(server, "lesson", TEXT)["layers"][0]["c"], np.float64)
     expected = sorted(range(64), key=lambda u: (-np.abs(c[:, u]).mean(), u))
     assert row_units(page)[:5] == expected[:5]
-    page.evaluate("""() => document.querySelector('.heatmap-plot[data-quantity="kept"]')
-        .emit('plotly_click', {points: [{x: 2, y: '40'}]})""")
+    click_cell(page, "kept", 2, 40)
     page.locator(".unit-title", has_text="Unit 40").wait_for()
     page.locator(".unit-pin").click()
-    page.wait_for_function(f"() => {KEPT_ROWS}[0] === '40'")
+    page.wait_for_function(f"() => {KEPT_ROWS}[0] === 40")
     assert row_units(page)[1:5] == [u for u in expected if u != 40][:4]
     page.locator("#top-n").select_option("8")
     page.wait_for_function(f"() => {KEPT_ROWS}.length === 8")
@@ -171,7 +155,7 @@ def test_span_search_ranks_the_unit_most_active_inside_the_span_first(page, serv
     score = h[inside].mean(axis=0) - h[~inside].mean(axis=0)
     best = int(np.argmax(score))
     assert page.locator("#span-results li button").first.text_content() == f"unit {best}"
-    page.wait_for_function(f"() => {KEPT_ROWS}[0] === '{best}'")
+    page.wait_for_function(f"() => {KEPT_ROWS}[0] === {best}")
     assert page.locator("#tokens li.token-span").count() == end - start + 1
 
 
@@ -218,8 +202,7 @@ def test_two_thousand_tokens_draw_and_say_how_to_zoom(page):
 
 
 def test_an_arrow_key_in_the_tinted_text_moves_one_step(page):
-    page.evaluate("""() => document.querySelector('.heatmap-plot[data-quantity="kept"]')
-        .emit('plotly_click', {points: [{x: 5, y: '2'}]})""")
+    click_cell(page, "kept", 5, 2)
     page.locator(".step-heading", has_text="Step 5").wait_for()
     page.locator(".unit-token").nth(5).click()
     page.keyboard.press("ArrowRight")

@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.main import create_app  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.heatmap_hooks import DRAWN, click_cell  # noqa: E402
 from tests.servers import serve  # noqa: E402
 
 
@@ -31,14 +32,14 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
         page.goto(f"{base}/")
-        page.wait_for_selector("#heatmaps .hm image", state="attached")
+        page.wait_for_function(f"() => {DRAWN} === 3")
         page.wait_for_timeout(500)
         bottom = page.locator("#heatmaps").bounding_box()
         page.screenshot(path=args.out / "screenshot.png", full_page=True,
                         clip={"x": 0, "y": 0, "width": 1280, "height": bottom["y"] + bottom["height"] + 16})
         t, unit = 14, 2  # "need"; unit 2 carries the tense (models/lesson.json notable_units)
-        page.evaluate("""([t, unit]) => document.querySelector('.heatmap-plot[data-quantity="kept"]')
-            .emit('plotly_click', {points: [{x: t, y: String(unit)}]})""", [t, unit])
+        click_cell(page, "kept", t, unit)
+        page.mouse.move(0, 0)  # no hover highlight in the pictures
         page.locator(".step-heading", has_text=f"Step {t}").wait_for()
         page.wait_for_timeout(500)
         page.locator(".details .detail-panel").first.screenshot(path=args.out / "screenshot-step.png")

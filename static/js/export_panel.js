@@ -1,4 +1,4 @@
-// The export panel: PNG/SVG of a chart (Plotly's own export), CSV/JSON of the whole trace, and the
+// The export panel: PNG/SVG of a chart (drawn by heatmaps.js), CSV/JSON of the whole trace, and the
 // shell lines that reproduce the numbers. A view: render(data), bind(event, handler).
 
 function button(label, data) {
@@ -48,7 +48,7 @@ export function createExportPanel(el) {
   };
 }
 
-/** Offer text as a file download (a blob: URL clicked through a temporary link). */
+/** Offer text (or a Blob) as a file download (a blob: URL clicked through a temporary link). */
 export function download(filename, text, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement("a");

@@ -486,8 +486,8 @@ compareView.bind("select-step", (k) => {
 compareView.bind("select-unit", (unit) => select({ unit }));
 share.bind(async () => share.copy(await buildLink(linkState(), { origin: location.origin, pathname: location.pathname })));
 exportPanel.bind("image", ({ chart, format }) => {
-  const plot = el.heatmaps.querySelector(`.heatmap-plot[data-quantity="${chart}"]`);
-  if (plot) Plotly.downloadImage(plot, { format, filename: `lstm-${state.shown.model.id}-${chart}` });
+  heatmaps.downloadImage(chart, format, `lstm-${state.shown.model.id}-${chart}`)
+    .catch((err) => showError(err.message));
 });
 exportPanel.bind("download", (kind) => {
   const { shown } = state;
