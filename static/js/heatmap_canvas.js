@@ -5,7 +5,7 @@
 import { column } from "./arrays.js";
 import { cellAt, cellCentre, columnAt, columnBox, font, layoutPanel, tickFontPx } from "./heatmap_layout.js";
 import { sceneToSvg } from "./heatmap_svg.js";
-import { colorTable, fillRaster, scaleOf } from "./raster.js";
+import { colorTable, fillRaster, scaleOf, sharedSteps } from "./raster.js";
 import { panelTitle } from "./views.js";
 
 const HOVER_FILL = "rgba(255,200,0,0.35)"; // the token strip's hover colour family
@@ -14,6 +14,7 @@ const DRAG_FILL = "rgba(11,92,173,0.15)";
 const DRAG_MIN_PX = 4; // a press that moves less than this is a click
 const EXPORT_MIN_SCALE = 2; // exported PNGs are drawn at twice the CSS size at least
 const TOOLTIP_OFFSET_PX = 14;
+const RASTER_SLACK = 512; // the raster has room for this many more tokens, so typing reuses it
 const tables = new Map(); // scale stops -> colour table, built once per scale
 
 function tableOf(stops) {
@@ -79,11 +80,12 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
   plot.append(base, overlay, tooltip);
   figure.append(caption, plot);
 
-  const raster = element("canvas"); // T × U, never attached
+  const raster = element("canvas"); // U rows × (T + slack) columns, never attached
   const rasterCtx = raster.getContext("2d");
   const measureCtx = element("canvas").getContext("2d");
-  let image = null; // ImageData and its Uint32 view, reused while T × U stays the same
+  let image = null; // ImageData of the raster's size and its Uint32 view, reused while it fits
   let pixels = null;
+  let seen = new Float32Array(0); // a copy of the values the raster shows (T·H), to find what changed
   let data = null; // {matrix, units, labels, zrange, approximate}
   let layout = null;
   let win = null; // {t0, t1} shown
@@ -100,20 +102,35 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
     return measureCtx.measureText(text).width;
   }
 
-  /** New numbers: rebuild the raster (one pixel per cell). */
+  function sameRows(a, b) {
+    return a.zrange.zmin === b.zrange.zmin && a.zrange.zmax === b.zrange.zmax && a.matrix.H === b.matrix.H
+      && a.units.length === b.units.length && a.units.every((u, r) => u === b.units[r]);
+  }
+
+  /** New numbers: update the raster (one pixel per cell). When the rows and the colour range are
+   *  unchanged, only the tokens after the longest unchanged prefix are coloured again (an append). */
   function setData(next) {
-    data = next;
-    const { T } = next.matrix;
+    const { T, H, data: values } = next.matrix;
     const U = next.units.length;
-    if (!image || image.width !== T || image.height !== U) {
-      raster.width = T;
+    let from = 0;
+    if (!image || image.height !== U || image.width < T) {
+      raster.width = Math.ceil((T + 1) / RASTER_SLACK) * RASTER_SLACK;
       raster.height = U;
-      image = T > 0 && U > 0 ? rasterCtx.createImageData(T, U) : null;
+      image = U > 0 ? rasterCtx.createImageData(raster.width, U) : null;
       pixels = image ? new Uint32Array(image.data.buffer) : null;
+    } else if (data && sameRows(data, next)) {
+      from = sharedSteps({ T: data.matrix.T, H, data: seen.subarray(0, data.matrix.T * H) }, next.matrix);
     }
-    if (image) {
-      fillRaster(pixels, next.matrix, next.units, next.zrange, tableOf(scaleOf(key)));
-      rasterCtx.putImageData(image, 0, 0);
+    data = next;
+    if (image && T > from) {
+      fillRaster(pixels, next.matrix, next.units, next.zrange, tableOf(scaleOf(key)), { from, width: image.width });
+      rasterCtx.putImageData(image, 0, 0, from, 0, T - from, U);
+    }
+    if (seen.length < T * H) {
+      seen = new Float32Array((T + RASTER_SLACK) * H);
+      seen.set(values);
+    } else {
+      seen.set(values.subarray(from * H), from * H);
     }
     drawn += 1;
     plot.dataset.drawn = String(drawn);

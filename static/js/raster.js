@@ -45,21 +45,25 @@ export function colorTable(stops) {
 }
 
 /**
- * Fill pixels (units.length rows × m.T columns, row-major) with the colours of m's values: row r is
- * unit units[r] over every token. Values at or past zmin / zmax take the end colours.
- * @param {Uint32Array} pixels (U·T,) e.g. new Uint32Array(imageData.data.buffer)
+ * Fill pixels (units.length rows of `width` pixels, row-major) with the colours of m's values: row r
+ * is unit units[r], column t is token t, for tokens from..T−1 (the others are left as they are, so an
+ * append colours only its new columns). Values at or past zmin / zmax take the end colours.
+ * @param {Uint32Array} pixels (U·width,) e.g. new Uint32Array(imageData.data.buffer)
  * @param {{T: number, H: number, data: Float32Array}} m (T, H) time-major
  * @param {ArrayLike<number>} units (U,) unit indices, top row first
  * @param {{zmin: number, zmax: number}} zrange
  * @param {Uint32Array} table from colorTable
+ * @param {{from?: number, width?: number}} [columns] first token to colour (0); row length (T)
  */
-export function fillRaster(pixels, m, units, { zmin, zmax }, table) {
+export function fillRaster(pixels, m, units, { zmin, zmax }, table, { from = 0, width = m.T } = {}) {
   const { T, H, data } = m;
-  if (pixels.length < units.length * T) throw new RangeError(`${units.length}×${T} pixels do not fit`);
+  if (width < T || pixels.length < units.length * width) {
+    throw new RangeError(`${units.length}×${T} pixels do not fit in rows of ${width}`);
+  }
   const scale = zmax > zmin ? TABLE_STEPS / (zmax - zmin) : 0;
   for (let r = 0; r < units.length; r++) {
-    let p = r * T;
-    for (let k = units[r]; k < T * H; k += H) {
+    let p = r * width + from;
+    for (let k = from * H + units[r]; k < T * H; k += H) {
       const x = (data[k] - zmin) * scale;
       // NaN fails every comparison and lands on the transparent entry.
       pixels[p++] = table[x >= TABLE_STEPS ? TABLE_STEPS : x > 0 ? (x + 0.5) | 0 : x <= 0 ? 0 : TRANSPARENT];
@@ -67,3 +71,22 @@ export function fillRaster(pixels, m, units, { zmin, zmax }, table) {
   }
 }
 
+/**
+ * How many leading tokens two matrices of the same H share bit for bit (so their columns already
+ * have the right colours): 0 when H differs, at most min(a.T, b.T).
+ * @param {{T: number, H: number, data: Float32Array}} a (T, H)
+ * @param {{T: number, H: number, data: Float32Array}} b (T', H)
+ * @returns {number}
+ */
+export function sharedSteps(a, b) {
+  if (a.H !== b.H || a.H === 0) return 0;
+  const T = Math.min(a.T, b.T);
+  if (a.data === b.data) return T;
+  // Compared as bits: NaN equals itself, and the loop is a plain integer compare.
+  const x = new Uint32Array(a.data.buffer, a.data.byteOffset, T * a.H);
+  const y = new Uint32Array(b.data.buffer, b.data.byteOffset, T * b.H);
+  for (let k = 0; k < x.length; k++) {
+    if (x[k] !== y[k]) return Math.floor(k / a.H);
+  }
+  return T;
+}

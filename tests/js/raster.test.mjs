@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { DIVERGING, VIRIDIS, scaleColor } from "../../static/js/colors.js";
-import { TABLE_STEPS, colorTable, fillRaster, scaleOf } from "../../static/js/raster.js";
+import { TABLE_STEPS, colorTable, fillRaster, scaleOf, sharedSteps } from "../../static/js/raster.js";
 
 /** The r, g, b, a bytes of a table entry (the table is bytes read as Uint32 in platform order). */
 function rgba(table, k) {
@@ -91,4 +91,35 @@ test("a pixel buffer too small for U × T is refused", () => {
   const m = { T: 2, H: 2, data: new Float32Array(4) };
   assert.throws(() => fillRaster(new Uint32Array(3), m, [0, 1], { zmin: 0, zmax: 1 }, colorTable(VIRIDIS)),
     RangeError);
+});
+
+test("an append colours only its new columns, and the result equals a full fill", () => {
+  const H = 3;
+  const values = (T) => Float32Array.from({ length: T * H }, (_, k) => Math.sin(k));
+  const before = { T: 4, H, data: values(4) };
+  const after = { T: 6, H, data: values(6) };
+  const units = [2, 0];
+  const zrange = { zmin: -1, zmax: 1 };
+  const table = colorTable(DIVERGING);
+  const width = 8; // rows with room to grow
+  const incremental = new Uint32Array(units.length * width);
+  fillRaster(incremental, before, units, zrange, table, { width });
+  const from = sharedSteps(before, after);
+  assert.equal(from, 4);
+  fillRaster(incremental, after, units, zrange, table, { from, width });
+  const full = new Uint32Array(units.length * width);
+  fillRaster(full, after, units, zrange, table, { width });
+  assert.deepEqual(incremental, full);
+  assert.throws(() => fillRaster(new Uint32Array(12), after, units, zrange, table, { width: 5 }), RangeError);
+});
+
+test("sharedSteps finds the first token that changed, bit for bit", () => {
+  const a = { T: 3, H: 2, data: Float32Array.from([1, 2, 3, NaN, 5, 6]) };
+  assert.equal(sharedSteps(a, { T: 4, H: 2, data: Float32Array.from([1, 2, 3, NaN, 5, 6, 7, 8]) }), 3);
+  assert.equal(sharedSteps(a, { T: 3, H: 2, data: Float32Array.from([1, 2, 3, NaN, 5, 7]) }), 2);
+  assert.equal(sharedSteps(a, { T: 2, H: 2, data: Float32Array.from([0, 2, 3, NaN]) }), 0);
+  assert.equal(sharedSteps(a, { T: 1, H: 2, data: Float32Array.from([1, 2]) }), 1); // a deletion
+  assert.equal(sharedSteps(a, { T: 2, H: 3, data: new Float32Array(6) }), 0);
+  const view = { T: 2, H: 2, data: a.data.subarray(2, 6) }; // a view at an offset
+  assert.equal(sharedSteps(view, { T: 2, H: 2, data: Float32Array.from([3, NaN, 5, 6]) }), 2);
 });
