@@ -208,3 +208,20 @@ def test_a_newer_request_cancels_the_one_in_flight(watched, live_server):
     assert watched.errors == []
     with contextlib.suppress(PlaywrightError):
         held[0].continue_()  # the browser has given up on it; this only releases the route
+
+
+def test_heatmaps_are_drawn_at_the_screens_pixel_density(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{live_server}/")
+        wait_for_heatmaps(page)
+        sizes = page.evaluate("""() => Array.from(document.querySelectorAll('#heatmaps .heatmap-plot'), (plot) => {
+            const [base, overlay] = plot.querySelectorAll('canvas');
+            return [plot.clientWidth, plot.clientHeight, base.width, base.height, overlay.width, overlay.height];
+        })""")
+        for w, h, *canvases in sizes:
+            assert canvases == [2 * w, 2 * h, 2 * w, 2 * h]
+    finally:
+        context.close()

@@ -4,19 +4,22 @@ modes, controls hidden by link, and every export."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import json
+import struct
 import subprocess
 import sys
 import threading
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from tests.heatmap_hooks import DRAWN
+from tests.heatmap_hooks import DRAWN, hook
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
@@ -176,6 +179,19 @@ def test_watch_it_learn_switches_checkpoints_on_the_same_text(context, live_serv
     assert page.locator("#text").input_value().startswith("Today")
 
 
+def test_presenter_mode_enlarges_the_heatmap_labels(context, live_server):
+    page = open_page(context, f"{live_server}/")
+    normal = hook(page, "kept", "h.fontPx")
+    assert normal >= 15
+    page.locator("#mode-buttons button", has_text="Presenter").click()
+    page.wait_for_function("n => document.querySelector('.heatmap-plot[data-quantity=\"kept\"]').heatmap.fontPx > n",
+                           arg=normal)
+    wait_drawn(page)
+    assert hook(page, "kept", "h.fontPx") >= normal * 1.25
+    assert hook(page, "kept", "h.ticks.length") > 0
+    assert page.errors == []
+
+
 def test_presenter_mode_and_controls_hidden_by_link(context, live_server):
     page = open_page(context, f"{live_server}/?mode=presenter&hide=examples,export,units")
     assert "presenter" in page.evaluate("() => document.body.className")
@@ -226,3 +242,40 @@ def test_exports_png_svg_csv_json_and_shell_lines(context, live_server, tmp_path
     cli = page.locator("#cli-line").input_value()
     assert cli == "lstm-viz trace --model lesson --format json --top-k 5 -- 'I had to take a loan'"
     assert page.locator("#curl-line").input_value().startswith(f"curl -sS --get '{live_server}/api/trace'")
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_a_heatmap_exports_as_png_and_as_svg_with_its_title_and_the_tokens_as_typed(context, live_server, tmp_path):
+    page = open_page(context, f"{live_server}/?model=lesson&text=I+%3C+%26+had+to+take+a+loan")
+    page.locator("#export-chart").select_option("forgotten")
+    saved = {}
+    for fmt in ("PNG", "SVG"):
+        with page.expect_download() as info:
+            page.locator("#export-buttons button", has_text=fmt).click()
+        assert info.value.suggested_filename == f"lstm-lesson-forgotten.{fmt.lower()}"
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        saved[fmt] = path.read_bytes()
+
+    png = saved["PNG"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    plot = page.locator('.heatmap-plot[data-quantity="forgotten"]').bounding_box()
+    assert width >= 2 * int(plot["width"]) and height > 2 * int(plot["height"])  # 2x, plus a title band
+
+    root = ET.fromstring(saved["SVG"])  # well-formed XML, whatever the text holds
+    assert root.tag == f"{SVG}svg"
+    texts = [node.text for node in root.iter(f"{SVG}text")]
+    assert "forgotten memory (1−f)⊙cₜ₋₁ — what is erased" in " ".join(texts[:3])  # the title, wrapped
+    tokens = page.locator("#tokens li").all_text_contents()
+    assert tokens[:3] == ["I", "<", "&"] and all(token in texts for token in tokens[::2])
+    assert "unit" in texts
+    (image,) = root.iter(f"{SVG}image")
+    href = image.get("href")
+    assert href.startswith("data:image/png;base64,")
+    raster = base64.b64decode(href.split(",", 1)[1])
+    assert raster[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", raster[16:24]) == (len(tokens), 64)  # one pixel per cell: tokens × units
+    assert page.errors == []

@@ -14,7 +14,7 @@ from app.config import Settings
 from app.main import create_app
 from app.model_store import write_model
 from app.tokenizer import Tokenizer
-from tests.heatmap_hooks import DRAWN, click_cell, heatmap_row, row_units
+from tests.heatmap_hooks import DRAWN, cell_point, click_cell, heatmap_row, hook, row_units, tick_labels
 from tests.helpers import random_params
 from tests.servers import serve
 
@@ -65,7 +65,8 @@ def api_trace(server: str, model: str, text: str, **params) -> dict:
     return r.json()
 
 
-KEPT_ROWS = "document.querySelector('.heatmap-plot[data-quantity=\"kept\"]').heatmap.units"
+KEPT = "document.querySelector('.heatmap-plot[data-quantity=\"kept\"]').heatmap"
+KEPT_ROWS = f"{KEPT}.units"
 
 
 def test_default_view_is_kept_forgotten_written_with_the_ledgers_numbers(page, server):
@@ -199,6 +200,14 @@ def test_two_thousand_tokens_draw_and_say_how_to_zoom(page):
     wait_drawn(page)
     assert "zoom" in page.locator("#heatmap-note").text_content()
     assert len(heatmap_row(page, "written", 0)) == 2000
+    # What the note says works: a drag across a stretch zooms into it, a double-click shows all again.
+    drag(page, "written", 1000, 1100, unit=5)
+    zoomed = hook(page, "kept", "h.range")
+    assert 990 <= zoomed["t0"] <= 1010 and 1090 <= zoomed["t1"] <= 1110, zoomed
+    assert all(zoomed["t0"] <= t <= zoomed["t1"] for t in hook(page, "kept", "h.ticks.map((tick) => tick.t)"))
+    page.mouse.dblclick(*cell_point(page, "written", 1050, 5))
+    page.wait_for_function(f"() => {KEPT}.range.t0 === 0")
+    assert hook(page, "kept", "h.range") == {"t0": 0, "t1": 1999}
 
 
 def test_an_arrow_key_in_the_tinted_text_moves_one_step(page):
@@ -209,3 +218,135 @@ def test_an_arrow_key_in_the_tinted_text_moves_one_step(page):
     page.locator(".step-heading", has_text="Step 6").wait_for()
     page.wait_for_timeout(300)
     assert page.locator("#tokens li.token-selected").get_attribute("data-step") == "6"
+
+
+QUANTITIES = ("kept", "forgotten", "written")
+# static/js/plot_axes.js DIVERGING (ColorBrewer RdBu), the signed panels' scale.
+RDBU = [(0, "#053061"), (0.1, "#2166ac"), (0.2, "#4393c3"), (0.3, "#92c5de"), (0.4, "#d1e5f0"), (0.5, "#f7f7f7"),
+        (0.6, "#fddbc7"), (0.7, "#f4a582"), (0.8, "#d6604d"), (0.9, "#b2182b"), (1, "#67001f")]
+
+
+def scale_rgb(x: float) -> list[float]:
+    """The colour at x in 0..1 along RDBU, interpolated in RGB (as Plotly's heatmaps were)."""
+    x = min(max(x, 0.0), 1.0)
+    for (p0, c0), (p1, c1) in zip(RDBU, RDBU[1:], strict=False):
+        if x <= p1:
+            a = [int(c0[k : k + 2], 16) for k in (1, 3, 5)]
+            b = [int(c1[k : k + 2], 16) for k in (1, 3, 5)]
+            w = (x - p0) / (p1 - p0)
+            return [u + (v - u) * w for u, v in zip(a, b, strict=True)]
+    raise AssertionError(x)
+
+
+def pixel(page, quantity: str, layer: str, x: float, y: float) -> list[int]:
+    """RGBA of the device pixel at viewport point (x, y) on a heatmap's base or overlay canvas."""
+    return page.evaluate(
+        """([q, layer, x, y]) => {
+            const canvas = document.querySelector(`.heatmap-plot[data-quantity="${q}"] canvas.heatmap-${layer}`);
+            const rect = canvas.getBoundingClientRect();
+            const scale = canvas.width / rect.width;
+            const px = Math.floor((x - rect.left) * scale);
+            const py = Math.floor((y - rect.top) * scale);
+            return Array.from(canvas.getContext("2d").getImageData(px, py, 1, 1).data);
+        }""",
+        [quantity, layer, x, y],
+    )
+
+
+def drag(page, quantity: str, t_from: int, t_to: int, unit: int) -> None:
+    """Press on token t_from's cell, move across to t_to's and release: real mouse events."""
+    x0, y = cell_point(page, quantity, t_from, unit)
+    x1, _ = cell_point(page, quantity, t_to, unit)
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move(x1, y, steps=8)
+    page.mouse.up()
+
+
+def test_cells_are_coloured_by_their_value_on_the_shared_diverging_scale(page, server):
+    layer = api_trace(server, "lesson", TEXT, quantities="kept,forgotten,written")["layers"][0]
+    m = {q: np.array(layer[q], np.float64) for q in QUANTITIES}
+    ledger = max(np.abs(m["kept"]).max(), np.abs(m["forgotten"]).max())  # kept and forgotten share a range
+    half = {"kept": ledger, "forgotten": ledger, "written": np.abs(m["written"]).max()}
+    for q in QUANTITIES:
+        for t, unit in ((0, 0), (7, 13), (14, 2), (18, 63)):
+            x, y = cell_point(page, q, t, unit)
+            expected = scale_rgb((m[q][t, unit] / half[q] + 1) / 2)
+            rgba = pixel(page, q, "canvas", x, y)
+            assert rgba[3] == 255 and np.abs(np.array(rgba[:3]) - expected).max() <= 3, (q, t, unit, rgba, expected)
+
+
+def test_hovering_a_cell_shows_its_numbers_and_highlights_its_column_in_every_panel(page, server):
+    t, unit = 13, 2  # "need"
+    value = api_trace(server, "lesson", TEXT, quantities="kept")["layers"][0]["kept"][t][unit]
+    elsewhere = {q: cell_point(page, q, 3, 30) for q in QUANTITIES}
+    column = {q: cell_point(page, q, t, 30) for q in QUANTITIES}
+    assert all(pixel(page, q, "overlay", *column[q])[3] == 0 for q in QUANTITIES)
+
+    page.mouse.move(*cell_point(page, "kept", t, unit))
+
+    tooltip = page.locator('.heatmap-plot[data-quantity="kept"] .heatmap-tooltip')
+    tooltip.wait_for(state="visible")
+    lines = tooltip.text_content().split("\n")
+    assert lines[:2] == [f"token {t}: need", f"unit {unit}"]
+    assert lines[2].startswith("kept ≈ ") and len(lines[2].split(".")[-1]) == 5  # approximate, 5 decimals
+    assert float(lines[2].removeprefix("kept ≈ ")) == pytest.approx(value, abs=6e-6)
+    assert page.locator("#tokens li.token-hover").get_attribute("data-step") == str(t)
+    for q in QUANTITIES:  # a yellow wash over the hovered column, nothing over the others
+        r, g, b, a = pixel(page, q, "overlay", *column[q])
+        assert a > 0 and r > 200 and g > 150 and b < 60, (q, r, g, b, a)
+        assert pixel(page, q, "overlay", *elsewhere[q])[3] == 0, q
+
+    page.mouse.move(1, 1)
+
+    tooltip.wait_for(state="hidden")
+    assert page.locator("#tokens li.token-hover").count() == 0
+    assert all(pixel(page, q, "overlay", *column[q])[3] == 0 for q in QUANTITIES)
+
+
+def test_the_selected_step_is_outlined_in_every_panel(page):
+    t = 6
+    page.locator("#tokens li").nth(t).click()
+    page.locator(".step-heading", has_text=f"Step {t}").wait_for()
+    page.mouse.move(1, 1)
+    for q in QUANTITIES:
+        x, y = cell_point(page, q, t, 30)
+        left = hook(page, q, f"h.cellCenter({t - 1}, 30).x")
+        edge = (x + left) / 2  # the boundary between columns t - 1 and t carries the outline
+        assert pixel(page, q, "overlay", edge, y)[:4] == [17, 17, 17, 255], q
+        assert pixel(page, q, "overlay", *cell_point(page, q, 2, 30))[3] == 0, q
+
+
+def test_drag_zooms_every_heatmap_and_double_click_shows_all_again(page):
+    drawn = hook(page, "kept", "h.drawn")
+
+    drag(page, "forgotten", 3, 8, unit=10)
+
+    for q in QUANTITIES:
+        assert hook(page, q, "h.range") == {"t0": 3, "t1": 8}, q
+    tokens = page.locator("#tokens li").all_text_contents()
+    assert tick_labels(page, "kept") == tokens[3:9]  # the stretch's own labels, every one
+    assert hook(page, "kept", "h.drawn") == drawn  # a zoom repaints from the raster
+    assert page.locator("#tokens li.token-selected").count() == 0  # a drag is not a click
+    assert "tokens 3–8 shown" in page.locator('.heatmap-plot[data-quantity="kept"] canvas').first.get_attribute(
+        "aria-label")
+
+    page.locator("#text").press("End")
+    page.locator("#text").press_sequentially(" Today")  # a keystroke redraws; the zoom stays
+    page.wait_for_function("() => document.querySelectorAll('#tokens li').length === 20")
+    wait_drawn(page)
+    assert hook(page, "kept", "h.drawn") > drawn
+    assert hook(page, "written", "h.range") == {"t0": 3, "t1": 8}
+
+    page.mouse.dblclick(*cell_point(page, "kept", 5, 10))
+
+    page.wait_for_function(f"() => {KEPT}.range.t0 === 0")
+    for q in QUANTITIES:
+        assert hook(page, q, "h.range") == {"t0": 0, "t1": 19}, q
+
+    drag(page, "kept", 10, 15, unit=10)
+    assert hook(page, "kept", "h.range") == {"t0": 10, "t1": 15}
+    page.locator("#text").fill("I had to take a loan")  # shorter than the zoomed stretch: all again
+    page.wait_for_function("() => document.querySelectorAll('#tokens li').length === 6")
+    wait_drawn(page)
+    assert hook(page, "kept", "h.range") == {"t0": 0, "t1": 5}
