@@ -225,3 +225,20 @@ def test_heatmaps_are_drawn_at_the_screens_pixel_density(browser, live_server):
             assert canvases == [2 * w, 2 * h, 2 * w, 2 * h]
     finally:
         context.close()
+
+
+def test_heatmaps_redraw_to_a_new_window_size_without_new_numbers(watched, live_server):
+    page = watched.page
+    open_page(watched, live_server)
+    fits = """() => Array.from(document.querySelectorAll('#heatmaps .heatmap-plot'), (plot) =>
+        plot.querySelector('canvas').width === plot.clientWidth && plot.clientWidth > 0).every(Boolean)"""
+    before = page.evaluate("() => document.querySelector('#heatmaps .heatmap-plot').clientWidth")
+    drawn = page.evaluate("() => document.querySelector('#heatmaps .heatmap-plot').heatmap.drawn")
+
+    page.set_viewport_size({"width": 700, "height": 900})
+
+    page.wait_for_function(f"() => document.querySelector('#heatmaps .heatmap-plot').clientWidth !== {before}")
+    page.wait_for_function(fits)
+    assert page.evaluate("() => document.querySelector('#heatmaps .heatmap-plot').heatmap.drawn") == drawn
+    assert tick_labels(page)[0] == "Today"
+    assert watched.errors == []
