@@ -248,7 +248,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_a_heatmap_exports_as_png_and_as_svg_with_its_title_and_the_tokens_as_typed(context, live_server, tmp_path):
-    page = open_page(context, f"{live_server}/?model=lesson&text=I+%3C+%26+had+to+take+a+loan")
+    page = open_page(context, f"{live_server}/?model=lesson&text=I+%3C+%26+had+to+take+a+loan&step=4")
     page.locator("#export-chart").select_option("forgotten")
     saved = {}
     for fmt in ("PNG", "SVG"):
@@ -272,6 +272,7 @@ def test_a_heatmap_exports_as_png_and_as_svg_with_its_title_and_the_tokens_as_ty
     tokens = page.locator("#tokens li").all_text_contents()
     assert tokens[:3] == ["I", "<", "&"] and all(token in texts for token in tokens[::2])
     assert "unit" in texts
+    assert [r.get("stroke") for r in root.iter(f"{SVG}rect") if r.get("stroke")] == ["#111"]  # step 4's frame
     (image,) = root.iter(f"{SVG}image")
     href = image.get("href")
     assert href.startswith("data:image/png;base64,")

@@ -3,13 +3,14 @@
 // resize repaints without rebuilding); an overlay canvas on top holds the hovered column, the selected
 // step and a zoom drag, so those move without touching the heatmap. Pointer input becomes callbacks.
 import { column } from "./arrays.js";
-import { cellAt, cellCentre, columnAt, columnBox, font, layoutPanel, tickFontPx } from "./heatmap_layout.js";
+import {
+  SELECTED_STROKE, cellAt, cellCentre, columnAt, columnBox, font, layoutPanel, tickFontPx,
+} from "./heatmap_layout.js";
 import { sceneToSvg } from "./heatmap_svg.js";
 import { colorTable, fillRaster, scaleOf, sharedSteps } from "./raster.js";
 import { panelTitle } from "./views.js";
 
 const HOVER_FILL = "rgba(255,200,0,0.35)"; // the token strip's hover colour family
-const SELECTED_STROKE = "#111";
 const DRAG_FILL = "rgba(11,92,173,0.15)";
 const DRAG_MIN_PX = 4; // a press that moves less than this is a click
 const EXPORT_MIN_SCALE = 2; // exported PNGs are drawn at twice the CSS size at least
@@ -27,7 +28,7 @@ const ALIGN = { start: "left", middle: "center", end: "right" };
 /** Paint a scene onto ctx at `scale` device pixels per CSS px; `raster` holds one pixel per cell. */
 function paintScene(ctx, layout, scale, raster) {
   for (const item of layout.items) {
-    if (item.kind === "raster") {
+    if (item.kind === "raster" && raster.width > 0 && raster.height > 0) {
       // Whole device pixels and no smoothing: cells stay crisp blocks at any zoom and pixel ratio.
       const x = Math.round(item.x * scale);
       const y = Math.round(item.y * scale);
@@ -35,6 +36,11 @@ function paintScene(ctx, layout, scale, raster) {
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(raster, item.t0, 0, item.t1 - item.t0 + 1, raster.height, x, y,
         Math.round((item.x + item.w) * scale) - x, Math.round((item.y + item.h) * scale) - y);
+    } else if (item.kind === "outline") {
+      ctx.setTransform(scale, 0, 0, scale, 0, 0);
+      ctx.strokeStyle = item.color;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(item.x, item.y, item.w, item.h);
     } else if (item.kind === "colorbar") {
       ctx.setTransform(scale, 0, 0, scale, 0, 0);
       const gradient = ctx.createLinearGradient(0, item.y + item.h, 0, item.y);
@@ -75,8 +81,8 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
   base.setAttribute("role", "img");
   const overlay = element("canvas", "heatmap-overlay");
   overlay.setAttribute("aria-hidden", "true");
-  const tooltip = element("div", "heatmap-tooltip hidden");
-  tooltip.setAttribute("role", "status");
+  const tooltip = element("div", "heatmap-tooltip hidden"); // follows the mouse: not a live region
+  tooltip.setAttribute("aria-hidden", "true");
   plot.append(base, overlay, tooltip);
   figure.append(caption, plot);
 
@@ -136,12 +142,12 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
     plot.dataset.drawn = String(drawn);
   }
 
-  function layoutFor(width, height, s, title) {
+  function layoutFor(width, height, s, { title, step } = {}) {
     const style = getComputedStyle(plot);
     fontPx = tickFontPx(parseFloat(style.fontSize));
     return layoutPanel({
       width, height, scale: s, fontPx, color: style.color, labels: data.labels, units: data.units,
-      t0: win.t0, t1: win.t1, zrange: data.zrange, stops: scaleOf(key), title, measure,
+      t0: win.t0, t1: win.t1, zrange: data.zrange, stops: scaleOf(key), title, step, measure,
     });
   }
 
@@ -290,7 +296,7 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
 
   /** The drawing with its title, on a new canvas at `s` device pixels per CSS px, on white. */
   function exportCanvas(s) {
-    const titled = layoutFor(plot.clientWidth, plot.clientHeight, s, panelTitle(key));
+    const titled = layoutFor(plot.clientWidth, plot.clientHeight, s, { title: panelTitle(key), step: marks.step });
     const canvas = element("canvas");
     canvas.width = Math.round(titled.width * s);
     canvas.height = Math.round(titled.height * s);
@@ -317,7 +323,7 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
   function toBlob(format) {
     if (!layout) return Promise.reject(new Error(`the ${key} heatmap is not on screen`));
     if (format === "svg") {
-      const titled = layoutFor(plot.clientWidth, plot.clientHeight, 1, panelTitle(key));
+      const titled = layoutFor(plot.clientWidth, plot.clientHeight, 1, { title: panelTitle(key), step: marks.step });
       const svg = sceneToSvg(titled, { width: titled.width, height: titled.height, rasterHref: rasterUrl() });
       return Promise.resolve(new Blob([svg], { type: "image/svg+xml" }));
     }

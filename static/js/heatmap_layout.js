@@ -16,6 +16,7 @@ const BAR_EM = 0.95; // colour bar thickness: 14 px next to 15 px ticks
 const BAR_TICK_SPACING_EM = 2.2;
 const LABEL_SHARE = 0.4; // token labels take at most this share of the height; longer ones end in "…"
 const SIN45 = Math.SQRT1_2;
+export const SELECTED_STROKE = "#111"; // the selected step's frame, 2 px
 
 /** The tick font size in px for a container whose computed font size is containerFontPx. */
 export function tickFontPx(containerFontPx) {
@@ -108,12 +109,13 @@ function text(value, x, y, size, { align = "start", angle = 0, weight = 400, col
  * @param {Array<[number, string]>} p.stops the colour scale
  * @param {string} [p.title] drawn in a band above the drawing, which grows by it (exports; on screen
  *   the figcaption says it)
+ * @param {number|null} [p.step] a token column to outline (exports; on screen the overlay draws it)
  * @param {(text: string, font: string) => number} p.measure width of text in CSS px
  * @returns {{width, height, plot: {x, y, w, h}, t0, t1, rows, items: object[], ticks: Array<{t, text}>} | null}
  *   null when the drawing has no room
  */
 export function layoutPanel(p) {
-  const { width, height, scale, fontPx: f, color, labels, units, t0, t1, zrange, stops, title, measure } = p;
+  const { width, height, scale, fontPx: f, color, labels, units, t0, t1, zrange, stops, title, step, measure } = p;
   if (!(width > 0 && height > 0)) return null;
   const tickFont = font(f);
   const measureTick = (s) => measure(s, tickFont);
@@ -183,7 +185,10 @@ export function layoutPanel(p) {
       ? text(tick.text, x, y1 + GAP + f * 0.6, f, { align: "middle", color })
       : text(tick.text, x, y1 + GAP, f, { align: "end", angle: tickangle, color }));
   }
-  return { width, height: total, plot, t0, t1, rows: units.length, items, ticks };
+  const scene = { width, height: total, plot, t0, t1, rows: units.length, items, ticks };
+  const outlined = columnBox(scene, step);
+  if (outlined) items.push({ kind: "outline", x: outlined.x, y: y0, w: outlined.w, h, color: SELECTED_STROKE });
+  return scene;
 }
 
 /** The column under CSS x, clamped to the window (for drags that leave the plot). */

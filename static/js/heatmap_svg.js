@@ -51,6 +51,9 @@ export function sceneToSvg(layout, { width, height, rasterHref, background = "#f
       body.push(`<image x="${num(item.x)}" y="${num(item.y)}" width="${num(item.w)}" height="${num(item.h)}"`
         + ` preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering:pixelated"`
         + ` href="${xmlText(rasterHref)}"/>`);
+    } else if (item.kind === "outline") {
+      body.push(`<rect x="${num(item.x)}" y="${num(item.y)}" width="${num(item.w)}" height="${num(item.h)}"`
+        + ` fill="none" stroke="${xmlText(item.color)}" stroke-width="2"/>`);
     } else if (item.kind === "colorbar") {
       const id = `scale${defs.length}`;
       defs.push(gradient(id, item.stops));

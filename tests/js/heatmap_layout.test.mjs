@@ -115,5 +115,11 @@ test("SVG export escapes text for XML and embeds the raster and the colour scale
   assert.ok(svg.includes(">&lt;b&gt;</text>")); // the token "<b>"
   assert.ok(svg.includes('href="data:image/png;base64,AAAA"'));
   assert.equal((svg.match(/<stop /g) ?? []).length, DIVERGING.length);
+  assert.ok(!svg.includes("stroke="));
+  const outlined = layout({ step: 2 }); // the selected step, framed as on screen
+  const frame = outlined.items.find((item) => item.kind === "outline");
+  assert.deepEqual([frame.x, frame.w], [outlined.plot.x + 2 * (outlined.plot.w / 5), outlined.plot.w / 5]);
+  assert.ok(sceneToSvg(outlined, { width: 400, height: 360, rasterHref: "" }).includes('stroke="#111"'));
+  assert.equal(layout({ step: 9 }).items.filter((item) => item.kind === "outline").length, 0); // off the window
   assert.ok(!/<[a-z]+[^>]*<|&(?!amp;|lt;|gt;|quot;|apos;)/.test(svg.replace(/^<\?xml[^>]*>/, "")));
 });
