@@ -4,9 +4,9 @@
 // step and a zoom drag, so those move without touching the heatmap. Pointer input becomes callbacks.
 import { column } from "./arrays.js";
 import {
-  SELECTED_STROKE, cellAt, cellCentre, columnAt, columnBox, font, layoutPanel, tickFontPx,
+  SELECTED_STROKE, cellAt, cellCentre, columnAt, columnBox, layoutPanel, tickFontPx,
 } from "./heatmap_layout.js";
-import { sceneToSvg } from "./heatmap_svg.js";
+import { paintScene, pngBlob, svgBlob } from "./heatmap_paint.js";
 import { colorTable, fillRaster, scaleOf, sharedSteps } from "./raster.js";
 import { panelTitle } from "./views.js";
 
@@ -21,44 +21,6 @@ const tables = new Map(); // scale stops -> colour table, built once per scale
 function tableOf(stops) {
   if (!tables.has(stops)) tables.set(stops, colorTable(stops));
   return tables.get(stops);
-}
-
-const ALIGN = { start: "left", middle: "center", end: "right" };
-
-/** Paint a scene onto ctx at `scale` device pixels per CSS px; `raster` holds one pixel per cell. */
-function paintScene(ctx, layout, scale, raster) {
-  for (const item of layout.items) {
-    if (item.kind === "raster" && raster.width > 0 && raster.height > 0) {
-      // Whole device pixels and no smoothing: cells stay crisp blocks at any zoom and pixel ratio.
-      const x = Math.round(item.x * scale);
-      const y = Math.round(item.y * scale);
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(raster, item.t0, 0, item.t1 - item.t0 + 1, raster.height, x, y,
-        Math.round((item.x + item.w) * scale) - x, Math.round((item.y + item.h) * scale) - y);
-    } else if (item.kind === "outline") {
-      ctx.setTransform(scale, 0, 0, scale, 0, 0);
-      ctx.strokeStyle = item.color;
-      ctx.lineWidth = 2;
-      ctx.strokeRect(item.x, item.y, item.w, item.h);
-    } else if (item.kind === "colorbar") {
-      ctx.setTransform(scale, 0, 0, scale, 0, 0);
-      const gradient = ctx.createLinearGradient(0, item.y + item.h, 0, item.y);
-      for (const [pos, color] of item.stops) gradient.addColorStop(pos, color);
-      ctx.fillStyle = gradient;
-      ctx.fillRect(item.x, item.y, item.w, item.h);
-    } else if (item.kind === "text") {
-      ctx.setTransform(scale, 0, 0, scale, 0, 0);
-      ctx.translate(item.x, item.y);
-      if (item.angle) ctx.rotate((item.angle * Math.PI) / 180);
-      ctx.font = font(item.size, item.weight);
-      ctx.textAlign = ALIGN[item.align];
-      ctx.textBaseline = "middle";
-      ctx.fillStyle = item.color;
-      ctx.fillText(item.text, 0, 0);
-    }
-  }
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
 }
 
 function element(tag, className) {
@@ -294,42 +256,12 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
     if (size !== painted && plot.isConnected) paint();
   }).observe(plot);
 
-  /** The drawing with its title, on a new canvas at `s` device pixels per CSS px, on white. */
-  function exportCanvas(s) {
-    const titled = layoutFor(plot.clientWidth, plot.clientHeight, s, { title: panelTitle(key), step: marks.step });
-    const canvas = element("canvas");
-    canvas.width = Math.round(titled.width * s);
-    canvas.height = Math.round(titled.height * s);
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    paintScene(ctx, titled, s, raster);
-    return canvas;
-  }
-
-  /** The shown columns' raster as a PNG data: URL (one pixel per cell). */
-  function rasterUrl() {
-    const n = win.t1 - win.t0 + 1;
-    const canvas = element("canvas");
-    canvas.width = Math.max(n, 1);
-    canvas.height = Math.max(raster.height, 1);
-    if (n > 0 && raster.height > 0) {
-      canvas.getContext("2d").drawImage(raster, win.t0, 0, n, raster.height, 0, 0, n, raster.height);
-    }
-    return canvas.toDataURL("image/png");
-  }
-
-  /** The drawing as a Blob: "png" (the canvas drawing) or "svg" (text as text, the raster embedded). */
+  /** The drawing with its title and the selected step's frame, as a "png" or "svg" Blob. */
   function toBlob(format) {
     if (!layout) return Promise.reject(new Error(`the ${key} heatmap is not on screen`));
-    if (format === "svg") {
-      const titled = layoutFor(plot.clientWidth, plot.clientHeight, 1, { title: panelTitle(key), step: marks.step });
-      const svg = sceneToSvg(titled, { width: titled.width, height: titled.height, rasterHref: rasterUrl() });
-      return Promise.resolve(new Blob([svg], { type: "image/svg+xml" }));
-    }
-    const canvas = exportCanvas(Math.max(EXPORT_MIN_SCALE, scale));
-    return new Promise((resolve, reject) => canvas.toBlob(
-      (blob) => (blob ? resolve(blob) : reject(new Error("the browser could not encode the PNG"))), "image/png"));
+    const s = format === "svg" ? 1 : Math.max(EXPORT_MIN_SCALE, scale);
+    const scene = layoutFor(plot.clientWidth, plot.clientHeight, s, { title: panelTitle(key), step: marks.step });
+    return format === "svg" ? svgBlob(scene, raster) : pngBlob(scene, s, raster);
   }
 
   // What tests read (and what a screen reader's label says): read-only.
