@@ -110,7 +110,7 @@ SNAPSHOT_JS = """() => {
           title: document.title, path: location.pathname};
 }"""
 
-DRAWN_JS = ("() => document.querySelectorAll('#heatmaps .hm image').length > 0"
+DRAWN_JS = ("() => document.querySelectorAll('#heatmaps .heatmap-plot[data-drawn]').length > 0"
             " && document.querySelector('#results').getAttribute('aria-busy') === 'false'")
 TOKENS_JS = "() => [...document.querySelectorAll('#tokens li')].map((li) => li.textContent)"
 # The x tick labels of compare mode's B heatmap (plots: A, B, A − B).
@@ -221,18 +221,17 @@ def meta_descriptions(page) -> list[str]:
 
 
 def hover_label(page, plot_selector: str, t: int) -> str:
-    """Move the mouse over column t of a heatmap and return its hover label's text."""
+    """Move the mouse over column t of a heatmap (its top row) and return its tooltip's text."""
     point = page.evaluate(
         """([selector, t]) => {
-             const gd = document.querySelector(selector);
-             gd.scrollIntoView({block: 'center'});
-             const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
-             return {x: box.left + gd._fullLayout.xaxis.l2p(t), y: box.top + 4};
+             const plot = document.querySelector(selector);
+             plot.scrollIntoView({block: 'center'});
+             return plot.heatmap.cellCenter(t, 0);
            }""",
         [plot_selector, t],
     )
     page.mouse.move(point["x"], point["y"])
-    label = page.locator(f"{plot_selector} .hoverlayer .hovertext")
+    label = page.locator(plot_selector).first.locator(".heatmap-tooltip")
     label.wait_for()
     return label.text_content()
 
@@ -392,7 +391,7 @@ def test_payloads_typed_into_the_text_and_compare_boxes(context, live_server):
         shown = page.evaluate(DISPLAY_JS, tokens)
         # Hover the token richest in markup characters: its label shows it as text.
         t = max(range(len(tokens)), key=lambda k: sum(ch in "<>&\"'`$" for ch in tokens[k]))
-        assert hover_label(page, "#heatmaps .heatmap-plot", t).startswith(f"token {t}: {shown[t]}unit")
+        assert hover_label(page, "#heatmaps .heatmap-plot", t).startswith(f"token {t}: {shown[t]}\nunit")
         page.locator(".step-heading", has_text=f"token “{shown[0]}”").wait_for()
         assert_clean(page, baseline, f"typed {payload!r}")
         assert_shows_text(page, payload, tokens, shown)
