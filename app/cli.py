@@ -13,7 +13,7 @@ from app.threads import limit_blas_threads
 # Settings a command line may set, over the LSTM_VIZ_* environment. `serve` hands them to its workers
 # through that environment: with --workers N (or --reload) each worker is a separate process that builds
 # its own Settings, so the environment is the one channel every worker reads.
-SERVE_SETTINGS = ("max_chars", "max_tokens", "max_top_k", "max_body_bytes", "default_model")
+SERVE_SETTINGS = ("max_chars", "max_tokens", "max_top_k", "max_body_bytes", "default_model", "trace_cache_mb")
 TRACE_SETTINGS = ("max_chars", "max_tokens")
 
 

@@ -17,11 +17,19 @@ class TraceRequest(BaseModel):
     quantities: str | None = Field(
         None, description="Comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default i,f,g,o,c,h)."
     )
-    encoding: Literal["json", "f4"] = Field(
+    encoding: Literal["json", "f4", "u1"] = Field(
         "json",
         description="`json`: nested lists of numbers; `f4`: Plotly.js typed-array specs "
-        "{dtype: 'f4', bdata: base64 little-endian float32, shape: 'T,H'}.",
+        "{dtype: 'f4', bdata: base64 little-endian float32, shape: 'T,H'}; `u1`: range-quantised uint8 specs "
+        "{dtype: 'u1', bdata, shape, lo, hi}, value ≈ lo + q·(hi − lo)/255 (error ≤ (hi − lo)/510), for drawing.",
     )
+    since: int = Field(0, ge=0, description="Steps the asker already holds: with `prefix`, only steps from here "
+                       "on are sent (see `start` in the answer).")
+    prefix: str | None = Field(None, pattern="^[0-9a-f]{16}$",
+                               description="Digest of the model version and the first `since` token ids "
+                               "(app/digest.py); when it does not match this text, everything is sent.")
+    layer: int | None = Field(None, ge=0, description="Only this layer (the others' entries are empty).")
+    unit: int | None = Field(None, ge=0, description="Only this unit: arrays of T rows of one number.")
 
 
 class StepRequest(BaseModel):
@@ -64,6 +72,9 @@ class TraceResponse(BaseModel):
     model: str
     version: str = Field(description="Digest of the weights and tokenizer; links carry it.")
     encoding: str
+    num_tokens: int = Field(description="Tokens in the whole text.")
+    start: int = Field(description="The first step sent: tokens, arrays and predictions begin here (0 unless "
+                       "`since` and `prefix` matched).")
     tokens: list[TokenOut]
     layers: list[LayerOut] = Field(description="One entry per layer, bottom first.")
     predictions: list[list[Prediction]] | None = Field(
