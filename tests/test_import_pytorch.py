@@ -67,8 +67,10 @@ def test_bfloat16_reads_as_the_top_half_of_a_float32(tmp_path):
 
 
 def lstm_tensors(prefix="lstm.", H=2, In=3, extra=()):
-    t = {f"{prefix}weight_ih_l0": np.ones((4 * H, In), np.float32), f"{prefix}weight_hh_l0": np.ones((4 * H, H), np.float32),
-         f"{prefix}bias_ih_l0": np.zeros(4 * H, np.float32), f"{prefix}bias_hh_l0": np.zeros(4 * H, np.float32)}
+    t = {f"{prefix}weight_ih_l0": np.ones((4 * H, In), np.float32),
+         f"{prefix}weight_hh_l0": np.ones((4 * H, H), np.float32),
+         f"{prefix}bias_ih_l0": np.zeros(4 * H, np.float32),
+         f"{prefix}bias_hh_l0": np.zeros(4 * H, np.float32)}
     for name, shape in extra:
         t[name] = np.ones(shape, np.float32)
     return t
