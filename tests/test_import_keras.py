@@ -143,3 +143,12 @@ def test_missing_h5py_gives_an_install_hint(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_h5py)
     with pytest.raises(ImportRefused, match="pip install h5py"):
         read_keras_file(FIXTURES / "keras_seq.keras")
+
+
+def test_inbound_layers_read_in_keras_2_and_keras_3_config_forms():
+    from app.importers.keras_files import _inbound
+
+    keras2 = [[["embedding", 0, 0, {}], ["rnn_1", 0, 0, {}]]]
+    keras3 = [{"args": [{"class_name": "__keras_tensor__", "config": {"keras_history": ["rnn", 0, 0]}}], "kwargs": {}}]
+    assert _inbound(keras2) == ["embedding", "rnn_1"]
+    assert _inbound(keras3) == ["rnn"]
