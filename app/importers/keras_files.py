@@ -78,8 +78,9 @@ def _inbound(node) -> list[str]:
         history = node.get("keras_history")
         if isinstance(history, list) and history and isinstance(history[0], str):
             names.append(history[0])
-        for value in node.values():
-            names += _inbound(value)
+        for key, value in node.items():
+            if key != "keras_history":
+                names += _inbound(value)
     elif isinstance(node, list):
         if len(node) >= 3 and isinstance(node[0], str) and isinstance(node[1], int):
             names.append(node[0])
