@@ -1,4 +1,4 @@
-"""`lstm-viz`: serve the app, list models, trace a text from the terminal."""
+"""`lstm-viz`: serve the app, list models, trace a text from the terminal, import a model."""
 
 from __future__ import annotations
 
@@ -176,10 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     trace.set_defaults(func=cmd_trace)
 
     from app.eval_cli import add_parser as add_eval_parser
+    from app.importers.cli import add_parser as add_import_parser
     from app.train_cli import add_parser as add_train_parser
 
     add_train_parser(sub)
     add_eval_parser(sub)
+    add_import_parser(sub)
     return parser
 
 

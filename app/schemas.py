@@ -97,7 +97,9 @@ class StepResponse(BaseModel):
     layer: int
     num_steps: int = Field(description="Tokens in the text.")
     num_layers: int
-    recurrent_activation: str = Field(description="σ of the i, f and o gates: `sigmoid`.")
+    recurrent_activation: str = Field(
+        description="σ of the i, f and o gates: `sigmoid`, `hard_sigmoid` (Keras 3) or `hard_sigmoid_keras2`."
+    )
     token: TokenOut
     h_prev: list[float]
     c_prev: list[float]
