@@ -55,8 +55,8 @@ class Model:
 
     @property
     def cell(self) -> str:
-        """`lstm` or `rnn`, as the card says."""
-        return self.card["cell"]
+        """`lstm` or `rnn`, as the card says (a loaded card always says; one built in code may not: lstm)."""
+        return self.card.get("cell", "lstm")
 
 
 def model_version(weights: bytes, tokenizer_section: dict) -> str:
