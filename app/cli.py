@@ -117,7 +117,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     try:
         model = get_model(registry, args.model)
         result = run_trace(model, args.text, _settings(args))
-        payload = trace_payload(result, args.top_k, parse_quantities(args.quantities), "json")
+        payload = trace_payload(result, args.top_k, parse_quantities(args.quantities, model), "json")
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -170,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--top-k", type=int, default=5, help="next-token predictions per step, json only "
                                                             "(default: %(default)s)")
     trace.add_argument("--quantities", default=None,
-                       help="comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default: i,f,g,o,c,h)")
+                       help="comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default: i,f,g,o,c,h); "
+                            "for a vanilla RNN model, of h,a (default: both)")
     models_dir_option(trace)
     settings_options(trace, TRACE_SETTINGS)
     trace.set_defaults(func=cmd_trace)

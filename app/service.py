@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app import rnn
 from app.config import Settings
 from app.digest import ids_digest
 from app.lstm import QUANTITIES, Trace, logits, softmax, step_detail
@@ -17,6 +18,9 @@ from app.trace_cache import TraceCache, extend
 
 LEDGER = ("kept", "forgotten", "written")
 ALL_QUANTITIES = QUANTITIES + LEDGER
+OFFERED = {"lstm": ALL_QUANTITIES, "rnn": rnn.QUANTITIES}  # what /api/trace can return, by cell
+DEFAULT_QUANTITIES = {"lstm": QUANTITIES, "rnn": rnn.QUANTITIES}
+CELL_NAMES = {"lstm": "an LSTM", "rnn": "a vanilla RNN"}
 ENCODINGS = ("json", "f4", "u1")
 
 
@@ -33,7 +37,7 @@ class TraceResult:
     model: Model
     tokens: list[Token]
     ids: np.ndarray  # (T,) the tokens' ids
-    trace: Trace
+    trace: Trace | rnn.Trace
 
 
 def load_models(settings: Settings) -> dict[str, Model]:
@@ -70,7 +74,7 @@ def check_text(text: str, settings: Settings) -> None:
 def run_trace(model: Model, text: str, settings: Settings, steps: int | None = None,
               cache: TraceCache | None = None) -> TraceResult:
     """Tokenize text and run the model over it from the zero state; over its first `steps` tokens only
-    when given (the numbers of those steps are bit-identical either way: the LSTM is causal). With a
+    when given (the numbers of those steps are bit-identical either way: the cell is causal). With a
     cache, only the steps after the longest cached prefix of the same ids are computed (same bits)."""
     check_text(text, settings)
     try:
@@ -142,7 +146,7 @@ def layer_arrays(result: TraceResult, k: int, quantities: tuple[str, ...], start
     for one unit; the ledger (kept f⊙c_{t-1}, forgotten (1-f)⊙c_{t-1}, written i⊙g) derived here."""
     layer = result.trace.layers[k]
     cols = slice(None) if unit is None else slice(unit, unit + 1)
-    out = {q: layer[q][start:, cols] for q in quantities if q in QUANTITIES}
+    out = {q: layer[q][start:, cols] for q in quantities if q not in LEDGER}
     if any(q in LEDGER for q in quantities):
         f = layer.f[start:, cols]
         c0 = result.trace.initial.c[k][None, cols]
@@ -153,17 +157,24 @@ def layer_arrays(result: TraceResult, k: int, quantities: tuple[str, ...], start
     return out
 
 
-def parse_quantities(spec: str | None) -> tuple[str, ...]:
-    """Comma-separated names -> a tuple in canonical order; None means i, f, g, o, c, h."""
+def parse_quantities(spec: str | None, model: Model | None = None) -> tuple[str, ...]:
+    """Comma-separated names -> a tuple in canonical order; None means the model's traced quantities:
+    i, f, g, o, c, h for an LSTM (also without a model), h, a for a vanilla RNN."""
+    cell = model.cell if model is not None else "lstm"
+    offered = OFFERED[cell]
     if spec is None:
-        return QUANTITIES
+        return DEFAULT_QUANTITIES[cell]
     names = [s.strip() for s in spec.split(",") if s.strip()]
-    unknown = [n for n in names if n not in ALL_QUANTITIES]
+    unknown = [n for n in names if n not in offered]
     if not names:
-        raise InputError(f"quantities is empty: choose from {', '.join(ALL_QUANTITIES)}, or leave it out for all")
+        raise InputError(f"quantities is empty: choose from {', '.join(offered)}, or leave it out for all")
+    other = "rnn" if cell == "lstm" else "lstm"
+    if unknown and model is not None and all(n in OFFERED[other] for n in unknown):
+        raise InputError(f"quantities {unknown} belong to {CELL_NAMES[other]}; model {model.id!r} is "
+                         f"{CELL_NAMES[cell]}: choose from {', '.join(offered)}")
     if unknown:
-        raise InputError(f"unknown quantities {unknown}; choose from {', '.join(ALL_QUANTITIES)}")
-    return tuple(q for q in ALL_QUANTITIES if q in names)
+        raise InputError(f"unknown quantities {unknown}; choose from {', '.join(offered)}")
+    return tuple(q for q in offered if q in names)
 
 
 def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], encoding: str, start: int = 0,
@@ -179,6 +190,8 @@ def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], 
         raise InputError(f"layer {layer} is out of range: model {model.id!r} has layers 0 to {L - 1}")
     if unit is not None and not 0 <= unit < H:
         raise InputError(f"unit {unit} is out of range: model {model.id!r} has units 0 to {H - 1}")
+    if not set(quantities) <= set(OFFERED[model.cell]):
+        parse_quantities(",".join(quantities), model)  # raises the message that says what to change
     return {
         "model": model.id,
         "version": model.version,
@@ -205,6 +218,8 @@ def step_payload(result: TraceResult, step: int, layer: int) -> dict:
     if not 0 <= layer < L:
         raise InputError(f"layer {layer} is out of range: model {model.id!r} has layers 0 to {L - 1}")
     ids = np.array([t.id for t in result.tokens], dtype=np.int64)
+    if model.cell == "rnn":
+        return rnn_step_payload(result, ids, step, layer)
     detail = step_detail(model.params, result.trace, ids, layer, step)
     H = model.params.hidden_size
     recorded = result.trace.layers[layer]
@@ -233,6 +248,33 @@ def step_payload(result: TraceResult, step: int, layer: int) -> dict:
     }
 
 
+def rnn_step_payload(result: TraceResult, ids: np.ndarray, step: int, layer: int) -> dict:
+    """/api/step for a vanilla RNN: the keys of an LSTM's answer without c_prev and c, `nonlinearity`
+    instead of `recurrent_activation`, and one entry in `gates`, `h`: its pre-activation a split into
+    input (W_ih·x_t), recurrent (W_hh·h_{t-1}) and bias (b_ih + b_hh), with value h_t = tanh(a)."""
+    model = result.model
+    detail = rnn.step_detail(model.params, result.trace, ids, layer, step)
+    h = result.trace.layers[layer].h[step]
+    parts = {"input": detail.input, "recurrent": detail.recurrent, "bias": detail.bias}
+    parts["preactivation"] = detail.input + detail.recurrent + detail.bias
+    parts["value"] = h
+    tok = result.tokens[step]
+    return {
+        "model": model.id,
+        "version": model.version,
+        "cell": "rnn",
+        "step": step,
+        "layer": layer,
+        "num_steps": len(result.tokens),
+        "num_layers": model.params.num_layers,
+        "nonlinearity": model.params.nonlinearity,
+        "token": {"text": tok.text, "id": tok.id, "start": tok.start, "end": tok.end},
+        "h_prev": encode_array(detail.h_prev, "json"),
+        "gates": {"h": {name: encode_array(a, "json") for name, a in parts.items()}},
+        "h": encode_array(h, "json"),
+    }
+
+
 def model_summary(model: Model) -> dict:
     """One entry of GET /api/models."""
     p = model.params
@@ -241,6 +283,7 @@ def model_summary(model: Model) -> dict:
         "title": model.title,
         "description": model.card.get("description", ""),
         "cell": model.card.get("cell", "lstm"),
+        "quantities": list(OFFERED[model.cell]),
         "tokenizer": model.tokenizer.kind,
         "num_layers": p.num_layers,
         "hidden_size": p.hidden_size,

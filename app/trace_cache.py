@@ -1,4 +1,4 @@
-"""Incremental tracing: an LSTM is causal, so a text that extends or edits a recent one only needs
+"""Incremental tracing: an LSTM (or a vanilla RNN) is causal, so a text that extends or edits a recent one only needs
 the steps after their longest common prefix of token ids.
 
 `TraceCache` keeps recent traces per model version, bounded by bytes, least recently used first out.
@@ -15,7 +15,8 @@ from dataclasses import fields, replace
 
 import numpy as np
 
-from app.lstm import Compiled, State, Trace, forward
+from app.cells import forward
+from app.lstm import Compiled, Trace
 
 
 def common_prefix(a: np.ndarray, b: np.ndarray) -> int:
@@ -25,19 +26,20 @@ def common_prefix(a: np.ndarray, b: np.ndarray) -> int:
     return int(differ[0]) if differ.size else n
 
 
-def state_at(trace: Trace, p: int) -> State:
-    """The state after the first p steps (the initial state when p = 0): h and c, each (L, H)."""
+def state_at(trace: Trace, p: int):
+    """The state after the first p steps (the initial state when p = 0), of the trace's own cell: each
+    field of its State (h and c for an LSTM, h for a vanilla RNN) is (L, H), stacked from the layers."""
     if p == 0:
         return trace.initial
-    return State(h=np.stack([layer.h[p - 1] for layer in trace.layers]),
-                 c=np.stack([layer.c[p - 1] for layer in trace.layers]))
+    kind = type(trace.initial)
+    return kind(**{f.name: np.stack([layer[f.name][p - 1] for layer in trace.layers]) for f in fields(kind)})
 
 
 def head(trace: Trace, p: int) -> Trace:
     """The first p steps of a trace (views, no copy)."""
     layers = tuple(replace(layer, **{f.name: getattr(layer, f.name)[:p] for f in fields(layer)})
                    for layer in trace.layers)
-    return Trace(layers=layers, initial=trace.initial, final=state_at(trace, p))
+    return type(trace)(layers=layers, initial=trace.initial, final=state_at(trace, p))
 
 
 def join(first: Trace, rest: Trace) -> Trace:
@@ -46,7 +48,7 @@ def join(first: Trace, rest: Trace) -> Trace:
         replace(a, **{f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)]) for f in fields(a)})
         for a, b in zip(first.layers, rest.layers, strict=True)
     )
-    return Trace(layers=layers, initial=first.initial, final=rest.final)
+    return type(first)(layers=layers, initial=first.initial, final=rest.final)
 
 
 def trace_bytes(trace: Trace) -> int:
@@ -108,7 +110,7 @@ class TraceCache:
 
 def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache | None) -> Trace:
     """The trace of ids (T,) from the zero state, computing only the steps after the longest cached
-    prefix; the result is cached. Bit-identical to forward(compiled, ids)."""
+    prefix; the result is cached. Bit-identical to forward(compiled, ids). Either cell (app.cells)."""
     if cache is None:
         return forward(compiled, ids)
     p, cached = cache.longest_prefix(version, ids)

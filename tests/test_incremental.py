@@ -13,6 +13,7 @@ import httpx
 import numpy as np
 import pytest
 
+from app.cells import forward as forward_cell
 from app.config import Settings
 from app.digest import ids_digest
 from app.lstm import QUANTITIES, forward
@@ -214,3 +215,15 @@ def test_one_layer_and_one_unit(http):
 def test_bad_incremental_parameters_are_refused_with_a_reason(http, params, says):
     r = http.post("/api/trace", json={"model": "shakespeare", "text": "To be", **params})
     assert r.status_code == 422 and says in r.text, r.text
+
+
+def test_a_vanilla_rnn_extends_from_its_cache_with_the_same_bits():
+    rnn_model = load_model(resource_dir("models") / "lesson-rnn.safetensors")
+    cache = TraceCache(64 * 2**20)
+    for text in (TEXT, TEXT + " Last year", TEXT[:30], TEXT.replace("job", "money")):
+        got = run_trace(rnn_model, text, SETTINGS, cache=cache)
+        full = forward_cell(rnn_model.compiled, got.ids)
+        for a, b in zip(got.trace.layers, full.layers, strict=True):
+            assert a.h.tobytes() == b.h.tobytes() and a.a.tobytes() == b.a.tobytes()
+        assert got.trace.final.h.tobytes() == full.final.h.tobytes()
+    assert cache.hits > 0

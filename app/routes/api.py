@@ -165,8 +165,9 @@ def model_card(model_id: str, models: Models) -> Response:
 def _trace(models: dict[str, Model], settings: Settings, cache: TraceCache | None, req: TraceRequest) -> Response:
     if req.top_k > settings.max_top_k:
         raise InputError(f"top_k = {req.top_k} is above the limit max_top_k = {settings.max_top_k}: lower it")
-    quantities = parse_quantities(req.quantities)
-    result = run_trace(get_model(models, req.model), req.text, settings, cache=cache)
+    model = get_model(models, req.model)
+    quantities = parse_quantities(req.quantities, model)  # which names exist depends on the model's cell
+    result = run_trace(model, req.text, settings, cache=cache)
     start = resume_point(result, req.since, req.prefix)
     return json_response(trace_payload(result, req.top_k, quantities, req.encoding, start, req.layer, req.unit))
 
