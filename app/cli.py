@@ -1,4 +1,4 @@
-"""`lstm-viz`: serve the app, list models, trace a text from the terminal."""
+"""`lstm-viz`: serve the app, list models, trace a text from the terminal, import a model."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.threads import limit_blas_threads
 # Settings a command line may set, over the LSTM_VIZ_* environment. `serve` hands them to its workers
 # through that environment: with --workers N (or --reload) each worker is a separate process that builds
 # its own Settings, so the environment is the one channel every worker reads.
-SERVE_SETTINGS = ("max_chars", "max_tokens", "max_top_k", "max_body_bytes", "default_model")
+SERVE_SETTINGS = ("max_chars", "max_tokens", "max_top_k", "max_body_bytes", "default_model", "trace_cache_mb")
 TRACE_SETTINGS = ("max_chars", "max_tokens")
 
 
@@ -117,7 +117,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     try:
         model = get_model(registry, args.model)
         result = run_trace(model, args.text, _settings(args))
-        payload = trace_payload(result, args.top_k, parse_quantities(args.quantities), "json")
+        payload = trace_payload(result, args.top_k, parse_quantities(args.quantities, model), "json")
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -170,16 +170,19 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--top-k", type=int, default=5, help="next-token predictions per step, json only "
                                                             "(default: %(default)s)")
     trace.add_argument("--quantities", default=None,
-                       help="comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default: i,f,g,o,c,h)")
+                       help="comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default: i,f,g,o,c,h); "
+                            "for a vanilla RNN model, of h,a (default: both)")
     models_dir_option(trace)
     settings_options(trace, TRACE_SETTINGS)
     trace.set_defaults(func=cmd_trace)
 
     from app.eval_cli import add_parser as add_eval_parser
+    from app.importers.cli import add_parser as add_import_parser
     from app.train_cli import add_parser as add_train_parser
 
     add_train_parser(sub)
     add_eval_parser(sub)
+    add_import_parser(sub)
     return parser
 
 

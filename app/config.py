@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     max_top_k: int = Field(50, ge=0, description="Largest top_k (next-token predictions per step).")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest request body, in bytes.")
     compute_slots: int = Field(2, ge=1, description="Traces computed at once per worker process; more wait.")
+    trace_cache_mb: int = Field(64, ge=0, description="Memory for recent traces per worker process, in MiB "
+                                "(a text that extends a recent one computes only its new steps); 0 turns it off.")
 
 
 @lru_cache

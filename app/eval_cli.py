@@ -1,4 +1,5 @@
-"""`lstm-viz eval MODEL`: measure a bundled model, find its notable units, optionally record both in its card."""
+"""`lstm-viz eval MODEL`: measure a bundled model, find its notable units, optionally record both in its card.
+`lstm-viz eval MODEL --memory-span`: a lesson model's accuracy against the distance from cue to prediction."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.cells import MEMORY
 from app.corpora.examples import EXAMPLES
 from app.evaluate import evaluate_lesson, sample
+from app.memory_span import memory_span
 from app.model_store import Model, load_model
 from app.resources import resource_dir
 from app.units import code_signals, correlated_units, line_position, minimal_pair_units
@@ -44,15 +47,16 @@ def lesson_units(model: Model, seed: int = 0) -> list[dict]:
         a = _cut_at_target(model, doc.text, case.target_index)
         food = italian[int(rng.integers(len(italian)))]
         cuisine_pairs.append((a, a.replace(case.cue, food, 1), case.distance))
+    q = MEMORY[model.cell]  # c for an LSTM; h, the only memory of a vanilla RNN
     units = []
     for carries, pairs, meaning in (
         ("tense", tense_pairs, ("after a present-time opener (need)", "after a past-time opener (had)")),
         ("cuisine", cuisine_pairs, ("after an Indian food", "after an Italian food")),
     ):
         for found in minimal_pair_units(model, pairs):
-            high, low = meaning if found["mean_delta_c"] > 0 else meaning[::-1]
+            high, low = meaning if found[f"mean_delta_{q}"] > 0 else meaning[::-1]
             units.append({**found, "carries": carries, "pairs": len(pairs),
-                          "note": f"c is higher {high} than {low}, across the words up to the prediction"})
+                          "note": f"{q} is higher {high} than {low}, across the words up to the prediction"})
     return units
 
 
@@ -82,12 +86,32 @@ def corpus_of(model: Model) -> str:
     return "lesson" if "lesson" in text else "python" if "CPython" in text else "shakespeare"
 
 
+def cmd_memory_span(args: argparse.Namespace, path: Path, model: Model, command: str) -> int:
+    """Measure the memory span alone and record it alone (evaluation.memory_span): every other field of
+    the card stays as it is."""
+    span = {**memory_span(model, args.probes, args.seed), "command": command}
+    report = {task: dict(zip(span["distances"], span[task]["accuracy"], strict=True)) for task in ("tense", "cuisine")}
+    print(json.dumps({"model": model.id, "memory_span_accuracy": report}, ensure_ascii=False))
+    if args.write_card:
+        card_path = path.with_suffix(".json")
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        card.setdefault("evaluation", {})["memory_span"] = span
+        card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"recorded in {card_path}", file=sys.stderr)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     folder = args.models_dir or resource_dir("models")
     path = folder / f"{args.model}.safetensors"
     model = load_model(path)
     corpus = args.corpus or corpus_of(model)
     command = shlex.join(["lstm-viz", "eval", *args.argv])
+    if args.memory_span:
+        if corpus != "lesson":
+            print(f"error: --memory-span measures lesson models; {model.id!r} was trained on {corpus}", file=sys.stderr)
+            return 2
+        return cmd_memory_span(args, path, model, command)
     if corpus == "lesson":
         evaluation = {**evaluate_lesson(model, args.seed), "command": command}
         units = lesson_units(model, args.seed)
@@ -104,12 +128,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         units = char_units(model, corpus, text)
         report = {"sample": generated}
     print(json.dumps({"model": model.id, **report,
-                      "notable_units": [(u["carries"], u["unit"], u.get("mean_delta_c", u.get("correlation")))
+                      "notable_units": [(u["carries"], u["unit"], u.get(f"mean_delta_{MEMORY[model.cell]}",
+                                                                        u.get("correlation")))
                                         for u in units]}, indent=2, ensure_ascii=False))
     if args.write_card:
         card_path = path.with_suffix(".json")
         card = json.loads(card_path.read_text(encoding="utf-8"))
-        card["evaluation"] = evaluation
+        span = card.get("evaluation", {}).get("memory_span")  # measured by --memory-span: kept
+        card["evaluation"] = evaluation if span is None else {**evaluation, "memory_span": span}
         card["notable_units"] = units
         card["provenance"]["corpus_name"] = corpus
         card["examples"] = card.get("examples") or list(EXAMPLES.get(corpus, ()))
@@ -121,8 +147,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="measure a model and find its notable units",
                        description="Lesson models: held-out tense and cuisine accuracy, the lecture's sentences, "
-                                   "units found by minimal pairs. Char models: a generated sample and cells that "
-                                   "track quotes, brackets, indentation or line position.")
+                                   "units found by minimal pairs; with --memory-span, accuracy against the words "
+                                   "between cue and prediction instead. Char models: a generated sample and cells "
+                                   "that track quotes, brackets, indentation or line position.")
     p.add_argument("model", metavar="MODEL", help="model id")
     p.add_argument("--models-dir", type=Path, default=None, help="folder of the model (default: the bundled models)")
     p.add_argument("--corpora-dir", type=Path, default=Path("corpora"), help="fetched corpora (default: %(default)s)")
@@ -130,5 +157,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="what the model was trained on (default: from its card)")
     p.add_argument("--chars", type=int, default=20_000, help="held-out characters for char models' units")
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the pairs and the sample")
+    p.add_argument("--memory-span", action="store_true",
+                   help="lesson models: measure only tense and cuisine accuracy against 0-40 filler words between "
+                        "cue and prediction (app/corpora/lesson_probes.py); --write-card records it alone, as "
+                        "evaluation.memory_span")
+    p.add_argument("--probes", type=int, default=200, help="--memory-span: probes per distance and task "
+                                                           "(default: %(default)s)")
     p.add_argument("--write-card", action="store_true", help="record the results in the model's card")
     p.set_defaults(func=cmd_eval)

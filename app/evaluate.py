@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from app.lstm import State, Trace, forward, logits, softmax
+from app.cells import forward
+from app.lstm import Trace, logits, softmax
 from app.model_store import Model
 
 
@@ -87,6 +88,6 @@ def sample(model: Model, prompt: str, length: int, rng: np.random.Generator, tem
         p = softmax(z[None])[0]
         j = int(rng.choice(len(p), p=p))
         pieces.append(model.tokenizer.vocab[j])
-        step = forward(model.compiled, np.array([j]), State(h=state.h, c=state.c))
+        step = forward(model.compiled, np.array([j]), state)
         state, h_top = step.final, step.layers[-1].h
     return prompt + ("".join(pieces) if model.tokenizer.kind == "char" else " " + " ".join(pieces))

@@ -21,6 +21,13 @@ the decoder runs one matrix-vector product per step. No result depends on how ma
 Speed: σ(x) = ½(1 + tanh(x/2)), so the i, f and o rows of the weights are pre-scaled by ½ (exact in
 binary floating point) and one `tanh` over all 4H pre-activations serves every gate.
 
+Recurrent activations (the σ of the i, f and o gates; a model card's `recurrent_activation`):
+    sigmoid               1 / (1 + e^(−x))        PyTorch, Keras 3's default, CuDNN
+    hard_sigmoid          clip(x/6 + ½, 0, 1)     Keras 3's `hard_sigmoid`
+    hard_sigmoid_keras2   clip(0.2·x + ½, 0, 1)   Keras 2's `hard_sigmoid`, its LSTM default
+The hard ones pre-scale the i, f and o rows by their slope (1/6 or 0.2) instead of ½, then add ½ and
+clip; the sigmoid path is the one above, unchanged.
+
 This module imports NumPy and the standard library only.
 """
 
@@ -32,7 +39,9 @@ import numpy as np
 
 GATES = ("i", "f", "g", "o")
 QUANTITIES = ("i", "f", "g", "o", "c", "h")
-RECURRENT_ACTIVATIONS = ("sigmoid",)
+RECURRENT_ACTIVATIONS = ("sigmoid", "hard_sigmoid", "hard_sigmoid_keras2")
+# The factor the i, f and o rows are pre-scaled by: ½ for σ(x) = ½(1 + tanh(x/2)), the slope of a hard σ.
+_SIGMA_SLOPE = {"sigmoid": 0.5, "hard_sigmoid": 1 / 6, "hard_sigmoid_keras2": 0.2}
 
 
 @dataclass(frozen=True)
@@ -133,9 +142,9 @@ def zero_state(params: LSTMParams) -> State:
     return State(h=np.zeros(shape, params.dtype), c=np.zeros(shape, params.dtype))
 
 
-def _gate_scale(H: int, dtype: np.dtype) -> np.ndarray:
-    """(4H, 1) column: ½ on the σ rows (i, f, o), 1 on the tanh rows (g)."""
-    scale = np.full((4 * H, 1), 0.5, dtype=dtype)
+def _gate_scale(H: int, dtype: np.dtype, slope: float = 0.5) -> np.ndarray:
+    """(4H, 1) column: `slope` (½ for sigmoid) on the σ rows (i, f, o), 1 on the tanh rows (g)."""
+    scale = np.full((4 * H, 1), slope, dtype=dtype)
     scale[2 * H : 3 * H] = 1.0
     return scale
 
@@ -148,7 +157,7 @@ def compile_params(params: LSTMParams) -> Compiled:
             f"use one of {RECURRENT_ACTIVATIONS}"
         )
     H, dt = params.hidden_size, params.dtype
-    scale = _gate_scale(H, dt)
+    scale = _gate_scale(H, dt, _SIGMA_SLOPE[params.recurrent_activation])
     first = params.layers[0]
     bias0 = first.b_ih + first.b_hh  # (4H,)
     if params.embedding is None:
@@ -183,6 +192,8 @@ def _run_layer(
     x_proj = np.empty(4 * H, dt)
     half = _gate_scale(H, dt)[:, 0]  # (4H,) ½ on i, f, o rows; 1 on g rows
     shift = np.where(half == 0.5, 0.5, 0.0).astype(dt)  # (4H,) ½ on i, f, o rows; 0 on g rows
+    hard = compiled.params.recurrent_activation != "sigmoid"
+    low = shift * 2 - 1  # (4H,) 0 on i, f, o rows: a hard σ clips to [0, 1]; −1 on g rows, where tanh stays
     rows = inputs.tolist() if k == 0 else None  # Python ints index a table faster than NumPy scalars
     h_prev, c_prev = h0, c0
     for t in range(T):
@@ -194,9 +205,14 @@ def _run_layer(
             np.dot(W_ih, inputs[t], out=x_proj)
             z += x_proj
             z += b
-        np.tanh(z, out=z)  # g = tanh(.), and tanh(x/2) on the pre-scaled σ rows
-        z *= half  # σ rows: ½(1 + tanh(x/2)); the g rows are multiplied by 1 and added 0, exactly
-        z += shift
+        if hard:  # σ rows hold slope·x: add ½ and clip to [0, 1]; g = tanh(.) is already within [−1, 1]
+            np.tanh(z[2 * H : 3 * H], out=z[2 * H : 3 * H])
+            z += shift
+            np.clip(z, low, 1.0, out=z)
+        else:
+            np.tanh(z, out=z)  # g = tanh(.), and tanh(x/2) on the pre-scaled σ rows
+            z *= half  # σ rows: ½(1 + tanh(x/2)); the g rows are multiplied by 1 and added 0, exactly
+            z += shift
         i_t, f_t, g_t, o_t = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
         c_t, h_t = C[t], Hs[t]
         np.multiply(f_t, c_prev, out=c_t)

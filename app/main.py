@@ -19,6 +19,7 @@ from app.resources import resource_dir
 from app.routes import api, pages
 from app.service import InputError, load_models
 from app.threads import limit_blas_threads, limit_malloc_arenas
+from app.trace_cache import TraceCache
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.models = load_models(settings)
     app.state.compute_slots = asyncio.Semaphore(settings.compute_slots)
+    app.state.trace_cache = TraceCache(settings.trace_cache_mb * 2**20) if settings.trace_cache_mb else None
     log.info("loaded models: %s", ", ".join(app.state.models) or "none")
     app.dependency_overrides[get_settings] = lambda: settings
 

@@ -3,7 +3,9 @@
 A model is `NAME.safetensors` (float tensors named as a PyTorch state_dict of Embedding + LSTM +
 Linear: `embedding.weight`, `lstm.weight_ih_l{k}`, `lstm.weight_hh_l{k}`, `lstm.bias_ih_l{k}`,
 `lstm.bias_hh_l{k}`, `decoder.weight`, `decoder.bias`; embedding and decoder optional) and
-`NAME.json`, the model card. No pickle anywhere: safetensors holds raw tensors only.
+`NAME.json`, the model card. The card's `cell` says which recurrent cell the tensors are: `lstm`, or
+`rnn` for a vanilla `nn.RNN` whose tensors are `rnn.weight_ih_l{k}` (H, In), `rnn.weight_hh_l{k}` (H, H),
+`rnn.bias_ih_l{k}`, `rnn.bias_hh_l{k}` (H,). No pickle anywhere: safetensors holds raw tensors only.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
+from app import rnn
+from app.cells import CELLS
 from app.lstm import RECURRENT_ACTIVATIONS, Compiled, LayerWeights, LSTMParams, compile_params
 from app.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-CELLS = ("lstm",)
-_LAYER_KEY = re.compile(r"^lstm\.(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
+_LAYER_KEY = re.compile(r"^(lstm|rnn)\.(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
+_ROWS = {"lstm": 4, "rnn": 1}  # rows of each weight per hidden unit: the LSTM stacks its four gates
 
 
 class ModelError(ValueError):
@@ -40,14 +44,19 @@ class Model:
 
     id: str
     card: dict
-    params: LSTMParams
-    compiled: Compiled
+    params: LSTMParams | rnn.RNNParams
+    compiled: Compiled | rnn.Compiled
     tokenizer: Tokenizer
     version: str
 
     @property
     def title(self) -> str:
         return self.card.get("title", self.id)
+
+    @property
+    def cell(self) -> str:
+        """`lstm` or `rnn`, as the card says (a loaded card always says; one built in code may not: lstm)."""
+        return self.card.get("cell", "lstm")
 
 
 def model_version(weights: bytes, tokenizer_section: dict) -> str:
@@ -57,16 +66,17 @@ def model_version(weights: bytes, tokenizer_section: dict) -> str:
     return digest.hexdigest()[:12]
 
 
-def params_to_tensors(params: LSTMParams) -> dict[str, np.ndarray]:
+def params_to_tensors(params: LSTMParams | rnn.RNNParams) -> dict[str, np.ndarray]:
     """State-dict names -> C-contiguous arrays, ready for safetensors."""
     tensors: dict[str, np.ndarray] = {}
     if params.embedding is not None:
         tensors["embedding.weight"] = params.embedding
+    prefix = "rnn" if isinstance(params, rnn.RNNParams) else "lstm"
     for k, layer in enumerate(params.layers):
-        tensors[f"lstm.weight_ih_l{k}"] = layer.W_ih
-        tensors[f"lstm.weight_hh_l{k}"] = layer.W_hh
-        tensors[f"lstm.bias_ih_l{k}"] = layer.b_ih
-        tensors[f"lstm.bias_hh_l{k}"] = layer.b_hh
+        tensors[f"{prefix}.weight_ih_l{k}"] = layer.W_ih
+        tensors[f"{prefix}.weight_hh_l{k}"] = layer.W_hh
+        tensors[f"{prefix}.bias_ih_l{k}"] = layer.b_ih
+        tensors[f"{prefix}.bias_hh_l{k}"] = layer.b_hh
     if params.W_dec is not None:
         tensors["decoder.weight"] = params.W_dec
         tensors["decoder.bias"] = params.b_dec
@@ -79,19 +89,21 @@ def _expect(cond: bool, problem: str) -> None:
         raise ModelError(problem)
 
 
-def params_from_tensors(
-    tensors: dict[str, np.ndarray], vocab_size: int, recurrent_activation: str = "sigmoid"
-) -> LSTMParams:
-    """Check every name, shape, dtype and value against the others and the vocabulary size."""
+def _checked_tensors(tensors: dict[str, np.ndarray], vocab_size: int, cell: str) -> tuple:
+    """Check every name, shape, dtype and value against the others, the vocabulary size and the cell.
+    Returns (layers as (W_ih, W_hh, b_ih, b_hh) tuples, embedding or None, W_dec or None, b_dec or None)."""
     known = {"embedding.weight", "decoder.weight", "decoder.bias"}
     layer_keys: dict[int, dict[str, np.ndarray]] = {}
     for name, a in tensors.items():
         m = _LAYER_KEY.match(name)
-        if m:
-            layer_keys.setdefault(int(m.group(2)), {})[m.group(1)] = a
+        if m and m.group(1) == cell:
+            layer_keys.setdefault(int(m.group(3)), {})[m.group(2)] = a
+        elif m:
+            raise ModelError(f"tensor {name!r} belongs to an {m.group(1).upper()}, but the card says cell {cell!r}: "
+                             f"name the tensors {cell}.* or set the card's cell to {m.group(1)!r}")
         elif name not in known:
             raise ModelError(f"unexpected tensor {name!r}")
-    _expect(bool(layer_keys), "no LSTM layer: expected tensors named lstm.weight_ih_l0, ...")
+    _expect(bool(layer_keys), f"no {cell.upper()} layer: expected tensors named {cell}.weight_ih_l0, ...")
     L = len(layer_keys)
     _expect(sorted(layer_keys) == list(range(L)), f"layer numbers must run 0..{L - 1}")
     dtypes = {a.dtype for a in tensors.values()}
@@ -106,29 +118,61 @@ def params_from_tensors(
     if emb is not None:
         _expect(emb.ndim == 2 and emb.shape[0] == V, f"embedding.weight is {emb.shape}, expected ({V}, E)")
     in_size = V if emb is None else emb.shape[1]
+    n = _ROWS[cell]
+    nH = f"{n}H" if n > 1 else "H"
     layers = []
     H = None
     for k in range(L):
         parts = layer_keys[k]
         missing = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"} - set(parts)
-        _expect(not missing, f"layer {k} lacks {sorted(f'lstm.{p}_l{k}' for p in missing)}")
+        _expect(not missing, f"layer {k} lacks {sorted(f'{cell}.{p}_l{k}' for p in missing)}")
         W_hh = parts["weight_hh"]
-        _expect(W_hh.ndim == 2 and W_hh.shape[0] == 4 * W_hh.shape[1] > 0,
-                f"lstm.weight_hh_l{k} is {W_hh.shape}, expected (4H, H)")
+        _expect(W_hh.ndim == 2 and W_hh.shape[0] == n * W_hh.shape[1] > 0,
+                f"{cell}.weight_hh_l{k} is {W_hh.shape}, expected ({nH}, H)")
         H = H or W_hh.shape[1]
-        _expect(W_hh.shape == (4 * H, H), f"lstm.weight_hh_l{k} is {W_hh.shape}, expected ({4 * H}, {H})")
-        want = {"weight_ih": (4 * H, in_size), "bias_ih": (4 * H,), "bias_hh": (4 * H,)}
+        _expect(W_hh.shape == (n * H, H), f"{cell}.weight_hh_l{k} is {W_hh.shape}, expected ({n * H}, {H})")
+        want = {"weight_ih": (n * H, in_size), "bias_ih": (n * H,), "bias_hh": (n * H,)}
         for part, shape in want.items():
             got = parts[part].shape
-            _expect(got == shape, f"lstm.{part}_l{k} is {got}, expected {shape}")
-        layers.append(LayerWeights(parts["weight_ih"], W_hh, parts["bias_ih"], parts["bias_hh"]))
+            _expect(got == shape, f"{cell}.{part}_l{k} is {got}, expected {shape}")
+        layers.append((parts["weight_ih"], W_hh, parts["bias_ih"], parts["bias_hh"]))
         in_size = H
     W_dec, b_dec = tensors.get("decoder.weight"), tensors.get("decoder.bias")
     _expect((W_dec is None) == (b_dec is None), "decoder.weight and decoder.bias come together")
     if W_dec is not None:
         _expect(W_dec.shape == (V, H), f"decoder.weight is {W_dec.shape}, expected ({V}, {H})")
         _expect(b_dec.shape == (V,), f"decoder.bias is {b_dec.shape}, expected ({V},)")
-    return LSTMParams(tuple(layers), V, emb, W_dec, b_dec, recurrent_activation)
+    return layers, emb, W_dec, b_dec
+
+
+def params_from_tensors(
+    tensors: dict[str, np.ndarray], vocab_size: int, recurrent_activation: str = "sigmoid"
+) -> LSTMParams:
+    """LSTM parameters from `lstm.*` tensors, every name, shape, dtype and value checked."""
+    layers, emb, W_dec, b_dec = _checked_tensors(tensors, vocab_size, "lstm")
+    weights = tuple(LayerWeights(*parts) for parts in layers)
+    return LSTMParams(weights, vocab_size, emb, W_dec, b_dec, recurrent_activation)
+
+
+def rnn_params_from_tensors(
+    tensors: dict[str, np.ndarray], vocab_size: int, nonlinearity: str = "tanh"
+) -> rnn.RNNParams:
+    """Vanilla RNN parameters from `rnn.*` tensors, every name, shape, dtype and value checked."""
+    layers, emb, W_dec, b_dec = _checked_tensors(tensors, vocab_size, "rnn")
+    weights = tuple(rnn.LayerWeights(*parts) for parts in layers)
+    return rnn.RNNParams(weights, vocab_size, emb, W_dec, b_dec, nonlinearity)
+
+
+def params_for_card(tensors: dict[str, np.ndarray], vocab_size: int, card: dict) -> LSTMParams | rnn.RNNParams:
+    """The parameters of the cell the card names (never inferred from the tensor names)."""
+    if card.get("cell") == "rnn":
+        return rnn_params_from_tensors(tensors, vocab_size, card.get("nonlinearity", "tanh"))
+    return params_from_tensors(tensors, vocab_size, card.get("recurrent_activation", "sigmoid"))
+
+
+def compile_model(params: LSTMParams | rnn.RNNParams) -> Compiled | rnn.Compiled:
+    """The engine's per-model tables for either cell."""
+    return rnn.compile_params(params) if isinstance(params, rnn.RNNParams) else compile_params(params)
 
 
 def _validate_card(card: object, stem: str) -> dict:
@@ -137,8 +181,14 @@ def _validate_card(card: object, stem: str) -> dict:
     _expect(card.get("id") == stem, f"card id {card.get('id')!r} must equal the file name {stem!r}")
     _expect(bool(ID_PATTERN.match(stem)), f"model id {stem!r} must match {ID_PATTERN.pattern}")
     _expect(card.get("cell") in CELLS, f"cell must be one of {CELLS}, got {card.get('cell')!r}")
-    act = card.get("recurrent_activation", "sigmoid")
-    _expect(act in RECURRENT_ACTIVATIONS, f"recurrent_activation must be one of {RECURRENT_ACTIVATIONS}")
+    if card["cell"] == "rnn":
+        _expect("recurrent_activation" not in card,
+                "recurrent_activation is the σ of LSTM gates; an rnn card names its nonlinearity instead")
+        act = card.get("nonlinearity", "tanh")
+        _expect(act in rnn.NONLINEARITIES, f"nonlinearity must be one of {rnn.NONLINEARITIES}, got {act!r}")
+    else:
+        act = card.get("recurrent_activation", "sigmoid")
+        _expect(act in RECURRENT_ACTIVATIONS, f"recurrent_activation must be one of {RECURRENT_ACTIVATIONS}")
     _expect(isinstance(card.get("tokenizer"), dict), "the card needs a tokenizer section")
     return card
 
@@ -155,7 +205,7 @@ def load_model(weights_path: Path) -> Model:
             tensors = load_safetensors(raw)
         except (SafetensorError, ValueError, OverflowError) as e:
             raise ModelError(f"not a readable safetensors file ({e})") from e
-        params = params_from_tensors(tensors, len(tokenizer.vocab), card.get("recurrent_activation", "sigmoid"))
+        params = params_for_card(tensors, len(tokenizer.vocab), card)
         sizes = card.get("sizes", {})
         for key, value in (("hidden_size", params.hidden_size), ("num_layers", params.num_layers),
                            ("vocab_size", params.vocab_size)):
@@ -170,14 +220,17 @@ def load_model(weights_path: Path) -> Model:
         id=weights_path.stem,
         card=card,
         params=params,
-        compiled=compile_params(params),
+        compiled=compile_model(params),
         tokenizer=tokenizer,
         version=model_version(raw, card["tokenizer"]),
     )
 
 
-def write_model(folder: Path, card: dict, params: LSTMParams) -> Path:
+def write_model(folder: Path, card: dict, params: LSTMParams | rnn.RNNParams) -> Path:
     """Write NAME.safetensors and NAME.json (NAME = card["id"]); returns the weights path."""
+    cell = "rnn" if isinstance(params, rnn.RNNParams) else "lstm"
+    if card.get("cell") != cell:
+        raise ModelError(f"the card says cell {card.get('cell')!r} but the parameters are an {cell.upper()}'s")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = card["id"]

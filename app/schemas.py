@@ -15,13 +15,22 @@ class TraceRequest(BaseModel):
                       examples=["Today, I need to take a loan."])
     top_k: int = Field(5, ge=0, description="Next-token predictions per step (0 for none; at most max_top_k).")
     quantities: str | None = Field(
-        None, description="Comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default i,f,g,o,c,h)."
+        None, description="Comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default i,f,g,o,c,h); "
+        "for a vanilla RNN model (cell `rnn`), of h,a (default h,a). GET /api/models lists each model's quantities."
     )
-    encoding: Literal["json", "f4"] = Field(
+    encoding: Literal["json", "f4", "u1"] = Field(
         "json",
         description="`json`: nested lists of numbers; `f4`: Plotly.js typed-array specs "
-        "{dtype: 'f4', bdata: base64 little-endian float32, shape: 'T,H'}.",
+        "{dtype: 'f4', bdata: base64 little-endian float32, shape: 'T,H'}; `u1`: range-quantised uint8 specs "
+        "{dtype: 'u1', bdata, shape, lo, hi}, value ≈ lo + q·(hi − lo)/255 (error ≤ (hi − lo)/510), for drawing.",
     )
+    since: int = Field(0, ge=0, description="Steps the asker already holds: with `prefix`, only steps from here "
+                       "on are sent (see `start` in the answer).")
+    prefix: str | None = Field(None, pattern="^[0-9a-f]{16}$",
+                               description="Digest of the model version and the first `since` token ids "
+                               "(app/digest.py); when it does not match this text, everything is sent.")
+    layer: int | None = Field(None, ge=0, description="Only this layer (the others' entries are empty).")
+    unit: int | None = Field(None, ge=0, description="Only this unit: arrays of T rows of one number.")
 
 
 class StepRequest(BaseModel):
@@ -54,7 +63,10 @@ class LayerOut(BaseModel):
     g: list[list[float]] | dict | None = Field(None, description="candidate values tanh(·)")
     o: list[list[float]] | dict | None = Field(None, description="output gate σ(·): how much memory is exposed")
     c: list[list[float]] | dict | None = Field(None, description="cell state c_t = f⊙c_{t-1} + i⊙g")
-    h: list[list[float]] | dict | None = Field(None, description="hidden state h_t = o⊙tanh(c_t)")
+    h: list[list[float]] | dict | None = Field(None, description="hidden state h_t = o⊙tanh(c_t); RNN: tanh(a_t)")
+    a: list[list[float]] | dict | None = Field(
+        None, description="vanilla RNN only: pre-activation a_t = W_ih·x_t + b_ih + W_hh·h_{t-1} + b_hh"
+    )
     kept: list[list[float]] | dict | None = Field(None, description="ledger: f⊙c_{t-1} (only if requested)")
     forgotten: list[list[float]] | dict | None = Field(None, description="ledger: (1−f)⊙c_{t-1} (if requested)")
     written: list[list[float]] | dict | None = Field(None, description="ledger: i⊙g (only if requested)")
@@ -64,6 +76,9 @@ class TraceResponse(BaseModel):
     model: str
     version: str = Field(description="Digest of the weights and tokenizer; links carry it.")
     encoding: str
+    num_tokens: int = Field(description="Tokens in the whole text.")
+    start: int = Field(description="The first step sent: tokens, arrays and predictions begin here (0 unless "
+                       "`since` and `prefix` matched).")
     tokens: list[TokenOut]
     layers: list[LayerOut] = Field(description="One entry per layer, bottom first.")
     predictions: list[list[Prediction]] | None = Field(
@@ -82,16 +97,24 @@ class GateParts(BaseModel):
 class StepResponse(BaseModel):
     model: str
     version: str
+    cell: str | None = Field(None, description="`rnn` for a vanilla RNN (absent for an LSTM).")
     step: int
     layer: int
     num_steps: int = Field(description="Tokens in the text.")
     num_layers: int
-    recurrent_activation: str = Field(description="σ of the i, f and o gates: `sigmoid`.")
+    recurrent_activation: str | None = Field(
+        None, description="LSTM: σ of the i, f and o gates: `sigmoid`, `hard_sigmoid` (Keras 3) or "
+        "`hard_sigmoid_keras2`."
+    )
+    nonlinearity: str | None = Field(None, description="vanilla RNN: `tanh`, h_t = tanh(a_t).")
     token: TokenOut
     h_prev: list[float]
-    c_prev: list[float]
-    gates: dict[str, GateParts] = Field(description="Keys i, f, g, o.")
-    c: list[float]
+    c_prev: list[float] | None = Field(None, description="LSTM only.")
+    gates: dict[str, GateParts] = Field(
+        description="LSTM: keys i, f, g, o. Vanilla RNN: the one key h, its pre-activation a split the same way, "
+        "with value h_t = tanh(a)."
+    )
+    c: list[float] | None = Field(None, description="LSTM only.")
     h: list[float]
 
 
@@ -99,7 +122,8 @@ class ModelSummary(BaseModel):
     id: str
     title: str
     description: str
-    cell: str
+    cell: str = Field(description="`lstm`, or `rnn` for a vanilla tanh RNN.")
+    quantities: list[str] = Field(description="What /api/trace can return for this model (its `quantities`).")
     tokenizer: str = Field(description="`char` or `word`.")
     num_layers: int
     hidden_size: int

@@ -7,15 +7,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app import rnn
 from app.config import Settings
-from app.lstm import QUANTITIES, Trace, forward, ledger, logits, softmax, step_detail
+from app.digest import ids_digest
+from app.lstm import QUANTITIES, Trace, logits, softmax, step_detail
 from app.model_store import Model, display_order, load_registry
 from app.resources import resource_dir
 from app.tokenizer import Token
+from app.trace_cache import TraceCache, extend
 
 LEDGER = ("kept", "forgotten", "written")
 ALL_QUANTITIES = QUANTITIES + LEDGER
-ENCODINGS = ("json", "f4")
+OFFERED = {"lstm": ALL_QUANTITIES, "rnn": rnn.QUANTITIES}  # what /api/trace can return, by cell
+DEFAULT_QUANTITIES = {"lstm": QUANTITIES, "rnn": rnn.QUANTITIES}
+CELL_NAMES = {"lstm": "an LSTM", "rnn": "a vanilla RNN"}
+ENCODINGS = ("json", "f4", "u1")
 
 
 class InputError(ValueError):
@@ -30,7 +36,8 @@ class InputError(ValueError):
 class TraceResult:
     model: Model
     tokens: list[Token]
-    trace: Trace
+    ids: np.ndarray  # (T,) the tokens' ids
+    trace: Trace | rnn.Trace
 
 
 def load_models(settings: Settings) -> dict[str, Model]:
@@ -64,9 +71,11 @@ def check_text(text: str, settings: Settings) -> None:
         ) from e
 
 
-def run_trace(model: Model, text: str, settings: Settings, steps: int | None = None) -> TraceResult:
+def run_trace(model: Model, text: str, settings: Settings, steps: int | None = None,
+              cache: TraceCache | None = None) -> TraceResult:
     """Tokenize text and run the model over it from the zero state; over its first `steps` tokens only
-    when given (the numbers of those steps are bit-identical either way: the LSTM is causal)."""
+    when given (the numbers of those steps are bit-identical either way: the cell is causal). With a
+    cache, only the steps after the longest cached prefix of the same ids are computed (same bits)."""
     check_text(text, settings)
     try:
         tokens = model.tokenizer.tokenize(text)
@@ -79,72 +88,123 @@ def run_trace(model: Model, text: str, settings: Settings, steps: int | None = N
             413,
         )
     ids = np.fromiter((tok.id for tok in tokens), dtype=np.int64, count=len(tokens))
-    return TraceResult(model, tokens, forward(model.compiled, ids[:steps]))
+    return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids[:steps], cache))
 
 
-def top_k_predictions(model: Model, trace: Trace, k: int) -> list[list[dict]] | None:
-    """Per step, the k likeliest next tokens with probabilities; None if the model has no decoder."""
+def resume_point(result: TraceResult, since: int, prefix: str | None) -> int:
+    """The first step to send: `since` when the asker's first `since` token ids (named by `prefix`, see
+    app/digest.py) are still this text's first ids under this model version; else 0 (send everything)."""
+    if since == 0 or prefix is None or since > len(result.ids):
+        return 0
+    return since if ids_digest(result.model.version, result.ids[:since].tolist()) == prefix else 0
+
+
+def top_k_predictions(model: Model, trace: Trace, k: int, start: int = 0) -> list[list[dict]] | None:
+    """Per step from `start` on, the k likeliest next tokens with probabilities; None if the model has
+    no decoder."""
     if model.params.W_dec is None:
         return None
-    if k == 0 or trace.num_steps == 0:
-        return [[] for _ in range(trace.num_steps)]
-    probs = softmax(logits(model.params, trace.layers[-1].h))  # (T, V)
+    if k == 0 or trace.num_steps <= start:
+        return [[] for _ in range(trace.num_steps - start)]
+    probs = softmax(logits(model.params, trace.layers[-1].h[start:]))  # (T - start, V)
     k = min(k, probs.shape[1])
     top = np.argsort(-probs, axis=1, kind="stable")[:, :k]  # (T, k)
     vocab = model.tokenizer.vocab
     return [[{"token": vocab[j], "prob": float(probs[t, j])} for j in top[t]] for t in range(len(top))]
 
 
+def quantize(a: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Range-quantise to uint8: q = round((a - lo) · 255 / (hi - lo)) with lo, hi the array's extremes,
+    so a ≈ lo + q · (hi - lo) / 255 within (hi - lo) / 510. A constant array is all zeros."""
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if hi == lo:
+        return np.zeros(a.shape, np.uint8), lo, hi
+    q = np.rint((a.astype(np.float64) - lo) * (255.0 / (hi - lo)))
+    return q.astype(np.uint8), lo, hi
+
+
 def encode_array(a: np.ndarray, encoding: str) -> np.ndarray | dict:
-    """A (T, H) array as itself (orjson writes it as nested lists) or as a Plotly.js typed-array
-    spec {dtype, bdata, shape} of float32; non-finite values are an error, never a silent null."""
+    """A (T, H) array as itself (orjson writes NumPy arrays directly as nested lists), or as a Plotly.js
+    typed-array spec {dtype, bdata, shape}: `f4` exact float32; `u1` range-quantised uint8 (see
+    quantize) with its range in `lo` and `hi`. Non-finite values are an error, never a silent null."""
     a = np.ascontiguousarray(a, dtype=np.float32)
     if not np.isfinite(a).all():
         raise ValueError("a traced array holds NaN or infinite values")
     if encoding == "json":
         return a
     shape = ",".join(str(n) for n in a.shape)
+    if encoding == "u1":
+        q, lo, hi = quantize(a)
+        return {"dtype": "u1", "bdata": base64.b64encode(q.tobytes()).decode("ascii"), "shape": shape,
+                "lo": lo, "hi": hi}
     return {"dtype": "f4", "bdata": base64.b64encode(a.astype("<f4").tobytes()).decode("ascii"), "shape": shape}
 
 
-def layer_arrays(result: TraceResult, k: int, quantities: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The requested quantities of layer k, each (T, H); ledger entries derived from f and c."""
+def layer_arrays(result: TraceResult, k: int, quantities: tuple[str, ...], start: int = 0,
+                 unit: int | None = None) -> dict[str, np.ndarray]:
+    """The requested quantities of layer k from step `start` on, each (T - start, H), or (T - start, 1)
+    for one unit; the ledger (kept f⊙c_{t-1}, forgotten (1-f)⊙c_{t-1}, written i⊙g) derived here."""
     layer = result.trace.layers[k]
-    out = {q: layer[q] for q in quantities if q in QUANTITIES}
+    cols = slice(None) if unit is None else slice(unit, unit + 1)
+    out = {q: layer[q][start:, cols] for q in quantities if q not in LEDGER}
     if any(q in LEDGER for q in quantities):
-        book = ledger(layer, result.trace.initial.c[k])
-        out.update({q: book[q] for q in quantities if q in LEDGER})
+        f = layer.f[start:, cols]
+        c0 = result.trace.initial.c[k][None, cols]
+        c_prev = np.concatenate([c0, layer.c[:-1, cols]])[start:] if len(layer.c) else layer.c[:, cols]
+        book = {"kept": lambda: f * c_prev, "forgotten": lambda: (1 - f) * c_prev,
+                "written": lambda: layer.i[start:, cols] * layer.g[start:, cols]}
+        out.update({q: book[q]() for q in quantities if q in LEDGER})
     return out
 
 
-def parse_quantities(spec: str | None) -> tuple[str, ...]:
-    """Comma-separated names -> a tuple in canonical order; None means i, f, g, o, c, h."""
+def parse_quantities(spec: str | None, model: Model | None = None) -> tuple[str, ...]:
+    """Comma-separated names -> a tuple in canonical order; None means the model's traced quantities:
+    i, f, g, o, c, h for an LSTM (also without a model), h, a for a vanilla RNN."""
+    cell = model.cell if model is not None else "lstm"
+    offered = OFFERED[cell]
     if spec is None:
-        return QUANTITIES
+        return DEFAULT_QUANTITIES[cell]
     names = [s.strip() for s in spec.split(",") if s.strip()]
-    unknown = [n for n in names if n not in ALL_QUANTITIES]
+    unknown = [n for n in names if n not in offered]
     if not names:
-        raise InputError(f"quantities is empty: choose from {', '.join(ALL_QUANTITIES)}, or leave it out for all")
+        raise InputError(f"quantities is empty: choose from {', '.join(offered)}, or leave it out for all")
+    other = "rnn" if cell == "lstm" else "lstm"
+    if unknown and model is not None and all(n in OFFERED[other] for n in unknown):
+        raise InputError(f"quantities {unknown} belong to {CELL_NAMES[other]}; model {model.id!r} is "
+                         f"{CELL_NAMES[cell]}: choose from {', '.join(offered)}")
     if unknown:
-        raise InputError(f"unknown quantities {unknown}; choose from {', '.join(ALL_QUANTITIES)}")
-    return tuple(q for q in ALL_QUANTITIES if q in names)
+        raise InputError(f"unknown quantities {unknown}; choose from {', '.join(offered)}")
+    return tuple(q for q in offered if q in names)
 
 
-def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], encoding: str) -> dict:
-    """The /api/trace response body (NumPy arrays inside; serialise with orjson)."""
+def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], encoding: str, start: int = 0,
+                  layer: int | None = None, unit: int | None = None) -> dict:
+    """The /api/trace response body (NumPy arrays inside; serialise with orjson). From step `start` on
+    (tokens, arrays and predictions alike); only `layer` when given (the other layers' entries are
+    empty), only `unit` when given (arrays (T - start, 1))."""
     if encoding not in ENCODINGS:
         raise InputError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
     model = result.model
+    L, H = model.params.num_layers, model.params.hidden_size
+    if layer is not None and not 0 <= layer < L:
+        raise InputError(f"layer {layer} is out of range: model {model.id!r} has layers 0 to {L - 1}")
+    if unit is not None and not 0 <= unit < H:
+        raise InputError(f"unit {unit} is out of range: model {model.id!r} has units 0 to {H - 1}")
+    if not set(quantities) <= set(OFFERED[model.cell]):
+        parse_quantities(",".join(quantities), model)  # raises the message that says what to change
     return {
         "model": model.id,
         "version": model.version,
         "encoding": encoding,
-        "tokens": [{"text": t.text, "id": t.id, "start": t.start, "end": t.end} for t in result.tokens],
+        "num_tokens": len(result.tokens),
+        "start": start,
+        "tokens": [{"text": t.text, "id": t.id, "start": t.start, "end": t.end} for t in result.tokens[start:]],
         "layers": [
-            {q: encode_array(a, encoding) for q, a in layer_arrays(result, k, quantities).items()}
-            for k in range(model.params.num_layers)
+            {q: encode_array(a, encoding) for q, a in layer_arrays(result, k, quantities, start, unit).items()}
+            if layer is None or k == layer else {}
+            for k in range(L)
         ],
-        "predictions": top_k_predictions(model, result.trace, top_k),
+        "predictions": top_k_predictions(model, result.trace, top_k, start),
     }
 
 
@@ -158,6 +218,8 @@ def step_payload(result: TraceResult, step: int, layer: int) -> dict:
     if not 0 <= layer < L:
         raise InputError(f"layer {layer} is out of range: model {model.id!r} has layers 0 to {L - 1}")
     ids = np.array([t.id for t in result.tokens], dtype=np.int64)
+    if model.cell == "rnn":
+        return rnn_step_payload(result, ids, step, layer)
     detail = step_detail(model.params, result.trace, ids, layer, step)
     H = model.params.hidden_size
     recorded = result.trace.layers[layer]
@@ -186,6 +248,33 @@ def step_payload(result: TraceResult, step: int, layer: int) -> dict:
     }
 
 
+def rnn_step_payload(result: TraceResult, ids: np.ndarray, step: int, layer: int) -> dict:
+    """/api/step for a vanilla RNN: the keys of an LSTM's answer without c_prev and c, `nonlinearity`
+    instead of `recurrent_activation`, and one entry in `gates`, `h`: its pre-activation a split into
+    input (W_ih·x_t), recurrent (W_hh·h_{t-1}) and bias (b_ih + b_hh), with value h_t = tanh(a)."""
+    model = result.model
+    detail = rnn.step_detail(model.params, result.trace, ids, layer, step)
+    h = result.trace.layers[layer].h[step]
+    parts = {"input": detail.input, "recurrent": detail.recurrent, "bias": detail.bias}
+    parts["preactivation"] = detail.input + detail.recurrent + detail.bias
+    parts["value"] = h
+    tok = result.tokens[step]
+    return {
+        "model": model.id,
+        "version": model.version,
+        "cell": "rnn",
+        "step": step,
+        "layer": layer,
+        "num_steps": len(result.tokens),
+        "num_layers": model.params.num_layers,
+        "nonlinearity": model.params.nonlinearity,
+        "token": {"text": tok.text, "id": tok.id, "start": tok.start, "end": tok.end},
+        "h_prev": encode_array(detail.h_prev, "json"),
+        "gates": {"h": {name: encode_array(a, "json") for name, a in parts.items()}},
+        "h": encode_array(h, "json"),
+    }
+
+
 def model_summary(model: Model) -> dict:
     """One entry of GET /api/models."""
     p = model.params
@@ -194,6 +283,7 @@ def model_summary(model: Model) -> dict:
         "title": model.title,
         "description": model.card.get("description", ""),
         "cell": model.card.get("cell", "lstm"),
+        "quantities": list(OFFERED[model.cell]),
         "tokenizer": model.tokenizer.kind,
         "num_layers": p.num_layers,
         "hidden_size": p.hidden_size,

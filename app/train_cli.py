@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from app.corpora.examples import EXAMPLES
-from app.model_store import params_from_tensors, write_model
+from app.model_store import params_for_card, write_model
 from app.tokenizer import Tokenizer
-from app.train import Adam, init_params
-from app.trainer import Documents, RunState, Stream, TrainConfig, evaluate, train
+from app.train import Adam
+from app.trainer import CELLS, Documents, RunState, Stream, TrainConfig, evaluate, train
 
 CHAR_UNK = "\ufffd"
 
@@ -57,12 +57,13 @@ def text_data(name: str, corpora_dir: Path, seq_len: int) -> tuple[Tokenizer, St
 def make_card(args: argparse.Namespace, model_id: str, tokenizer: Tokenizer, source: dict, state: RunState,
               steps: int, params_step: int, valid_loss: float) -> dict:
     E = None if args.embedding == 0 else args.embedding
+    activation = {"recurrent_activation": "sigmoid"} if args.cell == "lstm" else {"nonlinearity": "tanh"}
     return {
         "id": model_id,
         "title": args.title or model_id,
-        "description": args.description or f"{tokenizer.kind}-level LSTM trained on {args.corpus}",
-        "cell": "lstm",
-        "recurrent_activation": "sigmoid",
+        "description": args.description or f"{tokenizer.kind}-level {args.cell.upper()} trained on {args.corpus}",
+        "cell": args.cell,
+        **activation,
         "tokenizer": tokenizer.to_card(),
         "sizes": {"vocab_size": len(tokenizer.vocab), "embedding_size": E, "hidden_size": args.hidden,
                   "num_layers": args.layers},
@@ -97,7 +98,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume and args.checkpoint and args.checkpoint.exists():
         state = RunState.load(args.checkpoint)
     else:
-        params = init_params(np.random.default_rng(args.seed), V, E, args.hidden, args.layers)
+        params = CELLS[args.cell].init_params(np.random.default_rng(args.seed), V, E, args.hidden, args.layers)
         state = RunState(params=params, adam=Adam(lr=args.lr), best={k: v.copy() for k, v in params.items()})
     snapshots = tuple(int(s) for s in args.snapshots.split(",")) if args.snapshots else ()
 
@@ -106,16 +107,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         if model_id != args.id:
             card["title"] = f"{card['title']} (step {params_step})"
             card["snapshot_of"] = args.id
-        path = write_model(args.out, card, params_from_tensors(params, V))
+        path = write_model(args.out, card, params_for_card(params, V, card))
         print(f"wrote {path}", file=sys.stderr)
 
     def on_snapshot(step: int, params: dict) -> None:
-        write(f"{args.id}-step{step}", params, step, evaluate(params, valid))
+        write(f"{args.id}-step{step}", params, step, evaluate(params, valid, args.cell))
 
     config = TrainConfig(steps=args.steps, batch_size=args.batch, lr=args.lr, lr_final=args.lr_final,
                          clip=args.clip, seed=args.seed,
                          valid_every=args.valid_every, checkpoint=args.checkpoint, snapshot_steps=snapshots,
-                         progress=not args.quiet, stop_at=args.stop_at)
+                         progress=not args.quiet, stop_at=args.stop_at, cell=args.cell)
     state = train(state, data, valid, config, on_snapshot)
     write(args.id, state.best, state.best_step, state.best_valid)
     return 0
@@ -123,11 +124,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model on a corpus and write its files",
-                       description="Train an LSTM in NumPy and write NAME.safetensors + NAME.json with its card.")
+                       description="Train an LSTM (or a vanilla RNN) in NumPy and write NAME.safetensors + "
+                                   "NAME.json with its card.")
     p.add_argument("--corpus", required=True, choices=("lesson", "shakespeare", "python"),
                    help="lesson: generated word-level corpus; shakespeare, python: char-level, fetched by "
                         "`python tools/corpora.py NAME`")
     p.add_argument("--id", required=True, help="model id (file stem)")
+    p.add_argument("--cell", choices=tuple(CELLS), default="lstm",
+                   help="lstm, or rnn for a vanilla tanh RNN (PyTorch nn.RNN) (default: %(default)s)")
     p.add_argument("--out", type=Path, default=Path("models"), help="output folder (default: %(default)s)")
     p.add_argument("--corpora-dir", type=Path, default=Path("corpora"), help="fetched corpora (default: %(default)s)")
     p.add_argument("--hidden", type=int, default=64, help="H, units per layer (default: %(default)s)")

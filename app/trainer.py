@@ -17,7 +17,11 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from app.train import Adam, Params, clip_by_global_norm, cross_entropy, forward, loss_and_grads
+from app import train as train_lstm
+from app import train_rnn
+from app.train import Adam, Params, clip_by_global_norm, cross_entropy
+
+CELLS = {"lstm": train_lstm, "rnn": train_rnn}  # each module's forward and loss_and_grads, by the card's cell
 
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray]  # ids, targets, mask: each (T, B)
 
@@ -77,11 +81,11 @@ class Stream:
         return [self._windows(rng, min(batch_size, n - a)) for a in range(0, n, batch_size)]
 
 
-def evaluate(params: Params, batches: list[Batch]) -> float:
+def evaluate(params: Params, batches: list[Batch], cell: str = "lstm") -> float:
     """Mean loss per predicted token (nats) over fixed batches."""
     total, count = 0.0, 0.0
     for ids, targets, mask in batches:
-        loss, _ = cross_entropy(forward(params, ids).logits, targets, mask)
+        loss, _ = cross_entropy(CELLS[cell].forward(params, ids).logits, targets, mask)
         total += loss * float(mask.sum())
         count += float(mask.sum())
     return total / max(count, 1.0)
@@ -157,6 +161,7 @@ class TrainConfig:
     progress: bool = True
     lr_final: float | None = None  # cosine decay from lr to lr_final over the run; None keeps lr constant
     stop_at: int | None = None  # end early at this step, with the schedule of the full run (reproductions)
+    cell: str = "lstm"  # "lstm" or "rnn": which module's forward and backward
 
     def lr_at(self, step: int) -> float:
         """Learning rate of the update that makes step `step` + 1 (a function of the step alone, so
@@ -185,7 +190,7 @@ def train(
     while state.step < last:
         rng = np.random.default_rng([config.seed, state.step])
         ids, targets, mask = data.sample(rng, config.batch_size)
-        loss, grads = loss_and_grads(state.params, ids, targets, mask)
+        loss, grads = CELLS[config.cell].loss_and_grads(state.params, ids, targets, mask)
         clip_by_global_norm(grads, config.clip)
         state.adam.lr = config.lr_at(state.step)
         state.adam.update(state.params, grads)
@@ -195,7 +200,7 @@ def train(
         elapsed = time.perf_counter() - started
         state.wall_time = wall_before + elapsed
         if step % config.valid_every == 0 or step == config.steps:
-            last_valid = evaluate(state.params, valid)
+            last_valid = evaluate(state.params, valid, config.cell)
             train_loss = float(np.mean(state.recent_losses))
             state.history.append({"step": step, "train_loss": train_loss, "valid_loss": last_valid})
             if last_valid < state.best_valid:

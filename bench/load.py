@@ -5,8 +5,10 @@
     python bench/load.py --url http://127.0.0.1:8000 [--pid PID]  # a server already running on this machine
 
 What one student does, as the page does it (static/js/main.js, static/js/api.js): types into the text box;
-after each pause the page sends `GET /api/trace?model=…&text=…&top_k=5&encoding=f4` (a POST of the same
-fields as JSON when that URL would pass 2,000 characters) and aborts the request still in flight when a
+after each pause the page sends `GET /api/trace?model=…&text=…&top_k=5&encoding=u1&quantities=kept,forgotten,
+written&layer=0` (the default view) with `since` and `prefix` naming the leading tokens it already holds
+(static/js/trace_store.js: those ending before the first changed character, less one), a POST of the same
+fields as JSON when that URL would pass 2,000 characters, and aborts the request still in flight when a
 newer one starts. Here each student sends about --rate requests a second (intervals uniform within ±40 %
 of 1/rate); each text is 1-4 tokens longer than the last, from 20 up to 200 tokens, then a new text
 begins, on the word model `lesson` or the character model `shakespeare` (the models that are loaded, if
@@ -46,6 +48,9 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from app.digest import ids_digest  # noqa: E402
+
 MAX_GET_URL = 2000  # static/js/api.js: longer URLs go as a POST with a JSON body
 TOP_K = 5  # static/js/main.js: predictions asked for when the model has a decoder
 MIN_TOKENS, MAX_TOKENS = 20, 200
@@ -63,6 +68,7 @@ class Material:
     id: str
     kind: str  # "word" or "char"
     has_decoder: bool
+    version: str
     examples: list[str]
     vocab: list[str] = field(default_factory=list)
 
@@ -237,7 +243,8 @@ def materials(base: str, wanted: list[str]) -> list[Material]:
             unk = card["tokenizer"].get("unk")
             vocab = [w for w in card["tokenizer"]["vocab"] if w != unk and " " not in w]
         examples = summary["examples"] or ["To be, or not to be, that is the question."]
-        out.append(Material(model_id, summary["tokenizer"], summary["has_decoder"], examples, vocab))
+        out.append(Material(model_id, summary["tokenizer"], summary["has_decoder"], summary["version"], examples,
+                            vocab))
     return out
 
 
@@ -254,10 +261,32 @@ class Outcome:
     post: bool = False
 
 
-async def request(client: httpx.AsyncClient, material: Material, text: str, tokens: int,
+@dataclass
+class Held:
+    """What one student's page holds: the text and the tokens of its last answer."""
+
+    model: str = ""
+    text: str = ""
+    tokens: list[dict] = field(default_factory=list)
+
+
+def kept_tokens(old: str, new: str, tokens: list[dict]) -> int:
+    """static/js/trace_store.js keptTokens: tokens ending before the first changed character, less one."""
+    shared = next((k for k, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+    n = 0
+    while n < len(tokens) and tokens[n]["end"] < shared:
+        n += 1
+    return max(0, n - 1)
+
+
+async def request(client: httpx.AsyncClient, material: Material, text: str, tokens: int, held: Held,
                   outcomes: list[Outcome]) -> None:
     loop = asyncio.get_running_loop()
-    params = {"model": material.id, "text": text, "top_k": TOP_K if material.has_decoder else 0, "encoding": "f4"}
+    params = {"model": material.id, "text": text, "top_k": TOP_K if material.has_decoder else 0, "encoding": "u1",
+              "quantities": "kept,forgotten,written", "layer": 0}
+    since = kept_tokens(held.text, text, held.tokens) if held.model == material.id else 0
+    if since:
+        params |= {"since": since, "prefix": ids_digest(material.version, [t["id"] for t in held.tokens[:since]])}
     url = f"/api/trace?{urlencode(params)}"  # urlencode writes spaces as "+", as URLSearchParams does
     outcome = Outcome(material.id, tokens, loop.time(), 0.0, post=len(url) > MAX_GET_URL)
     try:
@@ -268,6 +297,11 @@ async def request(client: httpx.AsyncClient, material: Material, text: str, toke
         outcome.status = response.status_code
         if not response.is_success:
             outcome.error = f"{response.status_code} {response.text[:200]}"
+        else:
+            answer = response.json()
+            held.tokens = held.tokens[: answer["start"]] + answer["tokens"] if held.model == material.id \
+                else answer["tokens"]
+            held.model, held.text = material.id, text
     except asyncio.CancelledError:
         outcome.status = -1
         raise
@@ -286,6 +320,7 @@ async def student(k: int, base: str, seed: int, rate: float, start: float, stop:
     interval = 1.0 / rate
     at = start + rng.uniform(0, interval)  # students do not all type in step
     in_flight: asyncio.Task | None = None
+    held = Held()
     # No cap on the pool: httpcore 1.0.9 leaks a pool slot when a request is cancelled between getting a new
     # connection and using it (encode/httpcore#1093), and a capped pool then fails with PoolTimeout. In flight
     # there are at most two requests per student anyway (the one cancelled and the new one).
@@ -296,7 +331,7 @@ async def student(k: int, base: str, seed: int, rate: float, start: float, stop:
             if in_flight is not None and not in_flight.done():
                 in_flight.cancel()  # the page aborts the answer it no longer needs
             material, text, tokens = typist.next()
-            in_flight = asyncio.create_task(request(client, material, text, tokens, outcomes))
+            in_flight = asyncio.create_task(request(client, material, text, tokens, held, outcomes))
             at += interval * rng.uniform(0.6, 1.4)
         if in_flight is not None:  # the student stops typing and waits for the last answer
             await asyncio.gather(in_flight, return_exceptions=True)

@@ -1,11 +1,17 @@
-"""Time from a keystroke's request to the redrawn heatmaps, measured in Chromium.
+"""Time from a keystroke's request to the redrawn heatmaps, measured in Chromium, and bytes per keystroke.
 
     python bench/page_latency.py [--rounds 5] [--models lesson,shakespeare]
 
-Serves the app on a loopback port, opens the page in Debian's Chromium (Playwright), and for each model
-and text length (50, 200, 2,000 tokens) types a text and reads the page's own performance measure
-"trace-to-heatmaps": from the start of the trace request (after the 250 ms typing debounce, which is
-stated apart) to the end of the redraw of the default view. Prints medians of several rounds.
+Serves the app on a loopback port, opens the page in Debian's Chromium (Playwright) and reads the page's
+own performance measure "trace-to-heatmaps": from the start of the trace request (after the 250 ms
+typing debounce, which is stated apart) to the end of the redraw of the default view (three heatmaps).
+Two tables, medians of several rounds:
+
+    new text    for each model and length (50, 200, 2,000 tokens), a whole new text (nothing shared with
+                the text before it: the server computes every step, the page receives every column)
+    keystroke   on the last model, one character appended to a text of 100 ... 2,000 tokens (the server
+                extends its cached trace, the page receives only the new columns); with the bytes of
+                the /api/trace answer and of its request (the request carries the whole text)
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ from app.main import create_app  # noqa: E402
 
 DEBOUNCE_MS = 250  # static/js/main.js TYPING_DEBOUNCE_MS
 LENGTHS = (50, 200, 2000)
+KEYSTROKE_LENGTHS = (100, 200, 500, 1000, 2000)
+LAST_TRACE = """() => {
+  const e = performance.getEntriesByType('resource').filter((r) => r.name.includes('/api/trace')).at(-1);
+  return [e.encodedBodySize, e.name.length];
+}"""
 TEXTS = {
     "lesson": "Today , due to my current job situation and family conditions , I need to take a loan .",
     "shakespeare": "HAMLET. To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n",
@@ -32,15 +43,19 @@ TEXTS = {
 }
 
 
+FIRST_WORDS = ("today", "yesterday", "now", "last", "currently", "honestly", "sadly", "frankly", "so")
+
+
 def text_of(model: str, tokens: int, variant: int = 0) -> str:
-    """A text of exactly `tokens` tokens (words for word models, characters for char models); an odd
-    variant changes the last token, so consecutive rounds never send the same text."""
+    """A text of exactly `tokens` tokens (words for word models, characters for char models) whose first
+    token depends on the variant: texts of different variants share no prefix, so neither the server's
+    cache nor the page's held columns can serve them."""
     base = TEXTS[model]
     if model == "shakespeare":
         text = (base * (tokens // len(base) + 1))[:tokens]
-        return text[:-1] + "e" if variant % 2 else text
+        return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[variant % 26] + text[1:]
     words = [base.split()[k % len(base.split())] for k in range(tokens)]
-    return " ".join(words[:-1] + ["a"]) if variant % 2 else " ".join(words)
+    return " ".join([FIRST_WORDS[variant % len(FIRST_WORDS)]] + words[1:])
 
 
 def serve(port: int) -> uvicorn.Server:
@@ -56,15 +71,33 @@ def measure(page, model: str, tokens: int, rounds: int) -> list[float]:
     page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'")
     times = []
     for r in range(rounds + 1):
-        text = text_of(model, tokens, r)
-        before = page.evaluate("() => performance.getEntriesByName('trace-to-heatmaps').length")
-        page.fill("#text", text)
-        page.wait_for_function(f"() => performance.getEntriesByName('trace-to-heatmaps').length > {before}",
-                               timeout=60_000)
-        duration = page.evaluate("() => performance.getEntriesByName('trace-to-heatmaps').at(-1).duration")
+        duration = redraw(page, text_of(model, tokens, r))
         if r:  # the first round warms caches
             times.append(duration)
     return times
+
+
+def redraw(page, text: str) -> float:
+    """Put `text` in the box and wait for the page's next trace-to-heatmaps measure; its duration in ms."""
+    before = page.evaluate("() => performance.getEntriesByName('trace-to-heatmaps').length")
+    page.fill("#text", text)
+    page.wait_for_function(f"() => performance.getEntriesByName('trace-to-heatmaps').length > {before}",
+                           timeout=60_000)
+    return page.evaluate("() => performance.getEntriesByName('trace-to-heatmaps').at(-1).duration")
+
+
+def keystrokes(page, model: str, tokens: int, rounds: int) -> tuple[list[float], list[int], int]:
+    """Append one character `rounds` times to a text of `tokens` tokens: times (ms), answer bytes, and
+    the request's bytes (the text travels whole, in the URL or a JSON body)."""
+    text = text_of(model, tokens)
+    redraw(page, text)
+    times, sizes = [], []
+    for r in range(rounds):
+        text += "ab"[r % 2] if model == "shakespeare" else " a"
+        times.append(redraw(page, text))
+        size, url_length = page.evaluate(LAST_TRACE)
+        sizes.append(size)
+    return times, sizes, max(url_length, len(text.encode()))
 
 
 def main() -> None:
@@ -86,11 +119,19 @@ def main() -> None:
             print(f"Chromium, 1280x800, default view (3 heatmaps); medians of {args.rounds} rounds; "
                   f"typing debounce {DEBOUNCE_MS} ms not included")
             print(f"{'model':<12} {'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7}")
+            print("new text (nothing in common with the text before)")
             for model in args.models.split(","):
                 for tokens in LENGTHS:
                     times = measure(page, model, tokens, args.rounds)
                     print(f"{model:<12} {tokens:>6} {statistics.median(times):>10.0f} {min(times):>7.0f} "
                           f"{max(times):>7.0f}")
+            model = args.models.split(",")[-1]
+            print(f"keystroke: one character appended ({model}; the server's cache holds the text before it)")
+            print(f"{'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7} {'answer bytes':>13} {'request bytes':>14}")
+            for tokens in KEYSTROKE_LENGTHS:
+                times, sizes, request = keystrokes(page, model, tokens, args.rounds)
+                print(f"{tokens:>6} {statistics.median(times):>10.0f} {min(times):>7.0f} {max(times):>7.0f} "
+                      f"{statistics.median(sizes):>13.0f} {request:>14}")
             browser.close()
     finally:
         server.should_exit = True

@@ -33,3 +33,32 @@ def random_params(
         W_dec=normal(V, H) if decoder else None,
         b_dec=normal(V) if decoder else None,
     )
+
+
+def random_rnn_params(
+    rng: np.random.Generator,
+    V: int = 11,
+    E: int | None = 5,
+    H: int = 7,
+    L: int = 2,
+    decoder: bool = True,
+    dtype=np.float32,
+):
+    """A vanilla RNN's parameters (app.rnn.RNNParams) in PyTorch's layout, shaped as random_params."""
+    from app import rnn
+
+    def normal(*shape: int) -> np.ndarray:
+        return rng.normal(scale=0.5, size=shape).astype(dtype)
+
+    layers = []
+    in_size = V if E is None else E
+    for _ in range(L):
+        layers.append(rnn.LayerWeights(normal(H, in_size), normal(H, H), normal(H), normal(H)))
+        in_size = H
+    return rnn.RNNParams(
+        layers=tuple(layers),
+        vocab_size=V,
+        embedding=None if E is None else normal(V, E),
+        W_dec=normal(V, H) if decoder else None,
+        b_dec=normal(V) if decoder else None,
+    )

@@ -146,7 +146,7 @@ CASES = [
      "quantities is empty: choose from i, f, g, o"),
     ("unknown quantity", "GET", TRACE, {"params": {**OK, "quantities": "c,zz"}}, 422, "unknown quantities ['zz']"),
     ("unknown encoding", "GET", TRACE, {"params": {**OK, "encoding": "f16"}}, 422,
-     "encoding: Input should be 'json' or 'f4'"),
+     "encoding: Input should be 'json', 'f4' or 'u1'"),
     # --- GET /api/step: extreme step and layer
     ("step past the text", "GET", STEP, {"params": {**OK, "step": 99}}, 422,
      "step 99 is out of range: the text has 6 tokens, so use 0 to 5"),

@@ -17,11 +17,11 @@ def test_requests_abandoned_while_waiting_are_not_computed(monkeypatch):
     computed = []
     real_trace = api._trace
 
-    def counting_trace(models, settings, req):
+    def counting_trace(models, settings, cache, req):
         computed.append(req.text)
         if req.text == "slow":
             time.sleep(0.8)  # holds the only compute slot
-        return real_trace(models, settings, req)
+        return real_trace(models, settings, cache, req)
 
     monkeypatch.setattr(api, "_trace", counting_trace)
     with serve(create_app(Settings(compute_slots=1))) as base:

@@ -23,10 +23,12 @@ from app.service import (
     get_model,
     model_summary,
     parse_quantities,
+    resume_point,
     run_trace,
     step_payload,
     trace_payload,
 )
+from app.trace_cache import TraceCache
 
 router = APIRouter(tags=["api"])
 ERRORS = {code: {"model": ErrorOut} for code in (404, 413, 422)}
@@ -160,12 +162,14 @@ def model_card(model_id: str, models: Models) -> Response:
     return json_response({**model.card, "version": model.version})
 
 
-def _trace(models: dict[str, Model], settings: Settings, req: TraceRequest) -> Response:
+def _trace(models: dict[str, Model], settings: Settings, cache: TraceCache | None, req: TraceRequest) -> Response:
     if req.top_k > settings.max_top_k:
         raise InputError(f"top_k = {req.top_k} is above the limit max_top_k = {settings.max_top_k}: lower it")
-    quantities = parse_quantities(req.quantities)
-    result = run_trace(get_model(models, req.model), req.text, settings)
-    return json_response(trace_payload(result, req.top_k, quantities, req.encoding))
+    model = get_model(models, req.model)
+    quantities = parse_quantities(req.quantities, model)  # which names exist depends on the model's cell
+    result = run_trace(model, req.text, settings, cache=cache)
+    start = resume_point(result, req.since, req.prefix)
+    return json_response(trace_payload(result, req.top_k, quantities, req.encoding, start, req.layer, req.unit))
 
 
 @router.get("/api/trace", responses={200: {"model": TraceResponse}, 400: {"model": ErrorOut}, **ERRORS},
@@ -173,7 +177,7 @@ def _trace(models: dict[str, Model], settings: Settings, req: TraceRequest) -> R
 async def trace_get(request: Request, req: Annotated[TraceRequest, Query()], models: Models,
                     settings: Config) -> Response:
     """Trace text: every gate and state of every layer at every step, and next-token predictions."""
-    return await compute(request, _trace, models, settings, req)
+    return await compute(request, _trace, models, settings, request.app.state.trace_cache, req)
 
 
 BODY_DOC = {"requestBody": {"required": True,
@@ -185,7 +189,8 @@ BODY_DOC = {"requestBody": {"required": True,
 async def trace_post(request: Request, body: Annotated[bytes, Depends(read_body)], models: Models,
                      settings: Config) -> Response:
     """The same as GET /api/trace, with a JSON body {model, text, top_k, ...}, for long texts."""
-    return await compute(request, _trace, models, settings, validate(TraceRequest, body))
+    return await compute(request, _trace, models, settings, request.app.state.trace_cache,
+                         validate(TraceRequest, body))
 
 
 @router.get("/api/step", responses={200: {"model": StepResponse}, 400: {"model": ErrorOut}, **ERRORS},
@@ -193,7 +198,7 @@ async def trace_post(request: Request, body: Annotated[bytes, Depends(read_body)
 async def step_get(request: Request, req: Annotated[StepRequest, Query()], models: Models,
                    settings: Config) -> Response:
     """Why the numbers at one step are what they are: pre-activations split into input, recurrent, bias."""
-    return await compute(request, _step, models, settings, req)
+    return await compute(request, _step, models, settings, request.app.state.trace_cache, req)
 
 
 STEP_BODY_DOC = {"requestBody": {"required": True,
@@ -205,10 +210,11 @@ STEP_BODY_DOC = {"requestBody": {"required": True,
 async def step_post(request: Request, body: Annotated[bytes, Depends(read_body)], models: Models,
                     settings: Config) -> Response:
     """The same as GET /api/step, with a JSON body {model, text, step, layer}, for long texts."""
-    return await compute(request, _step, models, settings, validate(StepRequest, body))
+    return await compute(request, _step, models, settings, request.app.state.trace_cache,
+                         validate(StepRequest, body))
 
 
-def _step(models: dict[str, Model], settings: Settings, req: StepRequest) -> Response:
+def _step(models: dict[str, Model], settings: Settings, cache: TraceCache | None, req: StepRequest) -> Response:
     # Only the steps up to the asked one are computed: the LSTM is causal, so their bits are the same.
-    result = run_trace(get_model(models, req.model), req.text, settings, steps=max(req.step, 0) + 1)
+    result = run_trace(get_model(models, req.model), req.text, settings, steps=max(req.step, 0) + 1, cache=cache)
     return json_response(step_payload(result, req.step, req.layer))

@@ -43,12 +43,14 @@ async function call(path, params, signal) {
 }
 
 /**
- * Trace text with a model: {model, version, tokens, layers: [{i, f, g, o, c, h}], predictions}.
- * Arrays arrive as Plotly typed-array specs {dtype: "f4", bdata, shape: "T,H"} (time-major).
+ * Trace text with a model: /api/trace's {model, version, num_tokens, start, tokens, layers, predictions}.
+ * @param {object} params /api/trace's parameters by their API names: {model, text, top_k, encoding
+ *   ("f4" exact or "u1" quantised typed-array specs, time-major), quantities, layer, unit, since, prefix}
+ * @param {AbortSignal} [signal]
  * Rejects with an AbortError when `signal` aborts, and with an ApiError when the server refuses.
  */
-export function fetchTrace({ model, text, topK = 0, signal }) {
-  return call("/api/trace", { model, text, top_k: topK, encoding: "f4" }, signal);
+export function fetchTrace(params, signal) {
+  return call("/api/trace", params, signal);
 }
 
 /** One step's "why": /api/step's pre-activations split into input, recurrent and bias, per gate and unit. */

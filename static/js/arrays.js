@@ -23,31 +23,47 @@ export function matrix(T, H, data) {
   return { T, H, data };
 }
 
+function base64Bytes(bdata) {
+  let binary;
+  try {
+    binary = atob(bdata);
+  } catch {
+    throw new Error("bdata is not valid base64");
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
+  return bytes;
+}
+
 /**
- * Decode a Plotly typed-array spec of the trace into a matrix.
- * @param {{dtype: string, bdata: string, shape: string}} spec dtype "f4", bdata base64 of
- *   little-endian float32, shape "T,H" (time-major; T = 0 allowed)
+ * Decode a typed-array spec of the trace into a float32 matrix.
+ * @param {{dtype: string, bdata: string, shape: string, lo?: number, hi?: number}} spec shape "T,H"
+ *   (time-major; T = 0 allowed); dtype "f4": bdata is base64 of little-endian float32; dtype "u1":
+ *   range-quantised bytes q, value = lo + q·(hi − lo)/255 (the server's app/service.py quantize)
  * @returns {{T: number, H: number, data: Float32Array}} data: Float32Array(T·H)
- * @throws {Error} when the dtype is not "f4", the shape is not "T,H", or the bytes do not fit
+ * @throws {Error} when the dtype is unknown, the shape is not "T,H", or the bytes do not fit
  */
 export function decodeSpec(spec) {
   if (spec === null || typeof spec !== "object") throw new Error("expected a typed-array spec {dtype, bdata, shape}");
-  if (spec.dtype !== "f4") throw new Error(`expected dtype "f4" (float32), got ${JSON.stringify(spec.dtype)}`);
+  if (spec.dtype !== "f4" && spec.dtype !== "u1") {
+    throw new Error(`expected dtype "f4" (float32) or "u1" (quantised), got ${JSON.stringify(spec.dtype)}`);
+  }
   const match = typeof spec.shape === "string" ? /^(\d+),(\d+)$/.exec(spec.shape) : null;
   if (!match) throw new Error(`expected shape "T,H" (two sizes), got ${JSON.stringify(spec.shape)}`);
   const T = Number(match[1]);
   const H = Number(match[2]);
-  let binary;
-  try {
-    binary = atob(spec.bdata);
-  } catch {
-    throw new Error("bdata is not valid base64");
+  const bytes = base64Bytes(spec.bdata);
+  const size = spec.dtype === "f4" ? 4 : 1;
+  if (bytes.length !== T * H * size) {
+    throw new Error(`shape ${T},${H} needs ${T * H * size} bytes of ${spec.dtype}, bdata holds ${bytes.length}`);
   }
-  if (binary.length !== T * H * 4) {
-    throw new Error(`shape ${T},${H} needs ${T * H * 4} bytes of float32, bdata holds ${binary.length}`);
+  if (spec.dtype === "u1") {
+    if (!Number.isFinite(spec.lo) || !Number.isFinite(spec.hi)) throw new Error("a u1 spec needs numbers lo and hi");
+    const step = (spec.hi - spec.lo) / 255;
+    const data = new Float32Array(T * H);
+    for (let k = 0; k < data.length; k++) data[k] = spec.lo + bytes[k] * step;
+    return matrix(T, H, data);
   }
-  const bytes = new Uint8Array(binary.length);
-  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
   if (LITTLE_ENDIAN) return matrix(T, H, new Float32Array(bytes.buffer));
   const view = new DataView(bytes.buffer);
   const data = new Float32Array(T * H);

@@ -329,6 +329,7 @@ export function createCompare(container) {
       ? "No aligned tokens: after the last token of each text."
       : `At aligned column ${k + 1} of ${pairs.length}${step === null ? " (the last; click a column to pick another)" : ""}:`
         + ` A's token ${ta + 1}, B's token ${tb + 1}.`;
+    predictionsBox.hidden = !data.predictionsA && !data.predictionsB; // neither model has a decoder
     predictionColumns.replaceChildren(
       predictionList("A", data.predictionsA, ta, data.a.tokens),
       predictionList("B", data.predictionsB, tb, data.b.tokens),

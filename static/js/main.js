@@ -9,7 +9,6 @@ import { cliLine, curlLine, traceCsv, traceJson } from "./export.js";
 import { createExportPanel, download } from "./export_panel.js";
 import { createHeatmaps } from "./heatmaps.js";
 import { checkpointsOf, createLearnSlider } from "./learn.js";
-import { ledger } from "./ledger.js";
 import { createModelCard } from "./model_card.js";
 import { createModelPanel } from "./model_panel.js";
 import { createPlayer, createPlayerControls } from "./player.js";
@@ -17,15 +16,18 @@ import { createShareBox } from "./share.js";
 import { buildLink, readLink } from "./state.js";
 import { createStepDetail } from "./step_detail.js";
 import { createTokenStrip } from "./tokens.js";
+import { holds, update } from "./trace_store.js";
 import { LECTURE, createTour, tourSteps } from "./tour.js";
 import { createUnitDetail } from "./unit_detail.js";
 import { activity, changeAt, orderUnits, rankBySpan, spanScores } from "./units.js";
-import { ORDER_QUANTITY, SPAN_QUANTITY, VIEWS, panelTitle } from "./views.js";
+import { ORDER_QUANTITY, PANELS, SPAN_QUANTITY, VIEWS, panelTitle } from "./views.js";
 
 const TYPING_DEBOUNCE_MS = 250;
 const URL_DEBOUNCE_MS = 300;
 const TOP_K = 5;
 const SPAN_RESULTS = 8;
+const UNIT_QUANTITIES = ["f", "i", "g", "o", "c", "h"]; // the unit chart's lines
+const EXPORTED = ["i", "f", "g", "o", "c", "h"]; // the CSV and JSON downloads' quantities
 // The lecture's minimal pairs: tense (the opener decides need/had) and cuisine (the foods swapped).
 const PRESETS = {
   tense: [LECTURE.tensePresent, LECTURE.tensePast],
@@ -71,20 +73,23 @@ const state = {
   view: "memory", order: "index", topN: null, pinned: [], layer: 0, step: null, unit: null, span: null,
   compare: "", compareModel: "", mode: "explore", tour: 0, checkpoint: null, speed: 5, hide: [], embed: false,
   spanResults: null, compareQuantity: "c", compareStep: null, reveal: null,
-  shown: null, // {model, text, trace, layers: [{f, i, g, o, c, h, kept, forgotten, written}]}
+  shown: null, // what is held of the text's trace: trace_store.js's holding {model, text, layer, tokens,
+  // predictions, matrices: {quantity: {T, H, data}}}, the drawn quantities of one layer (u1: approximate)
   other: null, // the same for the comparison text, in compare mode
 };
 let inFlight = null;
 let typingTimer = 0;
 let urlTimer = 0;
 let stepRequest = null;
+let unitRequest = null;
+let unitHeld = null; // the selected unit's exact values: a holding of one unit, f4
 let steps = []; // the guided tour's steps, built from the lesson model's card
 
 const player = createPlayer({
   length: 1,
   speed: state.speed,
   onFrame(k, playing) {
-    const whole = k >= (state.shown?.trace.tokens.length ?? 0);
+    const whole = k >= (state.shown?.tokens.length ?? 0);
     if (!playing && whole && state.reveal === null) {
       renderPlayer(); // a new text's length, not a move of the animation: the selection stays
       return;
@@ -108,16 +113,26 @@ function showNotice(message) {
   el.notice.classList.toggle("hidden", !message);
 }
 
-/** Decode the typed arrays of every layer and derive the memory ledger from f, i, g and c. */
-function decodeLayers(trace) {
-  return trace.layers.map((layer) => {
-    const m = Object.fromEntries(Object.entries(layer).map(([key, spec]) => [key, decodeSpec(spec)]));
-    return { ...m, ...ledger(m) };
-  });
+/** The quantities on screen now, in a fixed order: the view's panels, c for the activity and change
+ *  orders, h for a span, and the compared quantity in compare mode. Only these are fetched. */
+function drawnQuantities() {
+  const q = new Set(VIEWS[state.view].panels);
+  if (state.order === "activity" || state.order === "change") q.add(ORDER_QUANTITY);
+  if (state.span || state.order === "span") q.add(SPAN_QUANTITY);
+  if (state.mode === "compare") q.add(state.compareQuantity);
+  return Object.keys(PANELS).filter((key) => q.has(key));
+}
+
+/** What the page asks for a text: the drawn quantities of the selected layer as u1 (for colours). */
+function wantFor(model, text, quantities = drawnQuantities()) {
+  return {
+    model, text, layer: Math.min(state.layer, model.num_layers - 1), unit: null, encoding: "u1",
+    topK: model.has_decoder ? TOP_K : 0, quantities,
+  };
 }
 
 function layerOf(shown) {
-  return shown ? shown.layers[Math.min(state.layer, shown.layers.length - 1)] : null;
+  return shown ? shown.matrices : null;
 }
 
 /** The first k steps of every matrix (the animation reveals the text token by token). */
@@ -126,19 +141,20 @@ function revealed(m, k) {
   return Object.fromEntries(Object.entries(m).map(([key, x]) => [key, { T: k, H: x.H, data: x.data.subarray(0, k * x.H) }]));
 }
 
+/** The heatmaps' rows: m holds the drawn quantities (drawnQuantities adds what an order scores). */
 function unitOrder(m) {
   let scores = null;
   const q = m[ORDER_QUANTITY];
   if (state.order === "activity") scores = activity(q);
   else if (state.order === "change" && q.T) scores = changeAt(q, Math.min(state.step ?? q.T - 1, q.T - 1));
   else if (state.order === "span" && state.span) scores = spanScores(m[SPAN_QUANTITY], state.span.start, state.span.end);
-  return orderUnits({ H: q.H, scores, pinned: state.pinned, topN: state.topN });
+  return orderUnits({ H: Object.values(m)[0].H, scores, pinned: state.pinned, topN: state.topN });
 }
 
-function drawSummary(model, trace) {
-  const T = trace.tokens.length;
-  const unknown = trace.tokens.filter((token) => token.id === model.unk_id).length;
-  const L = trace.layers.length;
+function drawSummary(model, tokens) {
+  const T = tokens.length;
+  const unknown = tokens.filter((token) => token.id === model.unk_id).length;
+  const L = model.num_layers;
   el.summary.textContent = T === 0
     ? "none yet: type some text above"
     : `${T} token${T === 1 ? "" : "s"}`
@@ -150,13 +166,17 @@ function drawSummary(model, trace) {
 async function draw() {
   const { shown } = state;
   if (!shown) return;
-  const T = shown.trace.tokens.length;
+  if (!holds(shown, wantFor(shown.model, shown.text))) {
+    trace(); // a view, an order or a layer that needs quantities not fetched yet: fetch, then draw
+    return;
+  }
+  const T = shown.tokens.length;
   const k = state.reveal === null ? T : Math.min(state.reveal, T);
-  const tokens = shown.trace.tokens.slice(0, k);
+  const tokens = shown.tokens.slice(0, k);
   const m = revealed(layerOf(shown), state.reveal === null ? null : k);
-  drawSummary(shown.model, shown.trace);
-  tokenStrip.render({ tokens: shown.trace.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
-  controls.render({ ...state, tokens: shown.trace.tokens });
+  drawSummary(shown.model, shown.tokens);
+  tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
+  controls.render({ ...state, tokens: shown.tokens });
   el.heatmaps.classList.toggle("hidden", T === 0);
   el.note.textContent = T > el.heatmaps.clientWidth / 2
     ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "";
@@ -184,27 +204,43 @@ function firstDivergence(tokensA, tokensB) {
 function drawCompare() {
   const a = state.shown;
   const b = state.other;
-  const step = state.compareStep ?? firstDivergence(a.trace.tokens, b.trace.tokens);
+  const step = state.compareStep ?? firstDivergence(a.tokens, b.tokens);
   return compareView.render({
-    a: { label: a.model.id === b.model.id ? "A" : `A · ${a.model.title}`, tokens: a.trace.tokens, matrices: layerOf(a) },
-    b: { label: a.model.id === b.model.id ? "B" : `B · ${b.model.title}`, tokens: b.trace.tokens, matrices: layerOf(b) },
+    a: { label: a.model.id === b.model.id ? "A" : `A · ${a.model.title}`, tokens: a.tokens, matrices: layerOf(a) },
+    b: { label: a.model.id === b.model.id ? "B" : `B · ${b.model.title}`, tokens: b.tokens, matrices: layerOf(b) },
     quantity: state.compareQuantity, units: null, step,
-    predictionsA: a.trace.predictions, predictionsB: b.trace.predictions,
+    predictionsA: a.predictions, predictionsB: b.predictions,
   });
 }
 
 function drawDetails() {
-  const { shown } = state;
-  const m = layerOf(shown);
-  if (!shown || state.unit === null || state.unit >= m.c.H) {
-    unitDetail.clear("Click a heatmap cell or a unit to see that unit over the text.");
-  } else {
-    unitDetail.render({
-      text: shown.text, tokens: shown.trace.tokens, unit: state.unit, layer: state.layer,
-      quantities: m, step: state.step, pinned: state.pinned.includes(state.unit),
-    });
-  }
+  drawUnitDetail();
   drawStepDetail();
+}
+
+/** The selected unit over the text, from its exact float32 values (fetched for that unit alone, only
+ *  the steps not held yet): a person reads these numbers. */
+async function drawUnitDetail() {
+  const { shown } = state;
+  unitRequest?.abort();
+  if (!shown || state.unit === null || state.unit >= shown.model.hidden_size) {
+    unitDetail.clear("Click a heatmap cell or a unit to see that unit over the text.");
+    return;
+  }
+  const controller = new AbortController();
+  unitRequest = controller;
+  const want = { ...wantFor(shown.model, shown.text, UNIT_QUANTITIES), unit: state.unit, encoding: "f4", topK: 0 };
+  try {
+    unitHeld = await update(unitHeld, want, (params) => fetchTrace(params, controller.signal));
+    if (unitRequest !== controller) return;
+    const series = Object.fromEntries(UNIT_QUANTITIES.map((q) => [q, unitHeld.matrices[q].data]));
+    unitDetail.render({
+      text: shown.text, tokens: shown.tokens, unit: state.unit, layer: want.layer, series,
+      step: state.step, pinned: state.pinned.includes(state.unit),
+    });
+  } catch (err) {
+    if (err.name !== "AbortError") unitDetail.clear(err.message);
+  }
 }
 
 async function drawStepDetail() {
@@ -221,8 +257,8 @@ async function drawStepDetail() {
     const json = await fetchStep({ model: shown.model.id, text: shown.text, step, layer, signal: controller.signal });
     if (stepRequest !== controller) return;
     stepDetail.render({
-      step: json, unit, layer, predictions: shown.trace.predictions?.[step] ?? null,
-      numSteps: shown.trace.tokens.length,
+      step: json, unit, layer, predictions: shown.predictions?.[step] ?? null,
+      numSteps: shown.tokens.length,
     });
   } catch (err) {
     if (err.name !== "AbortError") stepDetail.clear(err.message);
@@ -272,10 +308,6 @@ function clampSelection(T, H) {
   state.spanResults = null;
 }
 
-async function fetchShown(model, text, signal) {
-  const trace = await fetchTrace({ model: model.id, text, topK: model.has_decoder ? TOP_K : 0, signal });
-  return { model, text, trace, layers: decodeLayers(trace) };
-}
 
 async function trace() {
   clearTimeout(typingTimer);
@@ -288,16 +320,17 @@ async function trace() {
   el.results.setAttribute("aria-busy", "true");
   performance.mark("trace-start");
   try {
+    const ask = (params) => fetchTrace(params, controller.signal);
     const [shown, other] = await Promise.all([
-      fetchShown(model, el.text.value, controller.signal),
-      comparing ? fetchShown(otherModel, el.compareText.value, controller.signal) : null,
+      update(state.shown, wantFor(model, el.text.value), ask),
+      comparing ? update(state.other, wantFor(otherModel, el.compareText.value, [state.compareQuantity]), ask) : null,
     ]);
     if (inFlight !== controller) return;
     state.shown = shown;
     state.other = other;
-    state.layer = Math.min(state.layer, shown.trace.layers.length - 1);
-    clampSelection(shown.trace.tokens.length, model.hidden_size);
-    player.setLength(Math.max(shown.trace.tokens.length, 1));
+    state.layer = shown.layer;
+    clampSelection(shown.tokens.length, model.hidden_size);
+    player.setLength(Math.max(shown.tokens.length, 1));
     showError("");
     await draw();
     performance.mark("draw-end");
@@ -471,7 +504,7 @@ unitDetail.bind("select-step", (t) => select({ t }));
 stepDetail.bind("select-step", (t) => select({ t }));
 stepDetail.bind("select-unit", (unit) => select({ unit }));
 modelCard.bind("select-unit", ({ layer, unit }) => {
-  state.layer = Math.min(layer, (state.shown?.layers.length ?? 1) - 1);
+  state.layer = Math.min(layer, (state.shown?.model.num_layers ?? 1) - 1);
   byId("layer").value = String(state.layer);
   select({ unit });
 });
@@ -489,12 +522,21 @@ exportPanel.bind("image", ({ chart, format }) => {
   heatmaps.downloadImage(chart, format, `lstm-${state.shown.model.id}-${chart}`)
     .catch((err) => showError(err.message));
 });
-exportPanel.bind("download", (kind) => {
-  const { shown } = state;
-  const trace = { ...shown.trace, layers: shown.layers };
-  const name = `lstm-trace-${shown.model.id}`;
-  if (kind === "csv") download(`${name}.csv`, traceCsv(trace), "text/csv");
-  else download(`${name}.json`, traceJson(trace), "application/json");
+exportPanel.bind("download", async (kind) => {
+  // Downloads carry exact float32 values of every layer: fetched whole for the purpose.
+  const { model, text } = state.shown;
+  try {
+    const answer = await fetchTrace({
+      model: model.id, text, top_k: model.has_decoder ? TOP_K : 0, encoding: "f4", quantities: EXPORTED.join(","),
+    });
+    const layers = answer.layers.map((layer) => Object.fromEntries(EXPORTED.map((q) => [q, decodeSpec(layer[q])])));
+    const trace = { ...answer, layers };
+    const name = `lstm-trace-${model.id}`;
+    if (kind === "csv") download(`${name}.csv`, traceCsv(trace), "text/csv");
+    else download(`${name}.json`, traceJson(trace), "application/json");
+  } catch (err) {
+    showError(err.message);
+  }
 });
 playerControls.bind("toggle", () => player.toggle());
 playerControls.bind("step", (delta) => player.step(delta));
@@ -521,7 +563,7 @@ document.addEventListener("keydown", (event) => {
   // A view that handled the key itself (the tinted text moves its own selection) has prevented it.
   if (!state.shown || event.defaultPrevented || event.target.closest("textarea, input, select")
     || event.altKey || event.ctrlKey) return;
-  const T = state.shown.trace.tokens.length;
+  const T = state.shown.tokens.length;
   if (!T || (event.key !== "ArrowLeft" && event.key !== "ArrowRight")) return;
   event.preventDefault();
   const delta = event.key === "ArrowLeft" ? -1 : 1;

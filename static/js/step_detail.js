@@ -113,7 +113,7 @@ function percent(prob) {
 function renderPredictions(list, note, predictions) {
   if (predictions === null) {
     list.replaceChildren();
-    note.textContent = "this model has no decoder";
+    note.textContent = "";
     return;
   }
   note.textContent = predictions?.length ? "" : "no predictions for this step";
@@ -221,6 +221,8 @@ export function createStepDetail(container) {
     caption.textContent = `Unit ${unit} inside the cell (after colah's diagram). Boxes are tinted by their `
       + "value: σ gates from 0 (dark) to 1 (yellow), the tanh candidate from −1 (blue) to 1 (red).";
     predictionsHeading.textContent = `Next token after ${token}`;
+    // A model without a decoder predicts nothing: its predictions section is hidden, not left empty.
+    for (const node of [predictionsHeading, predictionList, predictionNote]) node.hidden = predictions === null;
     renderPredictions(predictionList, predictionNote, predictions);
     show(true);
   }

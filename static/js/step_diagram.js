@@ -2,7 +2,7 @@
 // inline SVG in a 700×410 box, its gate boxes tinted on the heatmaps' scales and its states and
 // products labelled with this step's numbers. Built once, then updated; user text (the token) goes in
 // through textContent only.
-import { formatNumber, LABELS } from "./step_numbers.js";
+import { activation, formatNumber, LABELS } from "./step_numbers.js";
 import { divergingColor, readableTextColor, sequentialColor } from "./colors.js";
 
 // "f_t" and "c_{t−1}": the capture is the subscript, so split() alternates text and subscripts.
@@ -126,6 +126,7 @@ export function createCellDiagram(parent) {
         box.rect.style.fill = fill;
         box.symbol.style.fill = ink;
         box.value.style.fill = ink;
+        box.symbol.textContent = activation(gate, n.recurrent_activation).name;
         box.value.textContent = formatNumber(value);
         box.title.textContent = `${LABELS[gate]}: ${value}`;
       }

@@ -28,15 +28,28 @@ export function sigmoid(x) {
   return 1 / (1 + Math.exp(-x));
 }
 
-/** σ for the gates i, f, o; tanh for the candidate g. */
-export function activation(gate) {
-  return gate === "g" ? { name: "tanh", fn: Math.tanh } : { name: "σ", fn: sigmoid };
+const clip01 = (x) => Math.min(1, Math.max(0, x));
+
+// The σ of the gates i, f, o by /api/step's `recurrent_activation` (app/lstm.py's names): Keras
+// models may use a hard σ, whose slope differs between Keras 3 (1/6) and Keras 2 (0.2).
+export const RECURRENT_ACTIVATIONS = {
+  sigmoid: { name: "σ", fn: sigmoid },
+  hard_sigmoid: { name: "hard σ", fn: (x) => clip01(x / 6 + 0.5) },
+  hard_sigmoid_keras2: { name: "hard σ", fn: (x) => clip01(0.2 * x + 0.5) },
+};
+
+/** The model's σ for the gates i, f, o; tanh for the candidate g. */
+export function activation(gate, recurrent = "sigmoid") {
+  if (gate === "g") return { name: "tanh", fn: Math.tanh };
+  const act = RECURRENT_ACTIVATIONS[recurrent];
+  if (!act) throw new Error(`unknown recurrent activation ${recurrent}`);
+  return act;
 }
 
 /**
  * Unit u's numbers at one step, from the /api/step JSON (each array holds H numbers):
  * {u, H, x: {t, layer, text, id}, gates: {i, f, g, o: {input, recurrent, bias, pre, value}},
- *  c_prev, h_prev, kept, forgotten, written, c, h, tanh_c}.
+ *  c_prev, h_prev, kept, forgotten, written, c, h, tanh_c, recurrent_activation}.
  * x describes the step's input x_t: the token, or (layer > 0) the layer below's h_t at that token.
  */
 export function stepNumbers(step, u) {
@@ -71,6 +84,7 @@ export function stepNumbers(step, u) {
     c,
     h: step.h[u],
     tanh_c: Math.tanh(c),
+    recurrent_activation: step.recurrent_activation ?? "sigmoid",
   };
 }
 
@@ -99,8 +113,8 @@ export function segmentsText(segments) {
 const num = (value) => ({ value });
 const term = (value) => ({ value, term: true });
 
-function gateEquation(gate, p) {
-  const act = activation(gate).name;
+function gateEquation(gate, p, recurrent) {
+  const act = activation(gate, recurrent).name;
   return {
     key: gate,
     label: LABELS[gate],
@@ -120,7 +134,7 @@ function gateEquation(gate, p) {
 export function stepEquations(n) {
   const { i, f, g, o } = n.gates;
   return [
-    ...GATES.map((gate) => gateEquation(gate, n.gates[gate])),
+    ...GATES.map((gate) => gateEquation(gate, n.gates[gate], n.recurrent_activation)),
     {
       key: "c",
       label: LABELS.c,
@@ -182,7 +196,7 @@ export function checkStep(n, tol = 1e-4) {
   }
   for (const gate of ["i", "f", "g", "o"]) {
     const p = n.gates[gate];
-    const act = activation(gate);
+    const act = activation(gate, n.recurrent_activation);
     const sum = p.input + p.recurrent + p.bias;
     if (!near(p.pre, sum, tol)) {
       problems.push(`${gate}: pre-activation ${p.pre} ≠ input + recurrent + bias = ${sum}`);

@@ -15,22 +15,17 @@ function el(tag, className, text) {
   return node;
 }
 
-/** Unit `unit`'s value at every step of a time-major {T, H, data} matrix. */
-function column(matrix, unit) {
-  return Array.from({ length: matrix.T }, (_, t) => matrix.data[t * matrix.H + unit]);
-}
-
-/** {f, i, g, o, c, h}: the unit's value per token, for each quantity the trace has. */
-function unitSeries(quantities, unit) {
+/** {f, i, g, o, c, h} as plain arrays, for each quantity given. */
+function unitSeries(given) {
   const series = {};
-  for (const key of QUANTITIES) if (quantities[key]) series[key] = column(quantities[key], unit);
+  for (const key of QUANTITIES) if (given[key]) series[key] = Array.from(given[key]);
   return series;
 }
 
 /**
  * View over a container: one unit of one layer over the text.
- *   render({text, tokens, unit, layer, quantities: {f, i, g, o, c, h}, step, pinned, textQuantity})
- *     quantities are time-major {T, H, data: Float32Array} of the unit's layer; layer is 0-based and
+ *   render({text, tokens, unit, layer, series: {f, i, g, o, c, h}, step, pinned, textQuantity})
+ *     series: the unit's value at every token (T,) per quantity (arrays or Float32Arrays); layer is 0-based and
  *     shown 1-based; step is the selected token index (or null); textQuantity the tint ("c" default).
  *   clear(message) hides the unit and shows message instead.
  *   bind(event, handler): "pin" {unit, layer, pinned}, "select-step" t, "text-quantity" key.
@@ -63,7 +58,7 @@ export function createUnitDetail(container) {
     header.hidden = false;
     body.hidden = false;
     const { text, tokens, step, textQuantity } = last;
-    const series = unitSeries(last.quantities, last.unit);
+    const series = unitSeries(last.series);
     textView.update({ text, tokens, series, step, textQuantity });
     chart.update({ tokens, series, step });
     // A plot drawn while hidden (or before a resize it missed) has a stale width.

@@ -1,0 +1,66 @@
+"""Memory that lasts: how much of what a layer held at step s is still there at later steps t.
+
+For the LSTM (colah's notation, one layer, recorded gates i, f, g, o and states c, h, each (T, H)):
+
+    kept_t      = ∏_{k=s+1..t} f_k                  the share of c_s that survives to c_t, per unit
+    written_t   = (i_s ⊙ g_s) ⊙ ∏_{k=s+1..t} f_k     what step s wrote, as it survives in c_t
+
+and for both cells the sensitivity of the hidden state, one number per pair s < t:
+
+    ‖∂h_t/∂h_s‖_F   (Frobenius norm of the H × H Jacobian)
+
+For a vanilla RNN, h_t = tanh(a_t) with a_t = W_ih x_t + b + W_hh h_{t-1}, so
+∂h_t/∂h_{t-1} = diag(1 − h_t²) W_hh: a product of these shrinks geometrically when W_hh's gains are
+below one — the vanishing gradient, as a curve. For the LSTM the state is (h, c) and the step Jacobian is
+
+    ∂c_t/∂h_{t-1} = diag(c_{t-1} f(1−f)) W_f + diag(g i(1−i)) W_i + diag(i (1−g²)) W_g =: C_t
+    ∂c_t/∂c_{t-1} = diag(f_t)
+    ∂h_t/∂h_{t-1} = diag(tanh(c_t) o(1−o)) W_o + diag(o (1−tanh²c_t)) C_t
+    ∂h_t/∂c_{t-1} = diag(o (1−tanh²c_t) f_t)
+
+(W_i, W_f, W_g, W_o: the gate blocks of W_hh (4H, H), PyTorch's order i, f, g, o). Through the cell
+path the product can stay near one as long as the forget gates stay near one — the LSTM's claim.
+Gradients of the sigmoid assume σ; tests check every formula against finite differences of the engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def forget_products(f: np.ndarray, s: int, window: int) -> np.ndarray:
+    """∏_{k=s+1..t} f_k for t = s+1 .. s+window, per unit: (window, H). f: (T, H)."""
+    return np.cumprod(f[s + 1 : s + 1 + window], axis=0)
+
+
+def lstm_jacobian_norms(W_hh: np.ndarray, i: np.ndarray, f: np.ndarray, g: np.ndarray, o: np.ndarray,
+                        c: np.ndarray, c0: np.ndarray, s: int, window: int) -> np.ndarray:
+    """‖∂h_t/∂h_s‖_F for t = s+1 .. s+window: (window,). W_hh (4H, H) unscaled; gates and c (T, H);
+    c0 (H,) the cell state before step 0. Propagates (∂h_t/∂h_s, ∂c_t/∂h_s), each (H, H)."""
+    H = W_hh.shape[1]
+    W_i, W_f, W_g, W_o = (W_hh[k * H : (k + 1) * H].astype(np.float64) for k in range(4))
+    dh = np.eye(H)  # ∂h_s/∂h_s
+    dc = np.zeros((H, H))  # ∂c_s/∂h_s
+    out = np.empty(window)
+    for n, t in enumerate(range(s + 1, s + 1 + window)):
+        c_prev = c[t - 1] if t > 0 else c0
+        it, ft, gt, ot = (x[t].astype(np.float64) for x in (i, f, g, o))
+        tc = np.tanh(c[t].astype(np.float64))
+        C = (c_prev * ft * (1 - ft))[:, None] * W_f + (gt * it * (1 - it))[:, None] * W_i \
+            + (it * (1 - gt**2))[:, None] * W_g
+        A = (tc * ot * (1 - ot))[:, None] * W_o + (ot * (1 - tc**2))[:, None] * C
+        b = ot * (1 - tc**2) * ft
+        dh, dc = A @ dh + b[:, None] * dc, C @ dh + ft[:, None] * dc
+        out[n] = np.linalg.norm(dh)
+    return out
+
+
+def rnn_jacobian_norms(W_hh: np.ndarray, h: np.ndarray, s: int, window: int) -> np.ndarray:
+    """‖∂h_t/∂h_s‖_F for t = s+1 .. s+window of a tanh RNN layer: (window,). W_hh (H, H); h (T, H)."""
+    W = W_hh.astype(np.float64)
+    J = np.eye(W.shape[0])
+    out = np.empty(window)
+    for n, t in enumerate(range(s + 1, s + 1 + window)):
+        J = (1 - h[t].astype(np.float64) ** 2)[:, None] * (W @ J)
+        out[n] = np.linalg.norm(J)
+    return out

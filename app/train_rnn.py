@@ -1,0 +1,153 @@
+"""Training a vanilla RNN in NumPy: the batched forward pass that keeps what backward needs, and
+backpropagation through time. The loss, clipping and Adam are app.train's, shared with the LSTM.
+
+Parameters are a dict of arrays named as a PyTorch state_dict of Embedding + `nn.RNN` + Linear
+(`embedding.weight`, `rnn.weight_ih_l{k}` (H, In), `rnn.weight_hh_l{k}` (H, H), `rnn.bias_ih_l{k}`,
+`rnn.bias_hh_l{k}` (H,), `decoder.weight`, `decoder.bias`), the names of the model files. Arrays are
+time-major: ids (T, B), per-layer states (T, B, H). Every sequence starts from the zero state.
+
+Forward, per layer, per step:   a_t = x_t·W_ihᵀ + h_{t-1}·W_hhᵀ + b_ih + b_hh,   h_t = tanh(a_t)
+
+Backward, per layer, per step from the last (⊙ elementwise):
+
+    da_t = (dh_out_t + dh_next) ⊙ (1 − h_t²)
+    dh_next = da_t · W_hh,   dx_t = da_t · W_ih
+    dW_ih = Σ_t da_tᵀ x_t,   dW_hh = Σ_t da_tᵀ h_{t-1},   db_ih = db_hh = Σ_t da_t
+
+The factor (1 − h_t²) ≤ 1 and W_hh, multiplied once per step going back, are why a plain RNN's
+gradients vanish (or explode) over long distances: the lecture's case for the LSTM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.train import Params, cross_entropy
+
+
+def num_layers(params: Params) -> int:
+    return sum(1 for name in params if name.startswith("rnn.weight_hh_l"))
+
+
+def init_params(
+    rng: np.random.Generator, V: int, E: int | None, H: int, L: int, dtype=np.float32
+) -> Params:
+    """PyTorch's initialisation: U(−1/√H, 1/√H) for the RNN and decoder, N(0, 1) for the embedding."""
+    bound = 1 / np.sqrt(H)
+
+    def uniform(*shape: int) -> np.ndarray:
+        return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+    params: Params = {}
+    if E is not None:
+        params["embedding.weight"] = rng.standard_normal((V, E)).astype(dtype)
+    in_size = V if E is None else E
+    for k in range(L):
+        params[f"rnn.weight_ih_l{k}"] = uniform(H, in_size)
+        params[f"rnn.weight_hh_l{k}"] = uniform(H, H)
+        params[f"rnn.bias_ih_l{k}"] = uniform(H)
+        params[f"rnn.bias_hh_l{k}"] = uniform(H)
+        in_size = H
+    params["decoder.weight"] = uniform(V, H)
+    params["decoder.bias"] = uniform(V)
+    return params
+
+
+@dataclass(frozen=True)
+class LayerCache:
+    """What backward needs from one layer: its input x (T, B, In) and hidden states h (T, B, H)."""
+
+    x: np.ndarray
+    h: np.ndarray
+
+
+@dataclass(frozen=True)
+class Cache:
+    ids: np.ndarray  # (T, B)
+    layers: tuple[LayerCache, ...]
+    logits: np.ndarray  # (T, B, V)
+
+
+def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b: np.ndarray, x: np.ndarray) -> LayerCache:
+    """One layer over (T, B, In) inputs from the zero state."""
+    T, B, _ = x.shape
+    H = W_hh.shape[1]
+    h = x @ W_ih.T + b  # (T, B, H): input projection for every step at once, then a_t, then h_t in place
+    h_prev = np.zeros((B, H), x.dtype)
+    for t in range(T):
+        h[t] += h_prev @ W_hh.T
+        np.tanh(h[t], out=h[t])
+        h_prev = h[t]
+    return LayerCache(x, h)
+
+
+def forward(params: Params, ids: np.ndarray) -> Cache:
+    """ids (T, B) -> logits (T, B, V), keeping every layer's states for backward."""
+    emb = params.get("embedding.weight")
+    if emb is not None:
+        x = emb[ids]  # (T, B, E)
+    else:
+        V = params["decoder.weight"].shape[0]
+        x = np.eye(V, dtype=params["decoder.weight"].dtype)[ids]  # (T, B, V) one-hot
+    layers = []
+    for k in range(num_layers(params)):
+        b = params[f"rnn.bias_ih_l{k}"] + params[f"rnn.bias_hh_l{k}"]
+        layer = _layer_forward(params[f"rnn.weight_ih_l{k}"], params[f"rnn.weight_hh_l{k}"], b, x)
+        layers.append(layer)
+        x = layer.h
+    logits = x @ params["decoder.weight"].T + params["decoder.bias"]  # (T, B, V)
+    return Cache(ids, tuple(layers), logits)
+
+
+def _layer_backward(
+    W_ih: np.ndarray, W_hh: np.ndarray, cache: LayerCache, dh_out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of one layer given d loss / d h for every step (T, B, H).
+    Returns dW_ih, dW_hh, db (shared by b_ih and b_hh) and dx (T, B, In)."""
+    T, B, H = cache.h.shape
+    da_all = np.empty_like(cache.h)  # (T, B, H)
+    dh_next = np.zeros((B, H), cache.h.dtype)
+    for t in reversed(range(T)):
+        h_t = cache.h[t]
+        da = da_all[t]
+        np.multiply(dh_out[t] + dh_next, 1 - h_t * h_t, out=da)
+        dh_next = da @ W_hh
+    h_prev = np.concatenate([np.zeros((1, B, H), cache.h.dtype), cache.h[:-1]])  # (T, B, H)
+    da_flat = da_all.reshape(T * B, H)
+    dW_ih = da_flat.T @ cache.x.reshape(T * B, -1)
+    dW_hh = da_flat.T @ h_prev.reshape(T * B, H)
+    db = da_flat.sum(axis=0)
+    dx = da_all @ W_ih  # (T, B, In)
+    return dW_ih, dW_hh, db, dx
+
+
+def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:
+    """Gradients of the loss for every parameter, same names and shapes as params."""
+    grads: Params = {}
+    top = cache.layers[-1].h
+    V, H = params["decoder.weight"].shape
+    grads["decoder.weight"] = dlogits.reshape(-1, V).T @ top.reshape(-1, H)
+    grads["decoder.bias"] = dlogits.reshape(-1, V).sum(axis=0)
+    dh = dlogits @ params["decoder.weight"]  # (T, B, H)
+    for k in reversed(range(len(cache.layers))):
+        dW_ih, dW_hh, db, dh = _layer_backward(
+            params[f"rnn.weight_ih_l{k}"], params[f"rnn.weight_hh_l{k}"], cache.layers[k], dh
+        )
+        grads[f"rnn.weight_ih_l{k}"] = dW_ih
+        grads[f"rnn.weight_hh_l{k}"] = dW_hh
+        grads[f"rnn.bias_ih_l{k}"] = db
+        grads[f"rnn.bias_hh_l{k}"] = db.copy()
+    if "embedding.weight" in params:
+        d_emb = np.zeros_like(params["embedding.weight"])
+        np.add.at(d_emb, cache.ids.reshape(-1), dh.reshape(-1, dh.shape[-1]))
+        grads["embedding.weight"] = d_emb
+    return grads
+
+
+def loss_and_grads(params: Params, ids: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> tuple[float, Params]:
+    """One batch: ids, targets, mask all (T, B)."""
+    cache = forward(params, ids)
+    loss, dlogits = cross_entropy(cache.logits, targets, mask)
+    return loss, backward(params, cache, dlogits)

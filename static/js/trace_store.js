@@ -1,0 +1,115 @@
+// What the page holds of a trace, and how it asks only for what it lacks (issue #7). A holding is one
+// layer's chosen quantities for one text: {model, text, layer, unit, encoding, topK, tokens, predictions,
+// matrices: {quantity: {T, H, data}}}. When the text changes, the columns before the edit are kept
+// (the LSTM is causal: they cannot change) and the server is asked for the rest, naming what is kept by
+// a digest of its token ids; the server checks the digest and sends everything when it does not match.
+// Pure except for the `ask` function the caller passes; imports in Node too.
+import { decodeSpec, matrix } from "./arrays.js";
+import { idsDigest } from "./digest.js";
+
+/** How many UTF-16 code units two strings share at the start, never splitting a surrogate pair. */
+function sharedUnits(a, b) {
+  const n = Math.min(a.length, b.length);
+  let k = 0;
+  while (k < n && a.charCodeAt(k) === b.charCodeAt(k)) k++;
+  if (k > 0 && k < a.length && a.charCodeAt(k - 1) >= 0xd800 && a.charCodeAt(k - 1) <= 0xdbff) k--;
+  return k;
+}
+
+/**
+ * How many leading tokens of the old text surely tokenize the same in the new one: those ending before
+ * the first changed character, less one (a token may join the one before it: "ali" + "'s" is "ali's").
+ * @param {string} oldText
+ * @param {string} newText
+ * @param {{start: number, end: number}[]} tokens the old text's tokens, offsets in code points
+ * @returns {number}
+ */
+export function keptTokens(oldText, newText, tokens) {
+  const units = sharedUnits(oldText, newText);
+  const edit = Array.from(oldText.slice(0, units)).length; // in code points, as token offsets are
+  let n = 0;
+  while (n < tokens.length && tokens[n].end < edit) n++;
+  return Math.max(0, n - 1);
+}
+
+/**
+ * The first `start` steps of `held` followed by `rest` (every step of the new text from `start` on).
+ * @param {{T: number, H: number, data: Float32Array}|undefined} held (T₀, H), T₀ ≥ start
+ * @param {number} start
+ * @param {{T: number, H: number, data: Float32Array}} rest (T − start, H)
+ * @returns {{T: number, H: number, data: Float32Array}} (T, H)
+ */
+export function splice(held, start, rest) {
+  if (start === 0) return rest;
+  if (!held || held.T < start || held.H !== rest.H) throw new Error(`cannot keep ${start} steps of this matrix`);
+  const data = new Float32Array((start + rest.T) * rest.H);
+  data.set(held.data.subarray(0, start * held.H));
+  data.set(rest.data, start * rest.H);
+  return matrix(start + rest.T, rest.H, data);
+}
+
+/** Whether a holding already answers a request for these quantities (any text). */
+function sameKind(held, want) {
+  return Boolean(held) && held.model.id === want.model.id && held.model.version === want.model.version
+    && held.layer === want.layer && held.unit === want.unit && held.encoding === want.encoding
+    && held.topK === want.topK && want.quantities.every((q) => q in held.matrices);
+}
+
+/** Whether a holding is exactly what is wanted (same text too): nothing to fetch. */
+export function holds(held, want) {
+  return sameKind(held, want) && held.text === want.text;
+}
+
+/**
+ * The request for `want` given what is held: {model, text, top_k, encoding, quantities, layer, unit,
+ * since, prefix}; since = 0 (and no prefix) when nothing held can be kept.
+ * @param {object|null} held the current holding
+ * @param {{model: object, text: string, layer: number, unit: ?number, encoding: string, topK: number,
+ *   quantities: string[]}} want model is a /api/models entry {id, version}
+ */
+export function requestFor(held, want) {
+  const since = sameKind(held, want) ? keptTokens(held.text, want.text, held.tokens) : 0;
+  const params = {
+    model: want.model.id, text: want.text, top_k: want.topK, encoding: want.encoding,
+    quantities: want.quantities.join(","), layer: want.layer,
+  };
+  if (want.unit !== null) params.unit = want.unit;
+  if (since > 0) {
+    params.since = since;
+    params.prefix = idsDigest(want.model.version, held.tokens.map((t) => t.id), since);
+  }
+  return params;
+}
+
+/**
+ * The new holding from the old one and the server's answer to requestFor(held, want).
+ * @param {object|null} held
+ * @param {object} want as for requestFor
+ * @param {{start: number, num_tokens: number, tokens: object[], layers: object[], predictions: ?Array}} answer
+ */
+export function absorb(held, want, answer) {
+  const { start } = answer;
+  const keep = start > 0 ? held : null;
+  const layer = answer.layers[want.layer];
+  const matrices = {};
+  for (const q of want.quantities) {
+    if (!layer[q]) throw new Error(`the server sent no ${q} for layer ${want.layer}`);
+    matrices[q] = splice(keep?.matrices[q], start, decodeSpec(layer[q]));
+  }
+  const tokens = keep ? keep.tokens.slice(0, start).concat(answer.tokens) : answer.tokens;
+  if (tokens.length !== answer.num_tokens) throw new Error("the spliced tokens do not add up to the text's");
+  const predictions = answer.predictions === null ? null
+    : (keep ? keep.predictions.slice(0, start).concat(answer.predictions) : answer.predictions);
+  return { ...want, tokens, predictions, matrices };
+}
+
+/**
+ * Fetch what `want` lacks and return the new holding (the old one when it already holds it all).
+ * @param {object|null} held
+ * @param {object} want
+ * @param {(params: object) => Promise<object>} ask sends a request to /api/trace, returns its JSON
+ */
+export async function update(held, want, ask) {
+  if (holds(held, want)) return held;
+  return absorb(held, want, await ask(requestFor(held, want)));
+}

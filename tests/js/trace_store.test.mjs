@@ -1,0 +1,105 @@
+// trace_store.js: which tokens the page keeps after an edit, splicing, and the request/absorb round trip
+// against answers built by hand (the server's side is tested in tests/test_incremental.py).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { absorb, holds, keptTokens, requestFor, splice, update } from "../../static/js/trace_store.js";
+import { idsDigest } from "../../static/js/digest.js";
+import { matrix } from "../../static/js/arrays.js";
+
+// Word tokens of "I need a loan" (code-point offsets).
+const TOKENS = [
+  { text: "I", id: 1, start: 0, end: 1 }, { text: "need", id: 2, start: 2, end: 6 },
+  { text: "a", id: 3, start: 7, end: 8 }, { text: "loan", id: 4, start: 9, end: 13 },
+];
+
+test("tokens that end before the edit are kept, less one", () => {
+  assert.equal(keptTokens("I need a loan", "I need a loan now", TOKENS), 2); // I, need, a end before 13; less one
+  assert.equal(keptTokens("I need a loan", "I need a loans", TOKENS), 2); // "loan" ends at the edit: not kept
+  assert.equal(keptTokens("I need a loan", "I had a loan", TOKENS), 0); // the edit is in the second token
+  assert.equal(keptTokens("I need a loan", "I need a loan", TOKENS), 2); // unchanged text: holds() answers first
+  assert.equal(keptTokens("I need a loan", "", TOKENS), 0);
+});
+
+test("offsets count code points: an emoji before the edit is one character", () => {
+  const tokens = [{ text: "😀", id: 5, start: 0, end: 1 }, { text: "a", id: 6, start: 2, end: 3 },
+    { text: "b", id: 7, start: 4, end: 5 }];
+  assert.equal(keptTokens("😀 a b", "😀 a b c", tokens), 1); // 😀 and a end before 5, less one
+  // A change to the second half of a surrogate pair keeps nothing of that character.
+  assert.equal(keptTokens("😀 a", "😁 a", tokens.slice(0, 2)), 0);
+});
+
+test("splice keeps the first steps and appends the rest", () => {
+  const held = matrix(3, 2, Float32Array.from([1, 2, 3, 4, 5, 6]));
+  const rest = matrix(2, 2, Float32Array.from([7, 8, 9, 10]));
+  assert.deepEqual(Array.from(splice(held, 2, rest).data), [1, 2, 3, 4, 7, 8, 9, 10]);
+  assert.equal(splice(held, 0, rest), rest);
+  assert.throws(() => splice(held, 4, rest), /cannot keep 4 steps/);
+});
+
+const MODEL = { id: "lesson", version: "abcdef012345" };
+const want = (text, extra = {}) => ({
+  model: MODEL, text, layer: 0, unit: null, encoding: "f4", topK: 2, quantities: ["f", "c"], ...extra,
+});
+const f4 = (T, H, values) => ({
+  dtype: "f4", shape: `${T},${H}`, bdata: Buffer.from(Float32Array.from(values).buffer).toString("base64"),
+});
+// An answer from step `start` for a 1-unit model whose value at step t is t (f) and 10 t (c).
+const answer = (tokens, start, T) => ({
+  start, num_tokens: T, tokens: tokens.slice(start),
+  layers: [{ f: f4(T - start, 1, tokens.slice(start).map((_, k) => start + k)),
+    c: f4(T - start, 1, tokens.slice(start).map((_, k) => 10 * (start + k))) }],
+  predictions: tokens.slice(start).map((t) => [{ token: t.text, prob: 1 }]),
+});
+
+test("a first request asks for everything; the next keeps what cannot change and names it", () => {
+  const first = requestFor(null, want("I need a"));
+  assert.equal(first.since, undefined);
+  assert.equal(first.quantities, "f,c");
+  const held = absorb(null, want("I need a"), answer(TOKENS.slice(0, 3), 0, 3));
+  const next = requestFor(held, want("I need a loan"));
+  assert.equal(next.since, 1); // "I" and "need" end before the edit at 8, less one
+  assert.equal(next.prefix, idsDigest(MODEL.version, [1], 1));
+  const after = absorb(held, want("I need a loan"), answer(TOKENS, 1, 4));
+  assert.deepEqual(after.tokens, TOKENS);
+  assert.deepEqual(Array.from(after.matrices.c.data), [0, 10, 20, 30]);
+  assert.equal(after.predictions.length, 4);
+});
+
+test("another model, layer, unit or a missing quantity starts over", () => {
+  const held = absorb(null, want("I need a"), answer(TOKENS.slice(0, 3), 0, 3));
+  for (const change of [{ model: { id: "x", version: "1" } }, { layer: 1 }, { unit: 3 }, { quantities: ["f", "h"] },
+    { encoding: "u1" }, { topK: 0 }]) {
+    assert.equal(requestFor(held, want("I need a loan", change)).since, undefined, JSON.stringify(change));
+  }
+  assert.equal(requestFor(held, want("I need a loan", { quantities: ["c"] })).since, 1); // a subset is held
+});
+
+test("when the server sends everything (start 0) the holding is replaced", () => {
+  const held = absorb(null, want("I need a"), answer(TOKENS.slice(0, 3), 0, 3));
+  const after = absorb(held, want("I had a loan"), answer(TOKENS, 0, 4));
+  assert.deepEqual(Array.from(after.matrices.f.data), [0, 1, 2, 3]);
+});
+
+test("update asks nothing when the holding already answers", async () => {
+  const held = absorb(null, want("I need a"), answer(TOKENS.slice(0, 3), 0, 3));
+  assert.ok(holds(held, want("I need a")));
+  let asked = 0;
+  assert.equal(await update(held, want("I need a"), async () => { asked++; }), held);
+  assert.equal(asked, 0);
+  const grown = await update(held, want("I need a loan"), async (params) => {
+    asked++;
+    return answer(TOKENS, params.since, 4);
+  });
+  assert.equal(asked, 1);
+  assert.equal(grown.tokens.length, 4);
+});
+
+test("u1 specs decode within half a step", async () => {
+  const { decodeSpec } = await import("../../static/js/arrays.js");
+  const spec = { dtype: "u1", shape: "1,3", bdata: Buffer.from([0, 128, 255]).toString("base64"), lo: -1, hi: 1 };
+  const m = decodeSpec(spec);
+  assert.ok(Math.abs(m.data[0] + 1) < 1e-7 && Math.abs(m.data[2] - 1) < 1e-7);
+  assert.ok(Math.abs(m.data[1] - (-1 + 128 * (2 / 255))) < 1e-6);
+  assert.throws(() => decodeSpec({ ...spec, lo: undefined }), /lo and hi/);
+});

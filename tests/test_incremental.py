@@ -1,0 +1,229 @@
+"""Incremental tracing (issue #7): a text traced from a cached prefix, or sent from the step the asker
+already holds, gives the same bits as a full trace. References: the engine's own full forward pass
+(checked against PyTorch by tests/test_lstm_golden.py) and the full /api/trace answer."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+
+import httpx
+import numpy as np
+import pytest
+
+from app.cells import forward as forward_cell
+from app.config import Settings
+from app.digest import ids_digest
+from app.lstm import QUANTITIES, forward
+from app.main import create_app
+from app.model_store import Model, load_model
+from app.resources import resource_dir
+from app.service import quantize, run_trace
+from app.trace_cache import TraceCache, common_prefix, extend
+from tests.servers import serve
+
+SETTINGS = Settings()
+TEXT = "Today, due to my current job situation and family conditions, I need to take a loan."
+
+
+@pytest.fixture(scope="module")
+def lesson() -> Model:
+    return load_model(resource_dir("models") / "lesson.safetensors")
+
+
+@pytest.fixture(scope="module")
+def shakespeare() -> Model:
+    return load_model(resource_dir("models") / "shakespeare.safetensors")
+
+
+def assert_same_bits(trace, full) -> None:
+    assert trace.num_steps == full.num_steps
+    for a, b in zip(trace.layers, full.layers, strict=True):
+        for q in QUANTITIES:
+            assert a[q].dtype == b[q].dtype and a[q].shape == b[q].shape
+            assert a[q].tobytes() == b[q].tobytes(), q
+    assert trace.final.h.tobytes() == full.final.h.tobytes()
+    assert trace.final.c.tobytes() == full.final.c.tobytes()
+
+
+# A person typing, deleting, editing in the middle and pasting: each text follows the one before it.
+EDITS = [
+    "To be",
+    "To be,",
+    "To be, or not",
+    "To be, or not to be",  # appends
+    "To be, or no",  # deletion
+    "To be, or not to be, that is the question",
+    "To see, or not to be, that is the question",  # an edit near the start
+    "To see, or not to be, that is THE question:",  # an edit in the middle, then an append
+    "",
+    "Whether 'tis nobler in the mind to suffer",  # a new text
+]
+
+
+def test_every_edit_gives_the_bits_of_a_full_trace(shakespeare):
+    cache = TraceCache(64 * 2**20)
+    for text in EDITS:
+        got = run_trace(shakespeare, text, SETTINGS, cache=cache)
+        full = forward(shakespeare.compiled, got.ids)
+        assert_same_bits(got.trace, full)
+    assert cache.hits > 0 and cache.computed < sum(len(t) for t in EDITS)  # the prefixes were reused
+
+
+def test_appending_computes_only_the_new_steps(lesson):
+    cache = TraceCache(64 * 2**20)
+    run_trace(lesson, TEXT, SETTINGS, cache=cache)
+    before = cache.computed
+    run_trace(lesson, TEXT + " Last year", SETTINGS, cache=cache)
+    assert cache.computed - before == 2  # "last", "year": the first 18 tokens came from the cache
+
+
+def test_a_model_switch_never_reuses_another_models_steps(lesson, shakespeare):
+    """Both models see the same ids for different meanings; the cache is keyed by model version."""
+    cache = TraceCache(64 * 2**20)
+    ids = np.arange(1, 30) % 60
+    a = extend(lesson.compiled, lesson.version, ids, cache)
+    b = extend(shakespeare.compiled, shakespeare.version, ids, cache)
+    assert_same_bits(a, forward(lesson.compiled, ids))
+    assert_same_bits(b, forward(shakespeare.compiled, ids))
+    assert cache.hits == 0
+
+
+def test_eviction_keeps_the_budget_and_the_bits(shakespeare):
+    one = run_trace(shakespeare, "x" * 300, SETTINGS).trace
+    from app.trace_cache import trace_bytes
+
+    budget = int(trace_bytes(one) * 2.5)  # room for two 300-step traces
+    cache = TraceCache(budget)
+    texts = [c * 300 for c in "abcdef"] + ["a" * 300 + "z", "f" * 299 + "q", "b" * 150]
+    for text in texts:
+        got = run_trace(shakespeare, text, SETTINGS, cache=cache)
+        assert_same_bits(got.trace, forward(shakespeare.compiled, got.ids))
+        assert cache.nbytes <= budget and len(cache) <= 2
+    tiny = TraceCache(10)  # smaller than any trace: nothing is kept, every answer is still right
+    got = run_trace(shakespeare, "to be", SETTINGS, cache=tiny)
+    assert len(tiny) == 0 and tiny.nbytes == 0
+    assert_same_bits(got.trace, forward(shakespeare.compiled, got.ids))
+
+
+def test_common_prefix():
+    assert common_prefix(np.array([1, 2, 3]), np.array([1, 2, 4, 5])) == 2
+    assert common_prefix(np.array([1, 2]), np.array([1, 2, 4])) == 2
+    assert common_prefix(np.array([], dtype=np.int64), np.array([1])) == 0
+    assert common_prefix(np.array([7]), np.array([1])) == 0
+
+
+def test_quantize_error_is_within_half_a_step():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(50, 8)).astype(np.float32)
+    q, lo, hi = quantize(a)
+    back = lo + q.astype(np.float64) * (hi - lo) / 255
+    assert q.dtype == np.uint8 and q.min() == 0 and q.max() == 255
+    assert np.abs(back - a).max() <= (hi - lo) / 510 + 1e-9
+    q, lo, hi = quantize(np.full((3, 2), 0.25, np.float32))
+    assert (q == 0).all() and lo == hi == 0.25
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run static/js/digest.js")
+def test_the_browser_digest_equals_the_servers():
+    rng = np.random.default_rng(3)
+    cases = [("", []), ("abc123def456", [0]), ("0123456789ab", rng.integers(0, 2**31, 500).tolist())]
+    script = ("import { idsDigest } from './static/js/digest.js';"
+              "for (const [v, ids] of JSON.parse(process.argv[1])) console.log(idsDigest(v, ids));")
+    out = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps(cases)], capture_output=True,
+                         text=True, check=True, cwd=resource_dir("static").parent).stdout.split()
+    assert out == [ids_digest(v, ids) for v, ids in cases]
+    assert len(set(out)) == 3
+
+
+# ---- Over HTTP: since + prefix ----
+
+
+@pytest.fixture(scope="module")
+def http():
+    with serve(create_app(Settings())) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+def decode(spec: dict) -> np.ndarray:
+    T, H = map(int, spec["shape"].split(","))
+    if spec["dtype"] == "f4":
+        return np.frombuffer(base64.b64decode(spec["bdata"]), "<f4").reshape(T, H)
+    q = np.frombuffer(base64.b64decode(spec["bdata"]), np.uint8).reshape(T, H)
+    return spec["lo"] + q * ((spec["hi"] - spec["lo"]) / 255)
+
+
+def ask(http, text: str, **params) -> dict:
+    r = http.post("/api/trace", json={"model": "shakespeare", "text": text, "encoding": "f4", **params})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_server_sends_only_the_steps_the_asker_lacks(http, shakespeare):
+    old, new = "To be, or not to be", "To be, or not to be, that"
+    held = [t["id"] for t in ask(http, old)["tokens"]]
+    since = len(held) - 1  # the page keeps all but the last token it held
+    part = ask(http, new, since=since, prefix=ids_digest(shakespeare.version, held[:since]), top_k=3)
+    whole = ask(http, new, top_k=3)
+    T = len(new)
+    assert part["start"] == since and part["num_tokens"] == whole["num_tokens"] == T
+    assert part["tokens"] == whole["tokens"][since:]
+    assert part["predictions"] == whole["predictions"][since:]
+    for q in QUANTITIES:
+        assert decode(part["layers"][0][q]).tobytes() == decode(whole["layers"][0][q])[since:].tobytes()
+
+
+def test_a_prefix_that_does_not_match_gets_everything(http, shakespeare):
+    held = [t["id"] for t in ask(http, "To see")["tokens"]]
+    answer = ask(http, "To be, or", since=5, prefix=ids_digest(shakespeare.version, held[:5]))
+    assert answer["start"] == 0 and len(answer["tokens"]) == 9
+    other_version = ids_digest("000000000000", [t["id"] for t in ask(http, "To be")["tokens"]])
+    assert ask(http, "To be, or", since=5, prefix=other_version)["start"] == 0  # a model reloaded or switched
+    assert ask(http, "To", since=5, prefix=ids_digest(shakespeare.version, held[:5]))["start"] == 0  # text shorter
+
+
+def test_u1_values_are_within_their_stated_error(http):
+    exact = ask(http, TEXT)
+    rough = ask(http, TEXT, encoding="u1", quantities="f,c,kept,written")
+    for q in ("f", "c", "kept", "written"):
+        spec = rough["layers"][0][q]
+        a, b = decode(spec), decode(exact["layers"][0][q]) if q in exact["layers"][0] else None
+        if b is None:
+            b = decode(ask(http, TEXT, quantities=q)["layers"][0][q])
+        assert spec["dtype"] == "u1" and a.shape == b.shape
+        assert np.abs(a - b).max() <= (spec["hi"] - spec["lo"]) / 510 + 1e-6
+
+
+def test_one_layer_and_one_unit(http):
+    whole = ask(http, "To be, or not", quantities="f,kept")
+    L = len(whole["layers"])
+    only = ask(http, "To be, or not", quantities="f,kept", layer=L - 1, unit=7)
+    assert all(layer == {} for layer in only["layers"][:-1])
+    for q in ("f", "kept"):
+        assert decode(only["layers"][-1][q]).tobytes() == decode(whole["layers"][-1][q])[:, 7:8].tobytes()
+
+
+@pytest.mark.parametrize("params, says", [
+    ({"prefix": "XYZ"}, "prefix"),
+    ({"since": -1}, "since"),
+    ({"layer": 9}, "layer 9 is out of range"),
+    ({"unit": 4096}, "unit 4096 is out of range"),
+    ({"encoding": "f2"}, "encoding"),
+])
+def test_bad_incremental_parameters_are_refused_with_a_reason(http, params, says):
+    r = http.post("/api/trace", json={"model": "shakespeare", "text": "To be", **params})
+    assert r.status_code == 422 and says in r.text, r.text
+
+
+def test_a_vanilla_rnn_extends_from_its_cache_with_the_same_bits():
+    rnn_model = load_model(resource_dir("models") / "lesson-rnn.safetensors")
+    cache = TraceCache(64 * 2**20)
+    for text in (TEXT, TEXT + " Last year", TEXT[:30], TEXT.replace("job", "money")):
+        got = run_trace(rnn_model, text, SETTINGS, cache=cache)
+        full = forward_cell(rnn_model.compiled, got.ids)
+        for a, b in zip(got.trace.layers, full.layers, strict=True):
+            assert a.h.tobytes() == b.h.tobytes() and a.a.tobytes() == b.a.tobytes()
+        assert got.trace.final.h.tobytes() == full.final.h.tobytes()
+    assert cache.hits > 0

@@ -1,0 +1,65 @@
+"""Retention (issue #9): the Jacobian norms against central finite differences of the engine run from a
+perturbed state, and the forget-gate products against the recorded gates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.lstm import State, compile_params, forward
+from app.retention import forget_products, lstm_jacobian_norms, rnn_jacobian_norms
+from tests.helpers import random_params
+
+
+def finite_difference_jacobian(step_from, h_s: np.ndarray, eps: float = 1e-6) -> list[np.ndarray]:
+    """Columns ∂h_t/∂h_s[j] by central differences; step_from(h) -> (window, H) later hidden states."""
+    cols = []
+    for j in range(len(h_s)):
+        e = np.zeros_like(h_s)
+        e[j] = eps
+        cols.append((step_from(h_s + e) - step_from(h_s - e)) / (2 * eps))
+    return [np.stack([col[n] for col in cols], axis=1) for n in range(len(cols[0]))]  # each (H, H)
+
+
+def test_lstm_jacobian_norms_match_finite_differences():
+    rng = np.random.default_rng(0)
+    params = random_params(rng, V=9, E=4, H=5, L=1, dtype=np.float64)
+    compiled = compile_params(params)
+    ids = rng.integers(0, 9, 12)
+    trace = forward(compiled, ids)
+    layer, s, window = trace.layers[0], 3, 7
+
+    def later_h(h: np.ndarray) -> np.ndarray:
+        start = State(h=h[None, :], c=layer.c[s][None, :].copy())
+        return forward(compiled, ids[s + 1 : s + 1 + window], start).layers[0].h
+
+    expected = [np.linalg.norm(J) for J in finite_difference_jacobian(later_h, layer.h[s].copy())]
+    got = lstm_jacobian_norms(params.layers[0].W_hh, layer.i, layer.f, layer.g, layer.o, layer.c,
+                              trace.initial.c[0], s, window)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_rnn_jacobian_norms_match_finite_differences():
+    rng = np.random.default_rng(1)
+    H, T = 6, 10
+    W_hh, W_x = rng.normal(scale=0.6, size=(H, H)), rng.normal(size=(T, H))
+
+    def run(h0: np.ndarray, xs: np.ndarray) -> np.ndarray:  # an independent tanh RNN over inputs xs
+        out, h = [], h0
+        for x in xs:
+            h = np.tanh(x + W_hh @ h)
+            out.append(h)
+        return np.array(out)
+
+    hs = run(np.zeros(H), W_x)
+    s, window = 2, 6
+    expected = [np.linalg.norm(J) for J in
+                finite_difference_jacobian(lambda h: run(h, W_x[s + 1 : s + 1 + window]), hs[s].copy())]
+    np.testing.assert_allclose(rnn_jacobian_norms(W_hh, hs, s, window), expected, rtol=1e-6)
+
+
+def test_forget_products_are_running_products_of_the_recorded_gates():
+    f = np.random.default_rng(2).uniform(size=(8, 3))
+    got = forget_products(f, 2, 4)
+    assert got.shape == (4, 3)
+    np.testing.assert_allclose(got[0], f[3])
+    np.testing.assert_allclose(got[3], f[3] * f[4] * f[5] * f[6])

@@ -1,0 +1,101 @@
+"""The NumPy RNN engine against PyTorch's nn.RNN: traces recorded by tools/make_golden_rnn.py, read here
+without torch.
+
+Each tests/golden/rnn/NAME.safetensors holds a model's state_dict tensors (`rnn.weight_ih_l{k}`, ...) plus
+`golden.*` tensors: ids (T,), h0 (L, H), per layer k `golden.l{k}.h` and `golden.l{k}.a` (T, H) and, with a
+decoder, `golden.logits` (T, V).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors import safe_open
+from safetensors.numpy import load_file
+
+from app.lstm import logits
+from app.model_store import rnn_params_from_tensors
+from app.rnn import QUANTITIES, RNNParams, State, Trace, compile_params, forward
+
+GOLDEN_DIR = Path(__file__).parent / "golden" / "rnn"
+GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.safetensors"))
+TOLERANCE = 1e-5  # max abs error, float32 engine vs float32 torch
+
+
+def _header(path: Path) -> tuple[dict[str, str], list[str]]:
+    with safe_open(str(path), framework="np") as f:
+        return f.metadata(), list(f.keys())
+
+
+CASES = [
+    pytest.param(path, k, q, id=f"{path.stem}-l{k}.{q}")
+    for path in GOLDEN_FILES
+    for k in range(int(_header(path)[0]["L"]))
+    for q in QUANTITIES
+]
+
+
+@cache
+def run_golden(path: Path) -> tuple[dict[str, np.ndarray], Trace, RNNParams]:
+    """Load one golden file, run the engine on it; returns (golden tensors by short name, trace, params)."""
+    V = int(_header(path)[0]["V"])
+    tensors = load_file(str(path))
+    golden = {name.removeprefix("golden."): a for name, a in tensors.items() if name.startswith("golden.")}
+    weights = {name: a for name, a in tensors.items() if not name.startswith("golden.")}
+    params = rnn_params_from_tensors(weights, vocab_size=V)
+    trace = forward(compile_params(params), golden["ids"], State(h=golden["h0"]))
+    return golden, trace, params
+
+
+def test_golden_files_cover_the_configurations_they_promise():
+    metas = [_header(path)[0] for path in GOLDEN_FILES]
+    assert len(metas) >= 6, f"expected at least 6 golden files in {GOLDEN_DIR}; run tools/make_golden_rnn.py"
+    assert {m["L"] for m in metas} >= {"1", "2", "3"}
+    assert {m["H"] for m in metas} >= {"1", "7", "64"}
+    assert {m["T"] for m in metas} >= {"1", "50"}
+    assert any(m["E"] == "0" for m in metas), "no model without an embedding (one-hot inputs)"
+    assert {m["made_by"] for m in metas} == {"tools/make_golden_rnn.py"}
+
+
+def test_the_golden_states_reach_saturation():
+    """Weights large enough that tanh is tested in its curved and flat parts, not only near zero."""
+    h = np.concatenate([run_golden(p)[0][f"l{k}.h"].ravel() for p in GOLDEN_FILES
+                        for k in range(int(_header(p)[0]["L"]))])
+    assert (np.abs(h) > 0.9).mean() > 0.05 and (np.abs(h) < 0.5).mean() > 0.2
+
+
+@pytest.mark.parametrize(("path", "k", "q"), CASES)
+def test_engine_matches_torch(path: Path, k: int, q: str):
+    golden, trace, _ = run_golden(path)
+    expected = golden[f"l{k}.{q}"]  # (T, H)
+    got = trace.layers[k][q]
+    assert got.shape == expected.shape
+    assert got.dtype == np.float32
+    error = float(np.max(np.abs(got.astype(np.float64) - expected)))
+    assert error <= TOLERANCE, f"layer {k} {q}: max abs error {error:.2e} > {TOLERANCE:.0e}"
+
+
+@pytest.mark.parametrize("path", GOLDEN_FILES, ids=lambda p: p.stem)
+def test_final_state_is_the_last_step(path: Path):
+    golden, trace, params = run_golden(path)
+    expected_h = np.stack([golden[f"l{k}.h"][-1] for k in range(params.num_layers)])  # (L, H)
+    assert np.max(np.abs(trace.final.h - expected_h)) <= TOLERANCE
+
+
+DECODER_FILES = [path for path in GOLDEN_FILES if "decoder.weight" in _header(path)[1]]
+
+
+def test_some_golden_file_has_a_decoder():
+    assert DECODER_FILES, "no golden file holds a decoder, so logits are untested"
+
+
+@pytest.mark.parametrize("path", DECODER_FILES, ids=lambda p: p.stem)
+def test_logits_match_torch(path: Path):
+    golden, trace, params = run_golden(path)
+    got = logits(params, trace.layers[-1].h)  # (T, V)
+    assert got.shape == golden["logits"].shape
+    error = float(np.max(np.abs(got.astype(np.float64) - golden["logits"])))
+    assert error <= TOLERANCE, f"logits: max abs error {error:.2e}"
