@@ -87,9 +87,10 @@ def redraw(page, text: str) -> float:
 
 
 def keystrokes(page, model: str, tokens: int, rounds: int) -> tuple[list[float], list[int], int]:
-    """Append one character `rounds` times to a text of `tokens` tokens: times (ms), answer bytes, and
-    the request's bytes (the text travels whole, in the URL or a JSON body)."""
-    text = text_of(model, tokens)
+    """Append one character `rounds` times to a text, the last append making it `tokens` tokens long (a
+    longer text would pass max_tokens): times (ms), answer bytes, and the request's bytes (the text
+    travels whole, in the URL or a JSON body)."""
+    text = text_of(model, tokens - rounds)
     redraw(page, text)
     times, sizes = [], []
     for r in range(rounds):
