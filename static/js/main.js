@@ -174,21 +174,24 @@ async function draw() {
   const k = state.reveal === null ? T : Math.min(state.reveal, T);
   const tokens = shown.tokens.slice(0, k);
   const m = revealed(layerOf(shown), state.reveal === null ? null : k);
-  drawSummary(shown.model, shown.tokens);
-  tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
-  controls.render({ ...state, tokens: shown.tokens });
+  // The heatmaps first, while the layout is clean: they read their sizes, and a read after the other
+  // views' writes (2,000 token chips) would make the browser lay the page out again, mid-keystroke.
+  const width = el.heatmaps.clientWidth;
   el.heatmaps.classList.toggle("hidden", T === 0);
-  el.note.textContent = T > el.heatmaps.clientWidth / 2
-    ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "";
-  drawDetails();
-  drawExport();
-  scheduleUrl();
   const work = [];
   if (k > 0) {
     work.push(heatmaps.render({ tokens, matrices: m, panels: VIEWS[state.view].panels, units: unitOrder(m),
       step: state.step }));
   }
   if (state.other) work.push(drawCompare());
+  drawSummary(shown.model, shown.tokens);
+  tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
+  controls.render({ ...state, tokens: shown.tokens });
+  el.note.textContent = T > width / 2
+    ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "";
+  drawDetails();
+  drawExport();
+  scheduleUrl();
   await Promise.all(work);
 }
 

@@ -52,26 +52,59 @@ export function createTokenStrip(list) {
     }
   });
 
+  // What is on screen, so a render touches only what changed: a keystroke appends a chip or two
+  // to a strip of up to 2,000, and rebuilding them all (and restyling every chip) grew with the text.
+  let shown = []; // the tokens behind the chips
+  let shownUnk = null;
+  let marked = { step: null, span: null };
+  let hovered = null;
+
+  function setMarks(item, t, step, span) {
+    item.classList.toggle("token-selected", t === step);
+    item.classList.toggle("token-span", span !== null && t >= span.start && t <= span.end);
+    if (t === step) item.setAttribute("aria-current", "step");
+    else item.removeAttribute("aria-current");
+  }
+
   function mark({ step = null, span = null } = {}) {
     current = { step };
-    for (const item of list.children) {
-      const t = Number(item.dataset.step);
-      item.classList.toggle("token-selected", t === step);
-      item.classList.toggle("token-span", span !== null && t >= span.start && t <= span.end);
-      item.setAttribute("aria-current", t === step ? "step" : "false");
+    const touched = new Set([marked.step, step]);
+    for (const s of [marked.span, span]) {
+      if (s) for (let t = s.start; t <= s.end; t++) touched.add(t);
     }
+    for (const t of touched) {
+      const item = t === null ? undefined : list.children[t];
+      if (item) setMarks(item, t, step, span);
+    }
+    marked = { step, span };
   }
 
   return {
     render({ tokens, unkId = null, step = null, span = null }) {
-      list.replaceChildren(...tokens.map((token, t) => chip(token, t, unkId)));
+      let k = 0;
+      if (unkId === shownUnk) {
+        const n = Math.min(shown.length, tokens.length);
+        while (k < n && shown[k].text === tokens[k].text && shown[k].id === tokens[k].id) k++;
+      }
+      while (list.children.length > k) list.lastElementChild.remove();
+      const fresh = document.createDocumentFragment();
+      for (let t = k; t < tokens.length; t++) fresh.append(chip(tokens[t], t, unkId));
+      list.append(fresh);
+      shown = tokens.slice();
+      shownUnk = unkId;
+      // Chips kept keep their marks; new ones start unmarked: remark what either may need.
+      const before = marked;
+      marked = { step: before.step, span: before.span };
       mark({ step, span });
+      if (hovered !== null && hovered >= k) hovered = null;
     },
     /** Update the selected step and span without rebuilding the chips. */
     mark,
     /** Highlight token t (null clears), e.g. while its heatmap column is hovered. */
     highlight(t) {
-      for (const item of list.children) item.classList.toggle("token-hover", Number(item.dataset.step) === t);
+      if (hovered !== null) list.children[hovered]?.classList.remove("token-hover");
+      hovered = t ?? null;
+      if (hovered !== null) list.children[hovered]?.classList.add("token-hover");
     },
     bind(event, handler) {
       handlers[event].push(handler);
