@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.config import Settings, get_settings
-from app.middleware import BodyLimit, SecurityHeaders
+from app.middleware import BodyLimit, CompressText, SecurityHeaders
 from app.resources import resource_dir
 from app.routes import api, pages
 from app.service import InputError, load_models
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": validation_message(exc)}, status_code=422)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CompressText)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", RevalidatedStaticFiles(directory=resource_dir("static")), name="static")
     pages.plotly_js()  # compress the 4.8 MB bundle once now, not during the first visitor's request

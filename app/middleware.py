@@ -93,3 +93,22 @@ class BodyLimit:
         except BodyTooLarge:
             if not started:
                 await self._reject(send)
+
+
+class CompressText:
+    """Gzip the page and its scripts and styles (286 kB → 106 kB), never the API: `/api/trace` bodies are
+    base64 numbers that gzip to about half at ~40× the CPU of writing them (docs/performance.md), and on
+    a 2-core server that CPU is what a class waits for. plotly.js is gzipped once by its own route."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024) -> None:
+        from starlette.middleware.gzip import GZipMiddleware
+
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == "/" or path.startswith("/static/"):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

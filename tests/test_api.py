@@ -253,3 +253,14 @@ def test_step_detail_by_post_equals_get_and_the_full_trace(http, untrained):
         assert np.array_equal(np.array(body["gates"][gate]["value"], np.float32),
                               np.array(full["layers"][0][gate][5], np.float32))
     assert http.post("/api/step", json={**params, "step": 99}).status_code == 422
+
+
+def test_the_page_scripts_and_styles_are_gzipped_but_the_api_is_not(http):
+    """Compression where it pays: text yes; the API's base64 numbers no (docs/performance.md)."""
+    for path in ("/", "/static/js/main.js", "/static/css/app.css"):
+        r = http.get(path, headers={"Accept-Encoding": "gzip"})
+        assert r.status_code == 200 and r.headers.get("content-encoding") == "gzip", path
+        assert "content-security-policy" in r.headers
+    r = http.get("/api/trace", params={"model": "lesson", "text": "Today , I need a loan ." * 20, "encoding": "u1"},
+                 headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and "content-encoding" not in r.headers

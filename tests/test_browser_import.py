@@ -68,7 +68,7 @@ def test_a_model_without_decoder_draws_heatmaps_and_hides_predictions(page, serv
     assert page.locator("#model").input_value() == "encoder"
     assert page.locator("#tokens li").count() == 7
     assert row_units(page, "kept") == list(range(6))
-    assert page.locator(".step-eq").count() == 6 and page.locator(".step-warning").is_hidden()
+    assert page.locator(".step-body .step-eq").count() == 6 and page.locator(".step-warning").is_hidden()
     assert page.locator(".step-predictions").is_hidden()
     assert page.locator(".step-subheading", has_text="Next token").is_hidden()
     assert "decoder" not in page.locator(".step-detail").inner_text()  # nothing said about a missing panel

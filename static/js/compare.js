@@ -12,7 +12,7 @@ import { displayToken } from "./tokens.js";
 import { PANELS, panelRanges, panelTitle } from "./views.js";
 
 /** Quantities a person can compare, in the order the select lists them. */
-export const COMPARE_QUANTITIES = ["c", "h", "f", "i", "g", "o"];
+export const COMPARE_QUANTITIES = ["c", "h", "f", "i", "g", "o", "a"]; // a: a vanilla RNN's pre-activation
 /** How many of the most different units are listed as buttons. */
 export const TOP_UNITS = 8;
 
@@ -432,6 +432,9 @@ export function createCompare(container) {
     const gaps = gapsOf(pairs);
     last = { data, model, gaps };
     if (hover !== null && typeof hover === "number" && hover >= pairs.length) hover = null;
+    // Two models of different cells (an LSTM and a vanilla RNN) share only h: offer what both have.
+    const offered = data.quantities ?? COMPARE_QUANTITIES;
+    for (const option of select.options) option.hidden = option.disabled = !offered.includes(option.value);
     select.value = quantity;
     captions(data);
     note.textContent = describeNote(data, model);

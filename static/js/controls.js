@@ -1,6 +1,6 @@
 // The bars above the heatmaps: which view, how units are ordered, how many are shown, which are
 // pinned, and the span search. A view: render(state) updates it, bind(event, handler) reports choices.
-import { ORDERS, VIEWS } from "./views.js";
+import { ORDERS, viewsFor } from "./views.js";
 
 const TOP_N = [["all", "all units"], ["8", "top 8"], ["16", "top 16"], ["32", "top 32"], ["64", "top 64"]];
 
@@ -28,8 +28,14 @@ export function createControls(el) {
   const handlers = {};
   const emit = (event, value) => (handlers[event] ?? []).forEach((fn) => fn(value));
 
-  el.views.replaceChildren(...Object.entries(VIEWS).map(([key, view]) => button(view.label, "view-button",
-    { view: key })));
+  let cell = null; // whose views the buttons offer
+  function viewButtons(next) {
+    if (next === cell) return;
+    cell = next;
+    el.views.replaceChildren(...Object.entries(viewsFor(cell)).map(([key, view]) => button(view.label,
+      "view-button", { view: key })));
+  }
+  viewButtons("lstm");
   el.order.replaceChildren(...Object.entries(ORDERS).map(([key, label]) => option(key, label)));
   el.topN.replaceChildren(...TOP_N.map(([value, label]) => option(value, label)));
 
@@ -80,7 +86,9 @@ export function createControls(el) {
   }
 
   return {
-    render({ view, order, topN, pinned, span, tokens, spanResults }) {
+    /** cell: the model's ("lstm" or "rnn"), whose views the buttons offer. */
+    render({ view, order, topN, pinned, span, tokens, spanResults, cell: modelCell = "lstm" }) {
+      viewButtons(modelCell);
       for (const b of el.views.querySelectorAll("button[data-view]")) {
         b.setAttribute("aria-pressed", String(b.dataset.view === view));
       }

@@ -8,7 +8,7 @@
 
 /** The quantities of a trace, in the order the API and the CLI list them. */
 export const QUANTITIES = ["i", "f", "g", "o", "c", "h"];
-const ALL_QUANTITIES = [...QUANTITIES, "kept", "forgotten", "written"];
+const ALL_QUANTITIES = [...QUANTITIES, "kept", "forgotten", "written", "a"]; // a: a vanilla RNN's pre-activation
 
 // Longer GET URLs risk being cut by proxies and servers; the same limit as api.js.
 const MAX_GET_URL = 2000;

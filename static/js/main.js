@@ -20,14 +20,22 @@ import { holds, update } from "./trace_store.js";
 import { LECTURE, createTour, tourSteps } from "./tour.js";
 import { createUnitDetail } from "./unit_detail.js";
 import { activity, changeAt, orderUnits, rankBySpan, spanScores } from "./units.js";
-import { ORDER_QUANTITY, PANELS, SPAN_QUANTITY, VIEWS, panelTitle } from "./views.js";
+import { PANELS, SPAN_QUANTITY, memoryQuantity, panelTitle, viewFor, viewsFor } from "./views.js";
 
 const TYPING_DEBOUNCE_MS = 250;
 const URL_DEBOUNCE_MS = 300;
 const TOP_K = 5;
 const SPAN_RESULTS = 8;
-const UNIT_QUANTITIES = ["f", "i", "g", "o", "c", "h"]; // the unit chart's lines
-const EXPORTED = ["i", "f", "g", "o", "c", "h"]; // the CSV and JSON downloads' quantities
+// Per cell: the unit chart's lines, and the CSV and JSON downloads' quantities.
+const UNIT_QUANTITIES = { lstm: ["f", "i", "g", "o", "c", "h"], rnn: ["h", "a"] };
+const EXPORTED = { lstm: ["i", "f", "g", "o", "c", "h"], rnn: ["h", "a"] };
+const cellOf = (model) => (model?.cell === "rnn" ? "rnn" : "lstm");
+/** The view drawn for a model: the chosen one when its cell has it, else the cell's default. */
+const viewOf = (model) => viewFor(cellOf(model), state.view);
+const panelsOf = (model) => viewsFor(cellOf(model))[viewOf(model)].panels;
+/** What compare mode can show for two models: the quantities both have. */
+const comparable = (a, b) => ["c", "h", "f", "i", "g", "o", "a"].filter((q) => (a.quantities ?? []).includes(q)
+  && (b.quantities ?? []).includes(q));
 // The lecture's minimal pairs: tense (the opener decides need/had) and cuisine (the foods swapped).
 const PRESETS = {
   tense: [LECTURE.tensePresent, LECTURE.tensePast],
@@ -115,16 +123,22 @@ function showNotice(message) {
 
 /** The quantities on screen now, in a fixed order: the view's panels, c for the activity and change
  *  orders, h for a span, and the compared quantity in compare mode. Only these are fetched. */
-function drawnQuantities() {
-  const q = new Set(VIEWS[state.view].panels);
-  if (state.order === "activity" || state.order === "change") q.add(ORDER_QUANTITY);
+function drawnQuantities(model) {
+  const q = new Set(panelsOf(model));
+  if (state.order === "activity" || state.order === "change") q.add(memoryQuantity(cellOf(model)));
   if (state.span || state.order === "span") q.add(SPAN_QUANTITY);
-  if (state.mode === "compare") q.add(state.compareQuantity);
+  if (state.mode === "compare") q.add(compareQuantity(model, models.get(el.compareModel.value) ?? model));
   return Object.keys(PANELS).filter((key) => q.has(key));
 }
 
+/** The compared quantity: the chosen one when both models have it, else the first they share (h). */
+function compareQuantity(a, b) {
+  const both = comparable(a, b);
+  return both.includes(state.compareQuantity) ? state.compareQuantity : both[0];
+}
+
 /** What the page asks for a text: the drawn quantities of the selected layer as u1 (for colours). */
-function wantFor(model, text, quantities = drawnQuantities()) {
+function wantFor(model, text, quantities = drawnQuantities(model)) {
   return {
     model, text, layer: Math.min(state.layer, model.num_layers - 1), unit: null, encoding: "u1",
     topK: model.has_decoder ? TOP_K : 0, quantities,
@@ -144,7 +158,7 @@ function revealed(m, k) {
 /** The heatmaps' rows: m holds the drawn quantities (drawnQuantities adds what an order scores). */
 function unitOrder(m) {
   let scores = null;
-  const q = m[ORDER_QUANTITY];
+  const q = m[memoryQuantity(cellOf(state.shown?.model))];
   if (state.order === "activity") scores = activity(q);
   else if (state.order === "change" && q.T) scores = changeAt(q, Math.min(state.step ?? q.T - 1, q.T - 1));
   else if (state.order === "span" && state.span) scores = spanScores(m[SPAN_QUANTITY], state.span.start, state.span.end);
@@ -180,13 +194,13 @@ async function draw() {
   el.heatmaps.classList.toggle("hidden", T === 0);
   const work = [];
   if (k > 0) {
-    work.push(heatmaps.render({ tokens, matrices: m, panels: VIEWS[state.view].panels, units: unitOrder(m),
+    work.push(heatmaps.render({ tokens, matrices: m, panels: panelsOf(shown.model), units: unitOrder(m),
       step: state.step }));
   }
   if (state.other) work.push(drawCompare());
   drawSummary(shown.model, shown.tokens);
   tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
-  controls.render({ ...state, tokens: shown.tokens });
+  controls.render({ ...state, view: viewOf(shown.model), cell: cellOf(shown.model), tokens: shown.tokens });
   el.note.textContent = T > width / 2
     ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "";
   drawDetails();
@@ -211,7 +225,7 @@ function drawCompare() {
   return compareView.render({
     a: { label: a.model.id === b.model.id ? "A" : `A · ${a.model.title}`, tokens: a.tokens, matrices: layerOf(a) },
     b: { label: a.model.id === b.model.id ? "B" : `B · ${b.model.title}`, tokens: b.tokens, matrices: layerOf(b) },
-    quantity: state.compareQuantity, units: null, step,
+    quantity: compareQuantity(a.model, b.model), quantities: comparable(a.model, b.model), units: null, step,
     predictionsA: a.predictions, predictionsB: b.predictions,
   });
 }
@@ -232,11 +246,12 @@ async function drawUnitDetail() {
   }
   const controller = new AbortController();
   unitRequest = controller;
-  const want = { ...wantFor(shown.model, shown.text, UNIT_QUANTITIES), unit: state.unit, encoding: "f4", topK: 0 };
+  const lines = UNIT_QUANTITIES[cellOf(shown.model)];
+  const want = { ...wantFor(shown.model, shown.text, lines), unit: state.unit, encoding: "f4", topK: 0 };
   try {
     unitHeld = await update(unitHeld, want, (params) => fetchTrace(params, controller.signal));
     if (unitRequest !== controller) return;
-    const series = Object.fromEntries(UNIT_QUANTITIES.map((q) => [q, unitHeld.matrices[q].data]));
+    const series = Object.fromEntries(lines.map((q) => [q, unitHeld.matrices[q].data]));
     unitDetail.render({
       text: shown.text, tokens: shown.tokens, unit: state.unit, layer: want.layer, series,
       step: state.step, pinned: state.pinned.includes(state.unit),
@@ -270,7 +285,7 @@ async function drawStepDetail() {
 
 function drawExport() {
   const { shown } = state;
-  const charts = VIEWS[state.view].panels.map((key) => ({ key, title: panelTitle(key) }));
+  const charts = panelsOf(shown.model).map((key) => ({ key, title: panelTitle(key) }));
   let lines = { cli: "", curl: "" };
   try {
     lines = {
@@ -326,7 +341,8 @@ async function trace() {
     const ask = (params) => fetchTrace(params, controller.signal);
     const [shown, other] = await Promise.all([
       update(state.shown, wantFor(model, el.text.value), ask),
-      comparing ? update(state.other, wantFor(otherModel, el.compareText.value, [state.compareQuantity]), ask) : null,
+      comparing ? update(state.other, wantFor(otherModel, el.compareText.value, [compareQuantity(model, otherModel)]),
+        ask) : null,
     ]);
     if (inFlight !== controller) return;
     state.shown = shown;
@@ -455,7 +471,16 @@ el.modeButtons.addEventListener("click", (event) => {
 byId("presets").addEventListener("click", (event) => {
   const b = event.target.closest("button[data-preset]");
   if (!b) return;
-  [el.text.value, el.compareText.value] = PRESETS[b.dataset.preset];
+  if (b.dataset.preset === "rnn") {
+    // The lecture's central claim: the same sentence through the LSTM and through a vanilla RNN
+    // trained on the same lessons with as many parameters.
+    [el.text.value, el.compareText.value] = [LECTURE.tensePresent, LECTURE.tensePresent];
+    el.compareModel.value = "lesson-rnn";
+    state.compareQuantity = "h";
+  } else {
+    [el.text.value, el.compareText.value] = PRESETS[b.dataset.preset];
+    el.compareModel.value = models.has("lesson") ? "lesson" : el.model.value;
+  }
   el.model.value = models.has("lesson") ? "lesson" : el.model.value;
   modelPanel.render(models.get(el.model.value), 0);
   trace();
@@ -528,15 +553,16 @@ exportPanel.bind("image", ({ chart, format }) => {
 exportPanel.bind("download", async (kind) => {
   // Downloads carry exact float32 values of every layer: fetched whole for the purpose.
   const { model, text } = state.shown;
+  const exported = EXPORTED[cellOf(model)];
   try {
     const answer = await fetchTrace({
-      model: model.id, text, top_k: model.has_decoder ? TOP_K : 0, encoding: "f4", quantities: EXPORTED.join(","),
+      model: model.id, text, top_k: model.has_decoder ? TOP_K : 0, encoding: "f4", quantities: exported.join(","),
     });
-    const layers = answer.layers.map((layer) => Object.fromEntries(EXPORTED.map((q) => [q, decodeSpec(layer[q])])));
+    const layers = answer.layers.map((layer) => Object.fromEntries(exported.map((q) => [q, decodeSpec(layer[q])])));
     const trace = { ...answer, layers };
-    const name = `lstm-trace-${model.id}`;
-    if (kind === "csv") download(`${name}.csv`, traceCsv(trace), "text/csv");
-    else download(`${name}.json`, traceJson(trace), "application/json");
+    const name = `${cellOf(model)}-trace-${model.id}`;
+    if (kind === "csv") download(`${name}.csv`, traceCsv(trace, exported), "text/csv");
+    else download(`${name}.json`, traceJson(trace, exported), "application/json");
   } catch (err) {
     showError(err.message);
   }

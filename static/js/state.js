@@ -1,7 +1,7 @@
 // Link state: every choice a person made that a shared link carries. One table (PROPS) drives both
 // reading and writing the URL; anything not in it, or not on its whitelist, is rejected with a
 // reason and the default used. Pure functions on strings: main.js alone touches location and history.
-import { DEFAULT_VIEW, ORDERS, VIEWS } from "./views.js";
+import { ALL_VIEWS, DEFAULT_VIEW, ORDERS } from "./views.js";
 
 /** Longest text, in code points: the server's `max_chars`. */
 export const MAX_TEXT = 10_000;
@@ -121,7 +121,7 @@ export const PROPS = Object.freeze([
   row("model", "model", "string", "", { pattern: MODEL_ID, hint: MODEL_HINT }), // "": the server's default
   row("version", "version", "string", "", { pattern: /^[0-9a-f]{12}$/, hint: "not 12 lowercase hex digits" }),
   row("compare_model", "compareModel", "string", "", { pattern: MODEL_ID, hint: MODEL_HINT }),
-  row("view", "view", "enum", DEFAULT_VIEW, { values: Object.freeze(Object.keys(VIEWS)) }),
+  row("view", "view", "enum", DEFAULT_VIEW, { values: ALL_VIEWS }),
   row("layer", "layer", "int", 0),
   row("step", "step", "int", null),
   row("unit", "unit", "int", null),

@@ -3,7 +3,8 @@
 // step_diagram.js), and the next-token predictions. A view: it never fetches and never reads the
 // URL. Text from the server (tokens) goes in through textContent only.
 import {
-  checkStep, formatNumber, formatTerm, ledgerRows, stepEquations, stepNumbers,
+  checkRnnStep, checkStep, formatNumber, formatTerm, ledgerRows, rnnEquation, rnnStepNumbers, stepEquations,
+  stepNumbers,
 } from "./step_numbers.js";
 import { createCellDiagram, SUBSCRIPT } from "./step_diagram.js";
 import { displayToken } from "./tokens.js";
@@ -173,6 +174,12 @@ export function createStepDetail(container) {
   const inputSource = el("span", "", legend);
   legend.append("), recurrent = W·h", el("sub", "", null, "t−1"), " (from the previous step), bias = b. "
     + "Rounded to 3 decimals: hover a number for its full value.");
+  // A vanilla RNN (cell "rnn") has no gates and no cell: one equation, and a note on what it lacks.
+  const rnnBody = el("div", "step-col step-rnn", root);
+  el("h4", "step-subheading", rnnBody, "Why this number");
+  const rnnList = el("ol", "step-equations", rnnBody);
+  const rnnEq = createEquation(rnnList);
+  const rnnNote = el("p", "step-note", rnnBody);
   const predictionsHeading = el("h4", "step-subheading", maths);
   const predictionList = el("ol", "step-predictions", maths);
   const predictionNote = el("p", "step-note", maths);
@@ -187,15 +194,20 @@ export function createStepDetail(container) {
     });
   }
 
-  function show(showBody) {
+  function show(showBody, rnn = false) {
     body.hidden = !showBody;
+    for (const node of [pictures, ...maths.children]) {
+      if (![predictionsHeading, predictionList, predictionNote].includes(node)) node.hidden = rnn;
+    }
+    rnnBody.hidden = !showBody || !rnn;
     nav.hidden = !showBody;
     empty.hidden = showBody;
     if (!showBody) warning.hidden = true;
   }
 
   function render({ step, unit, layer = step.layer, predictions = null, numSteps }) {
-    const n = stepNumbers(step, unit);
+    const rnn = step.cell === "rnn";
+    const n = rnn ? rnnStepNumbers(step, unit) : stepNumbers(step, unit);
     const t = step.step;
     const token = `“${displayToken(step.token.text)}”`;
     current = { step: t, unit };
@@ -206,25 +218,34 @@ export function createStepDetail(container) {
       button.disabled = target < limits[key][0] || target > limits[key][1];
     }
 
-    stepEquations(n).forEach((eq, k) => equations[k](eq));
-    const rows = ledgerRows(n);
-    const scale = Math.max(...rows.map((r) => Math.abs(r.value)));
-    rows.forEach((entry, k) => ledger[k](entry, scale));
+    if (rnn) {
+      rnnEq(rnnEquation(n));
+      rnnNote.textContent = `A vanilla RNN has no gates and no cell state: h is all it carries, and `
+        + `hₜ₋₁ = ${formatNumber(n.h_prev)} enters only through W·hₜ₋₁, squashed by tanh at every step. `
+        + "Rounded to 3 decimals: hover a number for its full value.";
+    } else {
+      stepEquations(n).forEach((eq, k) => equations[k](eq));
+      const rows = ledgerRows(n);
+      const scale = Math.max(...rows.map((r) => Math.abs(r.value)));
+      rows.forEach((entry, k) => ledger[k](entry, scale));
+    }
 
-    const problems = checkStep(n);
+    const problems = rnn ? checkRnnStep(n) : checkStep(n);
     warning.hidden = problems.length === 0;
     warning.textContent = problems.length
       ? `These numbers do not add up, which should never happen: ${problems.join("; ")}.` : "";
 
     inputSource.textContent = layer > 0 ? `from layer ${layer}, the layer below` : "from the token";
-    diagram.update(n, { token: displayToken(step.token.text), layer });
+    if (!rnn) diagram.update(n, { token: displayToken(step.token.text), layer });
     caption.textContent = `Unit ${unit} inside the cell (after colah's diagram). Boxes are tinted by their `
       + "value: σ gates from 0 (dark) to 1 (yellow), the tanh candidate from −1 (blue) to 1 (red).";
     predictionsHeading.textContent = `Next token after ${token}`;
     // A model without a decoder predicts nothing: its predictions section is hidden, not left empty.
     for (const node of [predictionsHeading, predictionList, predictionNote]) node.hidden = predictions === null;
     renderPredictions(predictionList, predictionNote, predictions);
-    show(true);
+    if (rnn) rnnBody.append(predictionsHeading, predictionList, predictionNote);
+    else maths.append(predictionsHeading, predictionList, predictionNote);
+    show(true, rnn);
   }
 
   function clear(message = DEFAULT_EMPTY) {

@@ -219,3 +219,52 @@ export function checkStep(n, tol = 1e-4) {
   if (!near(n.h, h, tol)) problems.push(`h: ${n.h} ≠ o × tanh(c) = ${h}`);
   return problems;
 }
+
+// ---- A vanilla RNN's step (cell "rnn"): h_t = tanh(a_t), a_t = W_ih·x_t + W_hh·h_{t−1} + b ----
+
+/**
+ * Unit u's numbers of a vanilla RNN's /api/step answer (cell "rnn": one entry `gates.h`).
+ * @param {object} step the /api/step JSON
+ * @param {number} u 0 ≤ u < H
+ * @returns {{u: number, H: number, h_prev: number, input: number, recurrent: number, bias: number,
+ *   pre: number, h: number}}
+ */
+export function rnnStepNumbers(step, u) {
+  const H = step.h.length;
+  if (!Number.isInteger(u) || u < 0 || u >= H) {
+    throw new RangeError(`unit ${u} is out of range: this layer has units 0 to ${H - 1}`);
+  }
+  const p = step.gates.h;
+  return {
+    u, H, h_prev: step.h_prev[u], input: p.input[u], recurrent: p.recurrent[u], bias: p.bias[u],
+    pre: p.preactivation[u], h: p.value[u],
+  };
+}
+
+/** The RNN's one equation, in the format of stepEquations: h_t = tanh(input + recurrent + bias). */
+export function rnnEquation(n) {
+  return {
+    key: "h",
+    label: "hidden state h — everything a vanilla RNN carries to the next step",
+    lhs: "h_t",
+    steps: [
+      ["tanh(W·x_t + W·h_{t−1} + b)"],
+      ["tanh(", num(n.input), " + ", term(n.recurrent), " + ", term(n.bias), ")"],
+      ["tanh(", num(n.pre), ")"],
+      [num(n.h)],
+    ],
+    result: n.h,
+  };
+}
+
+/** What does not add up in an RNN step: the parts summing to a, and h = tanh(a). [] when all do. */
+export function checkRnnStep(n, tol = 1e-4) {
+  const values = [n.h_prev, n.input, n.recurrent, n.bias, n.pre, n.h];
+  if (!values.every(Number.isFinite)) return ["some numbers are missing or not finite"];
+  const problems = [];
+  if (Math.abs(n.input + n.recurrent + n.bias - n.pre) > tol * (1 + Math.abs(n.pre))) {
+    problems.push("input + recurrent + bias differs from the pre-activation");
+  }
+  if (Math.abs(Math.tanh(n.pre) - n.h) > tol) problems.push("tanh of the pre-activation differs from h");
+  return problems;
+}

@@ -21,6 +21,7 @@ const LINES = [
   { key: "c", name: "c cell", color: "#d55e00", panel: "memory", width: 3 },
   { key: "g", name: "g candidate", color: "#cc79a7", panel: "values", dash: "dot" },
   { key: "h", name: "h hidden", color: "#56b4e9", panel: "values" },
+  { key: "a", name: "a pre-activation", color: "#d55e00", panel: "memory", width: 3 }, // a vanilla RNN's
 ];
 const UI_REVISION = "unit-detail";
 const SELECTED_COLOR = "#0b5cad";
@@ -52,7 +53,10 @@ function axis(panel) {
 }
 
 function chartFigure(series, labels, step, width) {
-  const reach = Math.max(1, maxAbsOf(series.c ?? [])) * 1.1; // c's axis: symmetric, at least -1..1
+  // A vanilla RNN has no gates and no c: its pre-activation a takes the middle panel, h the bottom one,
+  // and the gates' panel gives them its room.
+  const rnn = !series.c && Boolean(series.a);
+  const reach = Math.max(1, maxAbsOf(series.c ?? series.a ?? [])) * 1.1; // symmetric, at least -1..1
   const x = labels.map((_, t) => t);
   const data = LINES.filter((line) => series[line.key]).map((line) => ({
     type: "scatter",
@@ -97,9 +101,12 @@ function chartFigure(series, labels, step, width) {
         unifiedhovertitle: { text: "token %{x}" },
         showspikes: false,
       },
-      [PANELS.gates.layout]: { ...axis(PANELS.gates), range: [-0.05, 1.05], tickvals: [0, 0.5, 1], zeroline: false },
-      [PANELS.memory.layout]: { ...axis(PANELS.memory), range: [-reach, reach], nticks: 4 },
-      [PANELS.values.layout]: { ...axis(PANELS.values), range: [-1.1, 1.1], tickvals: [-1, 0, 1] },
+      [PANELS.gates.layout]: { ...axis(PANELS.gates), range: [-0.05, 1.05], tickvals: [0, 0.5, 1], zeroline: false,
+        visible: !rnn },
+      [PANELS.memory.layout]: { ...axis(PANELS.memory), range: [-reach, reach], nticks: 4,
+        ...(rnn ? { domain: [0.45, 1], title: { text: "a", standoff: 8 } } : {}) },
+      [PANELS.values.layout]: { ...axis(PANELS.values), range: [-1.1, 1.1], tickvals: [-1, 0, 1],
+        ...(rnn ? { domain: [0, 0.4], title: { text: "h", standoff: 8 } } : {}) },
     },
   };
 }

@@ -5,7 +5,7 @@
 import { createUnitChart } from "./unit_chart.js";
 import { createUnitText } from "./unit_text.js";
 
-const QUANTITIES = ["f", "i", "g", "o", "c", "h"];
+const QUANTITIES = ["f", "i", "g", "o", "c", "h", "a"]; // a: a vanilla RNN's pre-activation
 const RESIZE_DEBOUNCE_MS = 200;
 
 function el(tag, className, text) {

@@ -16,6 +16,7 @@ const TINTS = {
   i: { label: "i input gate", scale: "gate" },
   o: { label: "o output gate", scale: "gate" },
   g: { label: "g candidate", scale: "signed" },
+  a: { label: "a pre-activation (RNN)", scale: "centred" },
 };
 const DEFAULT_TINT = "c";
 const READOUT_HINT = "Hover a token to read its value; click one to select that step.";
@@ -125,6 +126,9 @@ export function createUnitText(parent) {
     const previousStep = last?.step ?? null;
     last = data;
     if (data.textQuantity && TINTS[data.textQuantity]) tint = data.textQuantity;
+    // A vanilla RNN has h and a only: offer what the unit has, and fall back to its memory, h.
+    for (const option of select.options) option.hidden = option.disabled = !data.series[option.value];
+    if (!data.series[tint]) tint = data.series.c ? "c" : "h";
     select.value = tint;
     if (data.text !== spansFor.text || data.tokens !== spansFor.tokens) buildSpans(data.text, data.tokens);
     paintText();

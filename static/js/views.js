@@ -15,6 +15,8 @@ export const PANELS = {
   o: { title: "output gate", symbol: "o", plain: "what is exposed", scale: "gate" },
   c: { title: "cell state", symbol: "c", plain: "memory", scale: "signed", group: "c" },
   h: { title: "hidden state", symbol: "h", plain: "output", scale: "tanh" },
+  // A vanilla RNN (cell "rnn"): h_t = tanh(a_t), and h is all it carries from step to step.
+  a: { title: "pre-activation", symbol: "a", plain: "what h is the tanh of", scale: "signed" },
 };
 
 /** The views a person can pick; `memory` answers "what is remembered, what is forgotten" at a glance. */
@@ -26,11 +28,35 @@ export const VIEWS = {
 };
 export const DEFAULT_VIEW = "memory";
 
+/** A vanilla RNN has no gates and no cell: one view. */
+export const RNN_VIEWS = {
+  hidden: { label: "Hidden state: h · a (a vanilla RNN has no gates and no cell)", panels: ["h", "a"] },
+};
+const CELL_VIEWS = { lstm: VIEWS, rnn: RNN_VIEWS };
+const CELL_DEFAULT_VIEW = { lstm: DEFAULT_VIEW, rnn: "hidden" };
+/** Every view name a link may carry, whatever the model. */
+export const ALL_VIEWS = Object.freeze([...Object.keys(VIEWS), ...Object.keys(RNN_VIEWS)]);
+
+/** The views of a model's cell ("lstm" when unknown). */
+export function viewsFor(cell) {
+  return CELL_VIEWS[cell] ?? VIEWS;
+}
+
+/** `view` when the cell has it, else the cell's default view. */
+export function viewFor(cell, view) {
+  return view in viewsFor(cell) ? view : CELL_DEFAULT_VIEW[cell] ?? DEFAULT_VIEW;
+}
+
+/** The quantity that carries what a cell remembers: the order and span tools score units by it. */
+export function memoryQuantity(cell) {
+  return cell === "rnn" ? "h" : ORDER_QUANTITY;
+}
+
 /** Unit orderings; scores come from units.js over ORDER_QUANTITY. */
 export const ORDERS = {
   index: "unit number",
-  activity: "activity over the text (mean |c|)",
-  change: "change at the selected step (|Δc|)",
+  activity: "activity over the text (mean |c|; |h| for an RNN)",
+  change: "change at the selected step (|Δc|; |Δh| for an RNN)",
   span: "match to the selected span (h high inside, low outside)",
 };
 export const ORDER_QUANTITY = "c";

@@ -189,7 +189,7 @@ test("unknown keys and bad values are rejected with reasons, and the defaults us
   }
   const { rejected } = parseQuery("view=<script>&span=9-3&nonsense=1");
   assert.deepEqual(rejected.map((r) => r.reason), [
-    "not one of: memory, gates, states, all", "starts after it ends", "unknown property"]);
+    "not one of: memory, gates, states, all, hidden", "starts after it ends", "unknown property"]);
 });
 
 test("good values next to bad ones are kept; repeats are rejected; lists are deduplicated", () => {

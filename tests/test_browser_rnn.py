@@ -1,0 +1,107 @@
+"""A vanilla RNN in the page (issue #9), in real Chromium: its one view (h and a), its step (one
+equation, no gates), its unit chart, and the lecture's sentence through the LSTM and the RNN side by
+side in compare mode. Numbers are checked against the exact JSON API."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import httpx
+import numpy as np
+import pytest
+
+from app.config import Settings
+from app.main import create_app
+from tests.heatmap_hooks import DRAWN, heatmap_row, row_units
+from tests.servers import serve
+
+pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
+
+TEXT = "Today, due to my current job situation and family conditions, I need to take a loan."
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with serve(create_app(Settings())) as base:
+        yield base
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server}/")
+    wait_idle(page)
+    yield page
+    assert page.errors == []
+    context.close()
+
+
+def wait_idle(page, panels: int | None = None) -> None:
+    page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'")
+    if panels is not None:
+        page.wait_for_function(f"n => {DRAWN} === n", arg=panels)
+    assert page.locator("#error").text_content() == ""
+
+
+def exact(server: str, text: str) -> dict:
+    r = httpx.post(f"{server}/api/trace", json={"model": "lesson-rnn", "text": text})
+    assert r.status_code == 200
+    return r.json()
+
+
+def test_an_rnn_model_has_one_view_of_h_and_a_with_the_apis_numbers(page, server):
+    page.locator("#model").select_option("lesson-rnn")
+    wait_idle(page)
+    page.wait_for_function("() => document.querySelectorAll('#heatmaps .heatmap-plot').length === 2"
+                           f" && {DRAWN} === 2")
+    assert [p.get_attribute("data-quantity") for p in page.locator("#heatmaps .heatmap-plot").all()] == ["h", "a"]
+    assert page.locator("#views button").all_text_contents() == [
+        "Hidden state: h · a (a vanilla RNN has no gates and no cell)"]
+    body = exact(server, TEXT)
+    for q in ("h", "a"):
+        values = np.array(body["layers"][0][q], np.float32)  # (T, 100)
+        assert row_units(page, q) == list(range(100))
+        tolerance = float(values.max() - values.min()) / 510 + 1e-6  # the heatmaps draw u1 values
+        np.testing.assert_allclose(heatmap_row(page, q, 7), values[:, 7], atol=tolerance)
+
+
+def test_an_rnn_step_is_one_equation_and_its_unit_chart_has_h_and_a(page, server):
+    page.locator("#model").select_option("lesson-rnn")
+    wait_idle(page, 2)
+    page.locator("#tokens li").nth(13).click()  # "need", and the first unit
+    page.locator(".step-heading", has_text="Step 13").wait_for()
+    rnn = page.locator(".step-rnn")
+    rnn.wait_for()
+    assert page.locator(".step-cell").is_hidden()  # no cell diagram: there is no cell
+    step = httpx.post(f"{server}/api/step", json={"model": "lesson-rnn", "text": TEXT, "step": 13}).json()
+    h = step["gates"]["h"]["value"][0]
+    assert math.isclose(h, math.tanh(step["gates"]["h"]["preactivation"][0]), abs_tol=1e-5)
+    assert f"{h:.3f}" in rnn.locator(".step-eq-result").text_content()
+    assert page.locator(".step-warning").is_hidden()
+    chart = page.locator("#unit-detail .js-plotly-plot")
+    chart.wait_for()
+    names = chart.evaluate("p => p.data.map((d) => d.name).filter(Boolean)")
+    assert names == ["h hidden", "a pre-activation"]
+    ys = chart.evaluate("p => p.data.find((d) => d.name === 'h hidden').y")
+    body = exact(server, TEXT)
+    assert np.array(ys, np.float64).tobytes() == np.array(body["layers"][0]["h"], np.float32)[:, 0].astype(
+        np.float64).tobytes()  # the unit chart's numbers are exact float32
+
+
+def test_the_lstm_and_the_rnn_on_one_sentence_in_compare_mode(page):
+    page.locator("#mode-buttons button[data-mode=compare]").click()
+    page.locator("button[data-preset=rnn]").click()
+    wait_idle(page)
+    page.wait_for_function("() => document.querySelectorAll('#compare .js-plotly-plot').length >= 2")
+    assert page.locator("#compare-model").input_value() == "lesson-rnn"
+    assert page.locator("#compare-text").input_value() == TEXT and page.locator("#text").input_value() == TEXT
+    offered = page.locator("#compare select.compare-quantity option:not([disabled])").all_text_contents()
+    assert offered == ["hidden state h — output"]  # the one quantity both cells have
+    captions = " ".join(page.locator("#compare figcaption").all_text_contents())
+    assert "Lesson: tense and cuisine" in captions and "vanilla RNN" in captions
