@@ -77,28 +77,34 @@ def measure(page, model: str, tokens: int, rounds: int) -> list[float]:
     return times
 
 
-def redraw(page, text: str) -> float:
-    """Put `text` in the box and wait for the page's next trace-to-heatmaps measure; its duration in ms."""
+def redraw(page, text: str, split: bool = False):
+    """Put `text` in the box and wait for the page's next trace-to-heatmaps measure; its duration in ms
+    (with split: also the part until the answer was decoded and spliced in, "trace-fetch")."""
     before = page.evaluate("() => performance.getEntriesByName('trace-to-heatmaps').length")
     page.fill("#text", text)
     page.wait_for_function(f"() => performance.getEntriesByName('trace-to-heatmaps').length > {before}",
                            timeout=60_000)
-    return page.evaluate("() => performance.getEntriesByName('trace-to-heatmaps').at(-1).duration")
+    total, fetched = page.evaluate("""() => [performance.getEntriesByName('trace-to-heatmaps').at(-1).duration,
+        performance.getEntriesByName('trace-fetch').at(-1).duration]""")
+    return (total, fetched) if split else total
 
 
-def keystrokes(page, model: str, tokens: int, rounds: int) -> tuple[list[float], list[int], int]:
+def keystrokes(page, model: str, tokens: int, rounds: int) -> tuple[list[float], list[float], list[int], int]:
     """Append one character `rounds` times to a text, the last append making it `tokens` tokens long (a
     longer text would pass max_tokens): times (ms), answer bytes, and the request's bytes (the text
-    travels whole, in the URL or a JSON body)."""
+    travels whole, in the URL or a JSON body), and the times until the answer was held (fetched, decoded,
+    spliced), the rest being the redraw."""
     text = text_of(model, tokens - rounds)
     redraw(page, text)
-    times, sizes = [], []
+    times, fetches, sizes = [], [], []
     for r in range(rounds):
         text += "ab"[r % 2] if model == "shakespeare" else " a"
-        times.append(redraw(page, text))
+        total, fetched = redraw(page, text, split=True)
+        times.append(total)
+        fetches.append(fetched)
         size, url_length = page.evaluate(LAST_TRACE)
         sizes.append(size)
-    return times, sizes, max(url_length, len(text.encode()))
+    return times, fetches, sizes, max(url_length, len(text.encode()))
 
 
 def main() -> None:
@@ -106,6 +112,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--models", default="lesson,shakespeare")
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--tables", default="new,keystroke", help="which tables: new, keystroke or both")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -120,19 +127,24 @@ def main() -> None:
             print(f"Chromium, 1280x800, default view (3 heatmaps); medians of {args.rounds} rounds; "
                   f"typing debounce {DEBOUNCE_MS} ms not included")
             print(f"{'model':<12} {'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7}")
-            print("new text (nothing in common with the text before)")
-            for model in args.models.split(","):
+            tables = args.tables.split(",")
+            if "new" in tables:
+                print("new text (nothing in common with the text before)")
+            for model in args.models.split(",") if "new" in tables else []:
                 for tokens in LENGTHS:
                     times = measure(page, model, tokens, args.rounds)
                     print(f"{model:<12} {tokens:>6} {statistics.median(times):>10.0f} {min(times):>7.0f} "
                           f"{max(times):>7.0f}")
             model = args.models.split(",")[-1]
+            page.select_option("#model", model)
+            page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'")
             print(f"keystroke: one character appended ({model}; the server's cache holds the text before it)")
-            print(f"{'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7} {'answer bytes':>13} {'request bytes':>14}")
-            for tokens in KEYSTROKE_LENGTHS:
-                times, sizes, request = keystrokes(page, model, tokens, args.rounds)
+            print(f"{'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7} {'held at ms':>11} {'answer bytes':>13} "
+                  f"{'request bytes':>14}")
+            for tokens in KEYSTROKE_LENGTHS if "keystroke" in tables else []:
+                times, fetches, sizes, request = keystrokes(page, model, tokens, args.rounds)
                 print(f"{tokens:>6} {statistics.median(times):>10.0f} {min(times):>7.0f} {max(times):>7.0f} "
-                      f"{statistics.median(sizes):>13.0f} {request:>14}")
+                      f"{statistics.median(fetches):>11.0f} {statistics.median(sizes):>13.0f} {request:>14}")
             browser.close()
     finally:
         server.should_exit = True

@@ -144,10 +144,12 @@ export function extent(m) {
 
 /**
  * The largest magnitude, max |value| (0 for an empty matrix): the half-range of a colour scale centred on 0.
- * @param {{T: number, H: number, data: Float32Array}} m (T, H)
+ * A matrix that carries `peak` (trace_store.js: peak[t] = max |value| over steps 0..t) answers at once.
+ * @param {{T: number, H: number, data: Float32Array, peak?: Float32Array}} m (T, H)
  * @returns {number}
  */
 export function maxAbs(m) {
+  if (m.peak && m.peak.length >= m.T) return m.T ? m.peak[m.T - 1] : 0;
   let max = 0;
   // An indexed loop: for-of over a typed array is about 4× slower in V8, and the heatmaps call this per redraw.
   for (let k = 0; k < m.data.length; k++) max = Math.max(max, Math.abs(m.data[k]));

@@ -345,6 +345,7 @@ async function trace() {
         ask) : null,
     ]);
     if (inFlight !== controller) return;
+    performance.mark("trace-held"); // answered, decoded and spliced: the rest is drawing
     state.shown = shown;
     state.other = other;
     state.layer = shown.layer;
@@ -354,6 +355,7 @@ async function trace() {
     await draw();
     performance.mark("draw-end");
     performance.measure("trace-to-heatmaps", "trace-start", "draw-end");
+    performance.measure("trace-fetch", "trace-start", "trace-held");
   } catch (err) {
     if (err.name !== "AbortError") showError(err.message);
   } finally {

@@ -33,19 +33,39 @@ export function keptTokens(oldText, newText, tokens) {
 }
 
 /**
- * The first `start` steps of `held` followed by `rest` (every step of the new text from `start` on).
- * @param {{T: number, H: number, data: Float32Array}|undefined} held (T₀, H), T₀ ≥ start
+ * The first `start` steps of `held` followed by `rest` (every step of the new text from `start` on),
+ * with `peak`: peak[t] = max |value| over steps 0..t, so arrays.js maxAbs answers without reading every
+ * value again. Always a new array: a held matrix may still be read (a request overtaken by a newer one
+ * is dropped, and the newer one keeps the held steps), so it is never written to.
+ * @param {{T: number, H: number, data: Float32Array, peak?: Float32Array}|undefined} held (T₀, H), T₀ ≥ start
  * @param {number} start
  * @param {{T: number, H: number, data: Float32Array}} rest (T − start, H)
- * @returns {{T: number, H: number, data: Float32Array}} (T, H)
+ * @returns {{T: number, H: number, data: Float32Array, peak: Float32Array}} (T, H)
  */
 export function splice(held, start, rest) {
-  if (start === 0) return rest;
-  if (!held || held.T < start || held.H !== rest.H) throw new Error(`cannot keep ${start} steps of this matrix`);
-  const data = new Float32Array((start + rest.T) * rest.H);
-  data.set(held.data.subarray(0, start * held.H));
-  data.set(rest.data, start * rest.H);
-  return matrix(start + rest.T, rest.H, data);
+  const { H } = rest;
+  if (start > 0 && (!held || held.T < start || held.H !== H)) throw new Error(`cannot keep ${start} steps of this matrix`);
+  const T = start + rest.T;
+  const data = new Float32Array(T * H);
+  const peak = new Float32Array(T);
+  if (start > 0) {
+    data.set(held.data.subarray(0, start * H));
+    if (held.peak && held.peak.length >= start) peak.set(held.peak.subarray(0, start));
+    else for (let t = 0; t < start; t++) peak[t] = rowPeak(data, t, H, t ? peak[t - 1] : 0);
+  }
+  data.set(rest.data, start * H);
+  for (let t = start; t < T; t++) peak[t] = rowPeak(data, t, H, t ? peak[t - 1] : 0);
+  return { ...matrix(T, H, data), peak };
+}
+
+/** max(before, max |value| of row t) of a time-major buffer of H columns. */
+function rowPeak(data, t, H, before) {
+  let max = before;
+  for (let k = t * H; k < (t + 1) * H; k++) {
+    const v = Math.abs(data[k]);
+    if (v > max) max = v;
+  }
+  return max;
 }
 
 /** Whether a holding already answers a request for these quantities (any text). */

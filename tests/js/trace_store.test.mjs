@@ -32,9 +32,22 @@ test("offsets count code points: an emoji before the edit is one character", () 
 test("splice keeps the first steps and appends the rest", () => {
   const held = matrix(3, 2, Float32Array.from([1, 2, 3, 4, 5, 6]));
   const rest = matrix(2, 2, Float32Array.from([7, 8, 9, 10]));
-  assert.deepEqual(Array.from(splice(held, 2, rest).data), [1, 2, 3, 4, 7, 8, 9, 10]);
-  assert.equal(splice(held, 0, rest), rest);
+  const joined = splice(held, 2, rest);
+  assert.deepEqual(Array.from(joined.data), [1, 2, 3, 4, 7, 8, 9, 10]);
+  assert.deepEqual(Array.from(joined.peak.subarray(0, 4)), [2, 4, 8, 10]); // running max |value| per step
+  assert.deepEqual(Array.from(splice(held, 0, rest).data), [7, 8, 9, 10]);
   assert.throws(() => splice(held, 4, rest), /cannot keep 4 steps/);
+});
+
+test("splice never writes to the held matrix, and maxAbs reads the running peak", async () => {
+  const { maxAbs } = await import("../../static/js/arrays.js");
+  const first = splice(undefined, 0, matrix(3, 2, Float32Array.from([1, -2, 3, 4, -5, 6])));
+  const next = splice(first, 2, matrix(2, 2, Float32Array.from([-9, 0, 1, 1])));
+  assert.deepEqual(Array.from(first.data), [1, -2, 3, 4, -5, 6]); // a request overtaken may still read it
+  assert.deepEqual(Array.from(next.data), [1, -2, 3, 4, -9, 0, 1, 1]);
+  assert.equal(maxAbs(next), 9);
+  assert.equal(maxAbs(splice(next, 1, matrix(1, 2, Float32Array.from([0.5, 0.5])))), 2); // the peak follows a cut
+  assert.equal(maxAbs({ ...next, peak: undefined }), 9); // without a peak, every value is read
 });
 
 const MODEL = { id: "lesson", version: "abcdef012345" };
