@@ -130,3 +130,26 @@ def test_a_model_switch_and_back_starts_over_and_stays_right(page, server):
     assert int(sent["since"]) > 0
     whole = exact(server, "lesson", TEXT + " Now")
     assert shown_tokens(page) == [t["text"] for t in whole["tokens"]]
+
+
+def test_after_an_edit_in_the_middle_every_cell_has_its_new_colour(page):
+    """The heatmaps recolour only the steps an edit changed (trace_store.js tells them which were kept):
+    on the candidate g (a fixed -1..1 scale, so an edit cannot change the range) every sampled cell,
+    before and after the edit, has the colour of the value the page now holds."""
+    from tests.heatmap_hooks import DRAWN, cell_point, heatmap_row
+    from tests.test_browser_visualizer import pixel, scale_rgb
+
+    page.locator("#views button", has_text="Gates").click()
+    page.wait_for_function(f"() => {DRAWN} === 4")
+    before = heatmap_row(page, "g", 5)
+    edit_to(page, TEXT.replace("family", "money"))  # token 9 changes; tokens 0-8 are kept
+    page.wait_for_function(f"() => {DRAWN} === 4")
+    after = heatmap_row(page, "g", 5)
+    assert after[:8] == before[:8] and after[9:] != before[9:]  # the edit changed the later steps
+    for t in (0, 4, 8, 9, 12, 16):
+        for unit in (5, 33):
+            value = heatmap_row(page, "g", unit)[t]
+            x, y = cell_point(page, "g", t, unit)
+            rgba = pixel(page, "g", "canvas", x, y)
+            expected = scale_rgb((value + 1) / 2)
+            assert rgba[3] == 255 and np.abs(np.array(rgba[:3]) - expected).max() <= 3, (t, unit, rgba, expected)

@@ -87,7 +87,12 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
       image = U > 0 ? rasterCtx.createImageData(raster.width, U) : null;
       pixels = image ? new Uint32Array(image.data.buffer) : null;
     } else if (data && sameRows(data, next)) {
-      from = sharedSteps({ T: data.matrix.T, H, data: seen.subarray(0, data.matrix.T * H) }, next.matrix);
+      // What is known needs no reading: the same holding drawn again (a click, the animation), or the
+      // holding that followed it, which kept its first `steps` (trace_store.js). Else compare the values.
+      const prevT = data.matrix.T;
+      if (next.source && next.source === data.source) from = Math.min(prevT, T);
+      else if (data.source && next.lineage?.from === data.source) from = Math.min(next.lineage.steps, prevT, T);
+      else from = sharedSteps({ T: prevT, H, data: seen.subarray(0, prevT * H) }, next.matrix);
     }
     data = next;
     if (image && T > from) {

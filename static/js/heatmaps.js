@@ -8,11 +8,25 @@ import { createPanel } from "./heatmap_canvas.js";
 import { displayToken } from "./tokens.js";
 import { panelRanges } from "./views.js";
 
+// A token's label, remembered per token object: a keystroke's holding keeps the token objects of the
+// steps it kept, so only the new tokens are labelled again.
+const labels = new WeakMap();
+function labelOf(token) {
+  let label = labels.get(token);
+  if (label === undefined) {
+    label = displayToken(token.text);
+    labels.set(token, label);
+  }
+  return label;
+}
+
 /**
- * View over a container. render({tokens, matrices, panels, units, step, approximate}) (a promise,
- * settled when drawn) draws one heatmap per key of `panels` (see views.js) from matrices[key]
- * ({T, H, data}) with rows `units` in that order; `approximate` (default true) marks hover values
- * with "≈" (quantised data) rather than "=".
+ * View over a container. render({tokens, matrices, panels, units, step, approximate, source, lineage})
+ * (a promise, settled when drawn) draws one heatmap per key of `panels` (see views.js) from
+ * matrices[key] ({T, H, data}) with rows `units` in that order; `approximate` (default true) marks hover
+ * values with "≈" (quantised data) rather than "=". Optional, to spare reading every value again:
+ * `source` names the data (the same object for the same numbers), `lineage` {from, steps} says it
+ * keeps the first `steps` steps of the data named `from`.
  * Events (bind): "hover-step" (t | null), "select" ({t, unit}).
  * downloadImage(key, format, filename) saves a shown panel as "png" or "svg".
  */
@@ -53,8 +67,9 @@ export function createHeatmaps(container) {
     return panels.get(key);
   }
 
-  function render({ tokens, matrices, panels: keys, units, step: selected, approximate = true }) {
-    const labels = tokens.map((token) => displayToken(token.text));
+  function render({ tokens, matrices, panels: keys, units, step: selected, approximate = true, source = null,
+    lineage = null }) {
+    const labels = tokens.map(labelOf);
     const ranges = panelRanges(keys, Object.fromEntries(keys.map((key) => [key, maxAbs(matrices[key])])));
     T = labels.length;
     step = selected ?? null;
@@ -66,7 +81,7 @@ export function createHeatmaps(container) {
     shown = keys;
     for (const key of keys) {
       const p = panels.get(key);
-      p.setData({ matrix: matrices[key], units, labels, zrange: ranges[key], approximate });
+      p.setData({ matrix: matrices[key], units, labels, zrange: ranges[key], approximate, source, lineage });
       p.paint(windowOf());
       p.paintOverlay({ hover, step });
     }

@@ -195,7 +195,7 @@ async function draw() {
   const work = [];
   if (k > 0) {
     work.push(heatmaps.render({ tokens, matrices: m, panels: panelsOf(shown.model), units: unitOrder(m),
-      step: state.step }));
+      step: state.step, source: shown, lineage: shown.kept }));
   }
   if (state.other) work.push(drawCompare());
   drawSummary(shown.model, shown.tokens);

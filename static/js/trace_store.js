@@ -120,7 +120,10 @@ export function absorb(held, want, answer) {
   if (tokens.length !== answer.num_tokens) throw new Error("the spliced tokens do not add up to the text's");
   const predictions = answer.predictions === null ? null
     : (keep ? keep.predictions.slice(0, start).concat(answer.predictions) : answer.predictions);
-  return { ...want, tokens, predictions, matrices };
+  // `kept` says which steps came from which holding (heatmaps.js skips re-reading them); the held
+  // holding forgets its own, so holdings never chain back through every keystroke.
+  if (keep) keep.kept = null;
+  return { ...want, tokens, predictions, matrices, kept: keep ? { from: keep, steps: start } : null };
 }
 
 /**

@@ -77,6 +77,10 @@ test("a first request asks for everything; the next keeps what cannot change and
   assert.deepEqual(after.tokens, TOKENS);
   assert.deepEqual(Array.from(after.matrices.c.data), [0, 10, 20, 30]);
   assert.equal(after.predictions.length, 4);
+  assert.deepEqual(after.kept, { from: held, steps: 1 }); // the steps it kept, and from which holding
+  const third = absorb(after, want("I need a loan ."), answer([...TOKENS, { text: ".", id: 9, start: 14, end: 15 }], 3, 5));
+  assert.equal(third.kept.from, after);
+  assert.equal(after.kept, null); // no chain back through every keystroke
 });
 
 test("another model, layer, unit or a missing quantity starts over", () => {
