@@ -4,9 +4,10 @@ perturbed state, and the forget-gate products against the recorded gates."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from app.lstm import State, compile_params, forward
-from app.retention import forget_products, lstm_jacobian_norms, rnn_jacobian_norms
+from app.lstm import RECURRENT_ACTIVATIONS, LayerWeights, LSTMParams, State, compile_params, forward
+from app.retention import forget_products, lstm_jacobian_norms, rnn_jacobian_norms, sigma_prime
 from tests.helpers import random_params
 
 
@@ -20,13 +21,24 @@ def finite_difference_jacobian(step_from, h_s: np.ndarray, eps: float = 1e-6) ->
     return [np.stack([col[n] for col in cols], axis=1) for n in range(len(cols[0]))]  # each (H, H)
 
 
-def test_lstm_jacobian_norms_match_finite_differences():
+def steep(params: LSTMParams, gain: float, activation: str) -> LSTMParams:
+    """The same model with every weight and bias times `gain` (so a hard σ clips often) and `activation`."""
+    layers = tuple(LayerWeights(*(gain * w for w in (lw.W_ih, lw.W_hh, lw.b_ih, lw.b_hh))) for lw in params.layers)
+    return LSTMParams(layers, params.vocab_size, params.embedding, params.W_dec, params.b_dec, activation)
+
+
+@pytest.mark.parametrize("activation", RECURRENT_ACTIVATIONS)
+def test_lstm_jacobian_norms_match_finite_differences(activation):
     rng = np.random.default_rng(0)
-    params = random_params(rng, V=9, E=4, H=5, L=1, dtype=np.float64)
+    params = steep(random_params(rng, V=9, E=4, H=5, L=1, dtype=np.float64), 1.0 if activation == "sigmoid" else 4.0,
+                   activation)
     compiled = compile_params(params)
     ids = rng.integers(0, 9, 12)
     trace = forward(compiled, ids)
     layer, s, window = trace.layers[0], 3, 7
+    if activation != "sigmoid":  # both regions of the hard σ are exercised: clipped and linear
+        gates = np.concatenate([layer.i, layer.f, layer.o])[s + 1 : s + 1 + window]
+        assert 0.1 < np.mean((gates == 0) | (gates == 1)) < 0.9
 
     def later_h(h: np.ndarray) -> np.ndarray:
         start = State(h=h[None, :], c=layer.c[s][None, :].copy())
@@ -34,8 +46,19 @@ def test_lstm_jacobian_norms_match_finite_differences():
 
     expected = [np.linalg.norm(J) for J in finite_difference_jacobian(later_h, layer.h[s].copy())]
     got = lstm_jacobian_norms(params.layers[0].W_hh, layer.i, layer.f, layer.g, layer.o, layer.c,
-                              trace.initial.c[0], s, window)
+                              trace.initial.c[0], s, window, activation)
+    assert np.all(np.isfinite(got)) and np.all(got > 0)
     np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_sigma_prime_is_the_slope_of_each_activation():
+    z = np.linspace(-4, 4, 81)
+    sig = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(sigma_prime(sig), np.exp(-z) / (1 + np.exp(-z)) ** 2)
+    for name, slope in (("hard_sigmoid", 1 / 6), ("hard_sigmoid_keras2", 0.2)):
+        gate = np.clip(slope * z + 0.5, 0, 1)
+        want = np.where(np.abs(z) < 0.5 / slope, slope, 0.0)
+        np.testing.assert_array_equal(sigma_prime(gate, name), want)
 
 
 def test_rnn_jacobian_norms_match_finite_differences():
