@@ -1,5 +1,6 @@
-"""Retention (issue #9): the Jacobian norms against central finite differences of the engine run from a
-perturbed state, and the forget-gate products against the recorded gates."""
+"""Retention (issue #9): the Jacobian norms (‖∂h_t/∂h_s‖, and the LSTM's ‖∂c_t/∂c_s‖) against central
+finite differences of the engine run from a perturbed state, and the forget-gate products against the
+recorded gates."""
 
 from __future__ import annotations
 
@@ -40,15 +41,22 @@ def test_lstm_jacobian_norms_match_finite_differences(activation):
         gates = np.concatenate([layer.i, layer.f, layer.o])[s + 1 : s + 1 + window]
         assert 0.1 < np.mean((gates == 0) | (gates == 1)) < 0.9
 
-    def later_h(h: np.ndarray) -> np.ndarray:
+    def later_h(h: np.ndarray) -> np.ndarray:  # h_t from a perturbed h_s, c_s as traced
         start = State(h=h[None, :], c=layer.c[s][None, :].copy())
         return forward(compiled, ids[s + 1 : s + 1 + window], start).layers[0].h
 
-    expected = [np.linalg.norm(J) for J in finite_difference_jacobian(later_h, layer.h[s].copy())]
-    got = lstm_jacobian_norms(params.layers[0].W_hh, layer.i, layer.f, layer.g, layer.o, layer.c,
-                              trace.initial.c[0], s, window, activation)
-    assert np.all(np.isfinite(got)) and np.all(got > 0)
-    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    def later_c(c: np.ndarray) -> np.ndarray:  # c_t from a perturbed c_s, h_s as traced
+        start = State(h=layer.h[s][None, :].copy(), c=c[None, :])
+        return forward(compiled, ids[s + 1 : s + 1 + window], start).layers[0].c
+
+    expected_h = [np.linalg.norm(J) for J in finite_difference_jacobian(later_h, layer.h[s].copy())]
+    expected_c = [np.linalg.norm(J) for J in finite_difference_jacobian(later_c, layer.c[s].copy())]
+    got_h, got_c = lstm_jacobian_norms(params.layers[0].W_hh, layer.i, layer.f, layer.g, layer.o, layer.c,
+                                       trace.initial.c[0], s, window, activation)
+    assert np.all(np.isfinite(got_h)) and np.all(got_h > 0) and np.all(np.isfinite(got_c))
+    np.testing.assert_allclose(got_h, expected_h, rtol=1e-6)
+    np.testing.assert_allclose(got_c, expected_c, rtol=1e-6)
+    np.testing.assert_allclose(got_c[0], np.linalg.norm(layer.f[s + 1]))  # ∂c_{s+1}/∂c_s = diag(f_{s+1})
 
 
 def test_sigma_prime_is_the_slope_of_each_activation():
