@@ -402,6 +402,7 @@ async function goTour(index) {
     span: s.highlight.length ? { start: Math.min(...s.highlight), end: Math.max(...s.highlight) } : null,
   });
   await trace();
+  if (s.retention) retention.open(s.retention);
 }
 
 function checkpoints() {
