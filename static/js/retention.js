@@ -78,6 +78,13 @@ export function createRetention(details) {
   let spanLoaded = false;
   let spanDrawn = false;
   let pointAt = null; // the part the tour asked to point at, once it is drawn (the page above settles first)
+  let drawn = ""; // what the charts show now: the page redraws often (a view, an order), the panel need not
+
+  function cancel() {
+    request?.abort();
+    request = null;
+    details.setAttribute("aria-busy", "false");
+  }
 
   function pointWhenDrawn() {
     if (pointAt && (pointAt !== "span" || spanDrawn)) {
@@ -87,6 +94,12 @@ export function createRetention(details) {
   }
 
   function drawCharts(p) {
+    const now = JSON.stringify([p.subjects.map((s) => s.key), show, input.unit ?? null, [...errors], p.notes]);
+    if (now === drawn) {
+      pointWhenDrawn();
+      return;
+    }
+    drawn = now;
     const held = p.subjects.filter((s) => answers.has(s.key));
     const labels = (s) => s.tokens.map((token) => displayToken(token.text));
     const notes = [...p.notes, ...p.subjects.filter((s) => errors.has(s.key))
@@ -131,11 +144,12 @@ export function createRetention(details) {
     loadSpan();
     const p = plan(input ?? { a: null });
     if (p.message) {
-      request?.abort();
+      cancel();
       view.status(p.message);
       view.draw("kept", null);
       view.draw("curve", null, { caption: curveTitle([cellOf(input?.a?.model ?? {})]) });
       delete details.dataset.step;
+      drawn = "";
       pointWhenDrawn();
       return;
     }
@@ -145,7 +159,7 @@ export function createRetention(details) {
       drawCharts(p);
       return;
     }
-    request?.abort();
+    cancel();
     const controller = new AbortController();
     request = controller;
     details.setAttribute("aria-busy", "true");
@@ -167,11 +181,7 @@ export function createRetention(details) {
 
   view.bind("toggle", (open) => {
     if (open) refresh();
-    else {
-      request?.abort();
-      request = null;
-      details.setAttribute("aria-busy", "false");
-    }
+    else cancel();
   });
   view.bind("show", (value) => {
     show = value;
