@@ -40,8 +40,10 @@ import numpy as np
 GATES = ("i", "f", "g", "o")
 QUANTITIES = ("i", "f", "g", "o", "c", "h")
 RECURRENT_ACTIVATIONS = ("sigmoid", "hard_sigmoid", "hard_sigmoid_keras2")
+# A hard σ is clip(slope·x + ½, 0, 1): its slope inside the linear region (app/retention.py's derivative).
+HARD_SIGMOID_SLOPES = {"hard_sigmoid": 1 / 6, "hard_sigmoid_keras2": 0.2}
 # The factor the i, f and o rows are pre-scaled by: ½ for σ(x) = ½(1 + tanh(x/2)), the slope of a hard σ.
-_SIGMA_SLOPE = {"sigmoid": 0.5, "hard_sigmoid": 1 / 6, "hard_sigmoid_keras2": 0.2}
+_SIGMA_SLOPE = {"sigmoid": 0.5, **HARD_SIGMOID_SLOPES}
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,21 @@ class StepRequest(BaseModel):
     layer: int = Field(0, description="Layer k, 0-based.")
 
 
+class RetentionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="Model id.", examples=["lesson"])
+    text: str = Field(description="The text, as for /api/trace.", examples=["Today, I need to take a loan."])
+    step: int = Field(description="Step s, the 0-based token index whose memory is followed; not the last one.",
+                      examples=[0])
+    layer: int = Field(0, description="Layer k, 0-based.")
+    window: int | None = Field(None, description="Later steps to follow, t = s+1 .. s+window (default: all of "
+                               "them up to the model's `max_window`, which a larger window is refused with).")
+    encoding: Literal["json", "f4"] = Field(
+        "json", description="`json`: nested lists of numbers; `f4`: kept and written as Plotly.js typed-array "
+        "specs {dtype: 'f4', bdata, shape: 'W,H'}, as /api/trace's.")
+
+
 class TokenOut(BaseModel):
     text: str = Field(description="The token as typed (original case).")
     id: int = Field(description="Vocabulary id (the unknown id for text outside the vocabulary).")
@@ -116,6 +131,35 @@ class StepResponse(BaseModel):
     )
     c: list[float] | None = Field(None, description="LSTM only.")
     h: list[float]
+
+
+class RetentionResponse(BaseModel):
+    model: str
+    version: str
+    cell: str = Field(description="`lstm` or `rnn`.")
+    layer: int
+    step: int = Field(description="Step s.")
+    token: TokenOut = Field(description="The token at step s.")
+    num_steps: int = Field(description="Tokens in the text.")
+    window: int = Field(description="W: how many later steps are answered.")
+    max_window: int = Field(description="The largest window for this model: clamp(floor(1e9 / cost), 20, 400) "
+                            "with cost = 4·H³ (LSTM) or H³ (RNN) multiply-adds per later step.")
+    encoding: str
+    steps: list[int] = Field(description="t = s+1 .. s+W.")
+    jacobian_norm: list[float | None] = Field(
+        description="‖∂h_t/∂h_s‖_F per later step t: how strongly h_t still depends on h_s (null only past "
+        "float64's range, with a `note`).")
+    memory: str = Field(description="The cell's memory m: `c` for an LSTM, `h` for a vanilla RNN.")
+    memory_jacobian_norm: list[float | None] = Field(
+        description="‖∂m_t/∂m_s‖_F per later step t: how strongly the memory at t still depends on the memory at "
+        "s. LSTM: ‖∂c_t/∂c_s‖ with h_s held fixed (its direct path is diag(∏f)); RNN: equal to jacobian_norm.")
+    recurrent_activation: str | None = Field(None, description="LSTM only: the σ of i, f and o.")
+    kept: list[list[float]] | dict | None = Field(
+        None, description="LSTM only, W rows of H: ∏_{k=s+1..t} f_k, the share of c_s still in c_t.")
+    written: list[list[float]] | dict | None = Field(
+        None, description="LSTM only, W rows of H: (i_s ⊙ g_s) ⊙ ∏_{k=s+1..t} f_k, what step s wrote, as it "
+        "survives in c_t.")
+    note: str | None = None
 
 
 class ModelSummary(BaseModel):

@@ -17,7 +17,17 @@ from starlette.requests import ClientDisconnect
 
 from app.config import Settings, get_settings
 from app.model_store import Model
-from app.schemas import ErrorOut, ModelList, StepRequest, StepResponse, TraceRequest, TraceResponse
+from app.retention_service import retention
+from app.schemas import (
+    ErrorOut,
+    ModelList,
+    RetentionRequest,
+    RetentionResponse,
+    StepRequest,
+    StepResponse,
+    TraceRequest,
+    TraceResponse,
+)
 from app.service import (
     InputError,
     get_model,
@@ -218,3 +228,30 @@ def _step(models: dict[str, Model], settings: Settings, cache: TraceCache | None
     # Only the steps up to the asked one are computed: the LSTM is causal, so their bits are the same.
     result = run_trace(get_model(models, req.model), req.text, settings, steps=max(req.step, 0) + 1, cache=cache)
     return json_response(step_payload(result, req.step, req.layer))
+
+
+@router.get("/api/retention", responses={200: {"model": RetentionResponse}, 400: {"model": ErrorOut}, **ERRORS},
+            dependencies=[Depends(strict_query)])
+async def retention_get(request: Request, req: Annotated[RetentionRequest, Query()], models: Models,
+                        settings: Config) -> Response:
+    """Memory that lasts: from step s on, ∏f and what s wrote (LSTM), and ‖∂h_t/∂h_s‖ (both cells)."""
+    return await compute(request, _retention, models, settings, request.app.state.trace_cache, req)
+
+
+RETENTION_BODY_DOC = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": RetentionRequest.model_json_schema()}}}}
+
+
+@router.post("/api/retention", responses={200: {"model": RetentionResponse}, **BODY_ERRORS},
+             openapi_extra=RETENTION_BODY_DOC)
+async def retention_post(request: Request, body: Annotated[bytes, Depends(read_body)], models: Models,
+                         settings: Config) -> Response:
+    """The same as GET /api/retention, with a JSON body {model, text, step, layer, window, encoding}."""
+    return await compute(request, _retention, models, settings, request.app.state.trace_cache,
+                         validate(RetentionRequest, body))
+
+
+def _retention(models: dict[str, Model], settings: Settings, cache: TraceCache | None,
+               req: RetentionRequest) -> Response:
+    # Only the steps up to s + window are traced (app/retention_service.py): the cell is causal.
+    return json_response(retention(models, settings, cache, req))

@@ -62,3 +62,11 @@ export function fetchStep({ model, text, step, layer, signal }) {
 export function fetchCard(model, signal) {
   return call(`/api/models/${encodeURIComponent(model)}`, {}, signal);
 }
+
+/**
+ * Memory that lasts from step s: /api/retention's {steps, jacobian_norm, memory, memory_jacobian_norm,
+ * and for an LSTM kept and written (typed-array specs with encoding "f4")}.
+ */
+export function fetchRetention({ model, text, step, layer, encoding = "f4", signal }) {
+  return call("/api/retention", { model, text, step, layer, encoding }, signal);
+}

@@ -12,6 +12,7 @@ import { checkpointsOf, createLearnSlider } from "./learn.js";
 import { createModelCard } from "./model_card.js";
 import { createModelPanel } from "./model_panel.js";
 import { createPlayer, createPlayerControls } from "./player.js";
+import { createRetention } from "./retention.js";
 import { createShareBox } from "./share.js";
 import { buildLink, readLink } from "./state.js";
 import { createStepDetail } from "./step_detail.js";
@@ -204,6 +205,7 @@ async function draw() {
   el.note.textContent = T > width / 2
     ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "";
   drawDetails();
+  drawRetention();
   drawExport();
   scheduleUrl();
   await Promise.all(work);
@@ -418,6 +420,7 @@ async function goTour(index) {
     span: s.highlight.length ? { start: Math.min(...s.highlight), end: Math.max(...s.highlight) } : null,
   });
   await trace();
+  if (s.retention) retention.open(s.retention);
 }
 
 function checkpoints() {
@@ -601,6 +604,16 @@ document.addEventListener("keydown", (event) => {
   const t = state.step === null ? (delta > 0 ? 0 : T - 1) : Math.min(Math.max(state.step + delta, 0), T - 1);
   select({ t });
 });
+
+// ---- Memory that lasts (retention.js): ∏ f and ‖∂m_t/∂m_s‖ from the selected step for A and, in compare
+// mode, B; fetched only while its panel is open. A tour step may name a second model (`compareModel`). ----
+const retention = createRetention(byId("retention"));
+function drawRetention() {
+  const second = state.mode === "tour" ? models.get(steps[state.tour]?.compareModel) : undefined;
+  const b = state.other ?? (second && state.shown ? { ...state.shown, model: second } : null);
+  retention.update({ a: state.shown, b, step: state.step, layer: state.layer, unit: state.unit });
+}
+// ---- end of Memory that lasts ----
 
 // ---- Start: apply the link (query and fragment), then trace ----
 

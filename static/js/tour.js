@@ -26,11 +26,17 @@ export function notableUnit(card, carries) {
   return units[0] ?? null;
 }
 
+/** The vanilla RNN trained on the same lesson texts: the chapter on RNN vs LSTM compares with it. */
+export const RNN_MODEL = "lesson-rnn";
+
 /**
- * Steps of the tour: [{title, body, text, view, step, unit, layer, highlight}]. `step` is the token
- * to select (or null), `unit` the unit to select and pin (or null; then `layer` is null too),
- * `highlight` token indices to mark in the text. Without notable units in the card the steps still
- * make sense, only without a unit to select.
+ * Steps of the tour: [{title, body, text, view, step, unit, layer, highlight}], and on the chapter
+ * "RNN vs LSTM" (appended, so links to the earlier steps keep their index) also `retention`: the part
+ * of the "Memory that lasts" panel to open and point at ("kept", "curve" or "span"), and optionally
+ * `compareModel`: a second model whose curve joins the first's. `step` is the token to select (or
+ * null), `unit` the unit to select and pin (or null; then `layer` is null too), `highlight` token
+ * indices to mark in the text. Without notable units in the card the steps still make sense, only
+ * without a unit to select.
  */
 export function tourSteps(card) {
   const tense = notableUnit(card, "tense");
@@ -92,6 +98,51 @@ export function tourSteps(card) {
         + `${tense ? `unit ${tense.unit}` : "the tense unit"} turn negative and the guess after “I” become “had”. `
         + "Or give Dhaval pizza instead of samosa.",
       text: LECTURE.tensePresent, view: "states", step: null, ...withUnit(tense), highlight: [PRESENT.today],
+    },
+    ...rnnChapter(tense),
+  ];
+}
+
+/** The chapter on the lecture's central claim: an RNN's memory fades, an LSTM's cell state lasts. */
+function rnnChapter(tense) {
+  const row = tense ? `Unit ${tense.unit}'s row` : "The tense unit's row";
+  const clause = [PRESENT.today, ...PRESENT.clause, PRESENT.need];
+  const base = { text: LECTURE.tensePresent, view: "gates", step: PRESENT.today, unit: tense ? tense.unit : null,
+    layer: tense ? tense.layer ?? 0 : null };
+  return [
+    {
+      ...base,
+      title: "Why not a plain RNN?",
+      body: "The lecture sets the LSTM against a traditional RNN, whose hidden state is its only memory. "
+        + "In the tense sentence “Today” has to last across the clause “due to … conditions” until “need”. "
+        + "“Memory that lasts”, below the details, follows what the network held at the selected word.",
+      highlight: clause, retention: "kept",
+    },
+    {
+      ...base,
+      title: "∏ f: the tense unit keeps its memory",
+      body: "Each row is a unit, each column a later word, and the colour is ∏ f, the product of the forget gates "
+        + "since “Today”: how much of what the unit held then is still there. "
+        + `${row} stays bright, above 0.99 at “need”, while most units let “Today” go within a few words.`,
+      highlight: [PRESENT.today, PRESENT.need], retention: "kept",
+    },
+    {
+      ...base,
+      title: "The RNN's memory fades",
+      body: "The curves ask how strongly the memory at each later word still depends on the memory at “Today”: "
+        + `‖∂c_t/∂c_s‖ for the LSTM, ‖∂h_t/∂h_s‖ for ${RNN_MODEL}, an RNN trained on the same texts. `
+        + "By the end of the sentence the LSTM's keeps about half of where it started and the RNN's falls to a few "
+        + "percent: the vanishing gradient, as a picture (dotted, the LSTM's h fades too: it is a gated read-out).",
+      highlight: [PRESENT.today], retention: "curve", compareModel: RNN_MODEL,
+    },
+    {
+      ...base,
+      title: "Memory span: accuracy against distance",
+      body: "The evaluation made up sentences with more and more words between the cue and the word it decides. "
+        + "The LSTM gets the tense right out to 40 words, past the 25 it trained on, while the RNN slips; both lose "
+        + "the cuisine beyond the 2–3 words they trained on, but the RNN falls to chance within 8 words. "
+        + "Under the chart: the command that measured it.",
+      highlight: [], retention: "span", compareModel: RNN_MODEL,
     },
   ];
 }

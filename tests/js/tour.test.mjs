@@ -4,9 +4,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { LECTURE, notableUnit, tourSteps } from "../../static/js/tour.js";
+import { LECTURE, RNN_MODEL, notableUnit, tourSteps } from "../../static/js/tour.js";
 
 const card = JSON.parse(readFileSync(new URL("../../models/lesson.json", import.meta.url), "utf8"));
+const rnnCard = JSON.parse(readFileSync(new URL(`../../models/${RNN_MODEL}.json`, import.meta.url), "utf8"));
 
 // app/tokenizer.py's _WORD, in JavaScript: Python's Unicode \w is [\p{L}\p{N}_], \d is \p{Nd}.
 const MARKS = "\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f";
@@ -38,14 +39,14 @@ test("units come from the card: tense unit 2, the most consistent cuisine unit 1
   assert.equal(notableUnit(card, "colour"), null);
   assert.equal(notableUnit({}, "tense"), null);
   const steps = tourSteps(card);
-  assert.deepEqual(steps.map((s) => s.unit), [null, 2, 2, 2, 12, 12, 2]);
+  assert.deepEqual(steps.map((s) => s.unit), [null, 2, 2, 2, 12, 12, 2, 2, 2, 2, 2]);
   assert.match(steps[2].body, /^Unit 2 holds the tense/);
   assert.match(steps[2].body, /on average 4\.6 higher after a present-time opener/);
 });
 
 test("every step is complete: a title, 1–3 sentences, a known view, indices in range", () => {
   const steps = tourSteps(card);
-  assert.equal(steps.length, 7);
+  assert.equal(steps.length, 11);
   for (const s of steps) {
     assert.ok(s.title.length > 0);
     const sentences = s.body.split(/(?<=[.!?])\s+(?=[A-Z“])/);
@@ -92,10 +93,54 @@ test("steps select and highlight the words they talk about", () => {
 
 test("without notable units the tour still works, selecting no unit and naming none", () => {
   const steps = tourSteps({ notable_units: [] });
-  assert.equal(steps.length, 7);
+  assert.equal(steps.length, 11);
   for (const s of steps) {
     assert.equal(s.unit, null);
     assert.doesNotMatch(s.body, /unit \d|Unit \d|undefined|null/, s.title);
   }
   assert.deepEqual(tourSteps(undefined).map((s) => s.title), steps.map((s) => s.title));
+});
+
+test("the RNN vs LSTM chapter comes after the first seven steps, so links to those keep their index", () => {
+  const steps = tourSteps(card);
+  assert.deepEqual(steps.slice(0, 7).map((s) => s.retention), Array(7).fill(undefined));
+  assert.equal(steps[6].title, "Your turn");
+  const chapter = steps.slice(7);
+  assert.deepEqual(chapter.map((s) => s.retention), ["kept", "kept", "curve", "span"]);
+  assert.deepEqual(chapter.map((s) => s.compareModel), [undefined, undefined, RNN_MODEL, RNN_MODEL]);
+  assert.equal(rnnCard.id, RNN_MODEL);
+  assert.equal(rnnCard.cell, "rnn");
+});
+
+test("the chapter shows the long clause from “Today” with the tense unit selected", () => {
+  const [intro, kept, curve] = tourSteps(card).slice(7);
+  const at = (s, t) => words(s.text)[t];
+  assert.equal(intro.text, LECTURE.tensePresent);
+  assert.equal(at(intro, intro.step), "Today");
+  assert.equal(intro.highlight.map((t) => at(intro, t)).join(" "),
+    "Today due to my current job situation and family conditions need");
+  assert.equal(kept.unit, notableUnit(card, "tense").unit);
+  assert.match(kept.body, /Unit 2's row stays bright, above 0\.99 at “need”/);
+  assert.match(curve.body, /‖∂c_t\/∂c_s‖ for the LSTM, ‖∂h_t\/∂h_s‖ for lesson-rnn/);
+});
+
+test("what the memory-span step says is what the two cards measured", () => {
+  const span = (c, task) => c.evaluation.memory_span[task];
+  const { distances } = card.evaluation.memory_span;
+  const lstmTense = span(card, "tense");
+  assert.deepEqual(lstmTense.training_range, [0, 25]);
+  assert.equal(Math.max(...distances), 40);
+  assert.ok(lstmTense.accuracy.every((a) => a === 1), "the LSTM gets the tense right out to 40 words");
+  assert.ok(Math.min(...span(rnnCard, "tense").accuracy) < 1, "the RNN slips");
+  for (const c of [card, rnnCard]) assert.deepEqual(span(c, "cuisine").training_range, [2, 3]);
+  const rnnCuisine = span(rnnCard, "cuisine");
+  const at8 = distances.indexOf(8);
+  const p = rnnCuisine.chance;
+  const chanceLevel = (a, k) => a <= p + 3 * Math.sqrt((p * (1 - p)) / rnnCuisine.n[k]); // within 3σ of guessing
+  assert.ok(rnnCuisine.accuracy.every((a, k) => k < at8 || chanceLevel(a, k)), "RNN at chance from 8 words on");
+  const lstmCuisine = span(card, "cuisine");
+  const beyond = lstmCuisine.accuracy.filter((a, k) => a !== null && distances[k] > 3);
+  assert.ok(beyond.every((a) => a < 0.5), "the LSTM loses the cuisine too beyond its training range");
+  assert.ok(beyond.every((a) => a > lstmCuisine.chance), "… but stays above chance");
+  assert.match(tourSteps(card)[10].body, /past the 25 it trained on/);
 });

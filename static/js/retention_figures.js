@@ -1,0 +1,224 @@
+// "Memory that lasts" as Plotly figures: what an LSTM still holds from step s (∏ f, or what s wrote),
+// how strongly the memory at t still depends on the memory at s (‖∂m_t/∂m_s‖, one curve per model),
+// and the cards' memory-span curves (accuracy against the words between cue and prediction).
+// Pure: answers of /api/retention and model cards in, {data, layout} out; no DOM, no Plotly, so
+// Node tests it. Every label that may come from a person or a card goes through plotlyText.
+import { DIVERGING, SEQUENTIAL, plotlyText, range, xTicks } from "./plot_axes.js";
+
+export const FONT = { family: "system-ui, -apple-system, 'Segoe UI', sans-serif", size: 15, color: "#1f2328" };
+// Okabe–Ito colours, one per cell kind: distinguishable with colour-blindness.
+export const CELL_COLORS = { lstm: "#0072b2", rnn: "#d55e00" };
+export const CELL_NAMES = { lstm: "LSTM", rnn: "RNN" };
+const SECOND_COLORS = { lstm: "#009e73", rnn: "#cc79a7" }; // a second model of the same cell
+const SHADE = "rgba(87, 96, 106, 0.13)";
+const CHANCE = "#8c959f";
+
+/** Plain words first, the maths beside them (as views.js panelTitle). */
+export const TITLES = {
+  kept: "what is still there from step s — ∏ f",
+  written: "what step s wrote, as it survives — i_s⊙g_s·∏ f",
+  span: "accuracy vs words between cue and prediction",
+};
+
+/** The curve chart's title for the cells on it: the memory of an LSTM is c, of a vanilla RNN h. */
+export function curveTitle(cells) {
+  const has = (cell) => cells.includes(cell);
+  if (has("lstm") && has("rnn")) {
+    return "how strongly the memory at t still depends on the memory at s — ‖∂c_t/∂c_s‖ (LSTM) · "
+      + "‖∂h_t/∂h_s‖ (RNN: vanishing)";
+  }
+  if (has("rnn")) return "how strongly h_t still depends on h_s — ‖∂h_t/∂h_s‖ (vanishing for the RNN)";
+  return "how strongly the memory c_t still depends on c_s — ‖∂c_t/∂c_s‖ (dotted: h, ‖∂h_t/∂h_s‖)";
+}
+
+/** "lesson (LSTM)": a model entry of /api/models as a legend names it (cell "lstm" when not said). */
+export function modelLabel(model) {
+  return `${model.id} (${CELL_NAMES[model.cell ?? "lstm"] ?? model.cell})`;
+}
+
+function axisFont(size = 14) {
+  return { ...FONT, size };
+}
+
+function baseLayout(extra) {
+  return {
+    font: FONT, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+    hoverlabel: { font: { size: 15 } }, ...extra,
+  };
+}
+
+/**
+ * The heatmap of one LSTM answer: units (rows) × later tokens (columns). values: {T: W, H, data} the
+ * decoded `kept` or `written` (time-major W × H); steps: the answer's t = s+1..s+W; labels: every
+ * token of the text as shown (labels[t]); show "kept" (0..1, sequential) or "written" (signed,
+ * diverging, symmetric around its largest |value|); unit: a unit to outline, or null.
+ * z is H rows of W numbers: z[u][n] is unit u at step steps[n].
+ */
+export function heatmapFigure({ values, steps, labels, show, unit = null, width = 800 }) {
+  const { T: W, H, data } = values;
+  const z = range(H).map((u) => range(W).map((n) => data[n * H + u]));
+  const tokenText = steps.map((t) => plotlyText(labels[t] ?? String(t)));
+  const text = range(H).map(() => tokenText);
+  let scale = { colorscale: SEQUENTIAL, zmin: 0, zmax: 1 };
+  if (show === "written") {
+    let m = 0;
+    for (const v of data) m = Math.max(m, Math.abs(v));
+    scale = { colorscale: DIVERGING, zmin: -(m || 1), zmax: m || 1 };
+  }
+  const symbol = show === "written" ? "i_s⊙g_s·∏ f" : "∏ f";
+  const ticks = xTicks(steps.map((t) => labels[t] ?? String(t)), width);
+  const shapes = unit === null || unit >= H ? [] : [{
+    type: "rect", xref: "paper", yref: "y", x0: 0, x1: 1, y0: unit - 0.5, y1: unit + 0.5,
+    line: { color: "#111", width: 2 }, fillcolor: "rgba(0,0,0,0)", name: "selected unit",
+  }];
+  return {
+    data: [{
+      type: "heatmap", z, x: steps, y: range(H), text, ...scale,
+      colorbar: { title: { text: symbol, side: "right" }, thickness: 14, tickfont: axisFont(13) },
+      hovertemplate: `unit %{y} · “%{text}” (token %{x})<br>${symbol} = %{z:.4f}<extra></extra>`,
+    }],
+    layout: baseLayout({
+      uirevision: "retention-kept",
+      margin: { l: 56, r: 8, t: 8, b: 8 },
+      xaxis: { tickmode: "array", tickvals: ticks.tickvals.map((n) => steps[n]),
+        ticktext: ticks.ticktext, tickangle: ticks.tickangle, automargin: true, showgrid: false,
+        title: { text: "later token t", font: axisFont() } },
+      yaxis: { title: { text: "unit", font: axisFont() }, autorange: "reversed", showgrid: false,
+        zeroline: false },
+      shapes,
+    }),
+  };
+}
+
+/**
+ * The curve chart: for each series {model (an /api/models entry), answer (/api/retention, json or f4),
+ * labels (its text's tokens as shown)}, ‖∂m_t/∂m_s‖ over t on a log axis, and for an LSTM its
+ * ‖∂h_t/∂h_s‖ dotted. Tick labels are the first series' tokens; hover names each point's own token.
+ */
+export function curveFigure({ series, width = 800 }) {
+  const data = [];
+  const cells = [];
+  for (const { model, answer, labels } of series) {
+    const cell = model.cell ?? answer.cell ?? "lstm";
+    const color = (cells.includes(cell) ? SECOND_COLORS : CELL_COLORS)[cell] ?? "#333";
+    cells.push(cell);
+    const name = plotlyText(modelLabel(model));
+    const tokens = answer.steps.map((t) => plotlyText(labels[t] ?? String(t)));
+    const memory = answer.memory === "c" ? "‖∂c_t/∂c_s‖" : "‖∂h_t/∂h_s‖";
+    data.push({
+      type: "scatter", mode: answer.steps.length <= 60 ? "lines+markers" : "lines", x: answer.steps,
+      y: answer.memory_jacobian_norm, name: `${name}: ${memory}`, customdata: tokens,
+      line: { color, width: 3 }, marker: { size: 6, color },
+      hovertemplate: `${name} · “%{customdata}” (token %{x})<br>${memory} = %{y:.3g}<extra></extra>`,
+    });
+    if (answer.memory === "c") {
+      data.push({
+        type: "scatter", mode: "lines", x: answer.steps, y: answer.jacobian_norm,
+        name: `${name}: ‖∂h_t/∂h_s‖`, customdata: tokens, line: { color, width: 2, dash: "dot" },
+        hovertemplate: `${name} · “%{customdata}” (token %{x})<br>‖∂h_t/∂h_s‖ = %{y:.3g}<extra></extra>`,
+      });
+    }
+  }
+  const first = series[0];
+  const steps = first?.answer.steps ?? [];
+  const ticks = xTicks(steps.map((t) => first.labels[t] ?? String(t)), width);
+  return {
+    data,
+    layout: baseLayout({
+      uirevision: "retention-curve",
+      margin: { l: 64, r: 8, t: 8, b: 8 },
+      showlegend: true,
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 14 } },
+      xaxis: { tickmode: "array", tickvals: ticks.tickvals.map((n) => steps[n]),
+        ticktext: ticks.ticktext, tickangle: ticks.tickangle, automargin: true, zeroline: false,
+        title: { text: "later token t", font: axisFont() } },
+      yaxis: { type: "log", exponentformat: "power", title: { text: "norm (log scale)", font: axisFont() } },
+    }),
+  };
+}
+
+/** Index runs [[first, last], ...] where flags are false (outside the training range). */
+export function beyondRuns(flags) {
+  const runs = [];
+  flags.forEach((inside, k) => {
+    if (inside) return;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === k - 1) last[1] = k;
+    else runs.push([k, k]);
+  });
+  return runs;
+}
+
+const TASKS = [
+  { key: "tense", title: "tense: “need” or “had”", axis: "x", ref: "x" },
+  { key: "cuisine", title: "cuisine", axis: "x2", ref: "x2" },
+];
+
+/**
+ * The memory-span chart from model cards ({id, cell, evaluation: {memory_span}}): one panel per task
+ * (tense, cuisine) with one curve per model (colour by cell), accuracy against filler words; distances
+ * beyond the training range shaded (from each card's `in_training_range`, which both models share);
+ * chance as a dotted line. Cards without evaluation.memory_span are skipped.
+ */
+export function spanFigure(cards) {
+  const spans = cards.filter((card) => card?.evaluation?.memory_span);
+  const data = [];
+  const shapes = [];
+  const annotations = [];
+  TASKS.forEach((task, k) => {
+    spans.forEach((card) => {
+      const span = card.evaluation.memory_span;
+      const curve = span[task.key];
+      if (!curve) return;
+      const cell = card.cell ?? "lstm";
+      const color = CELL_COLORS[cell] ?? "#333";
+      const label = plotlyText(`${card.id} (${CELL_NAMES[cell] ?? cell})`);
+      data.push({
+        type: "scatter", mode: "lines+markers", x: span.distances, y: curve.accuracy, xaxis: task.axis, yaxis: "y",
+        name: label, legendgroup: card.id, showlegend: k === 0, line: { color, width: 3 },
+        marker: { size: 5, color }, connectgaps: false,
+        hovertemplate: `${label} · ${task.key}<br>%{x} words between: %{y:.0%}<extra></extra>`,
+      });
+    });
+    const reference = spans.find((card) => card.evaluation.memory_span[task.key]);
+    if (!reference) return;
+    const span = reference.evaluation.memory_span;
+    const curve = span[task.key];
+    for (const [a, b] of beyondRuns(curve.in_training_range ?? [])) {
+      shapes.push({ type: "rect", xref: task.ref, yref: "paper", x0: span.distances[a] - 0.5,
+        x1: span.distances[b] + 0.5, y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" });
+    }
+    if (Number.isFinite(curve.chance)) {
+      shapes.push({ type: "line", xref: `${task.ref} domain`, yref: "y", x0: 0, x1: 1, y0: curve.chance,
+        y1: curve.chance, line: { color: CHANCE, width: 1.5, dash: "dot" } });
+      annotations.push({ xref: `${task.ref} domain`, yref: "y", x: 1, y: curve.chance, xanchor: "right",
+        yanchor: "bottom", text: "chance", showarrow: false, font: { size: 12, color: CHANCE } });
+    }
+    const [lo, hi] = curve.training_range ?? [];
+    annotations.push({ xref: `${task.ref} domain`, yref: "paper", x: 0.5, y: 1, yanchor: "bottom",
+      text: `<b>${task.title}</b>${Number.isFinite(lo) ? ` · trained on ${lo}–${hi} words` : ""}`,
+      showarrow: false, font: { size: 14 } });
+  });
+  const far = Math.max(0, ...spans.flatMap((card) => card.evaluation.memory_span.distances ?? []));
+  const xaxis = (domain) => ({ domain, title: { text: "words between cue and prediction", font: axisFont() },
+    zeroline: false, range: [-0.5, far + 0.5] });
+  return {
+    data,
+    layout: baseLayout({
+      uirevision: "retention-span",
+      margin: { l: 64, r: 8, t: 28, b: 8 },
+      showlegend: true,
+      legend: { orientation: "h", x: 0, y: -0.22, yanchor: "top", font: { size: 14 } },
+      xaxis: xaxis([0, 0.47]),
+      xaxis2: { ...xaxis([0.53, 1]), anchor: "y" },
+      yaxis: { range: [0, 1.05], tickformat: ".0%", title: { text: "accuracy", font: axisFont() } },
+      shapes,
+      annotations,
+    }),
+  };
+}
+
+/** The commands that produced the cards' curves, one per card that has them (as written in the card). */
+export function spanCommands(cards) {
+  return cards.map((card) => card?.evaluation?.memory_span?.command).filter((c) => typeof c === "string");
+}

@@ -1,0 +1,112 @@
+// The "Memory that lasts" panel's DOM: a <details> (closed, it costs nothing: nothing is fetched or
+// drawn) holding the ∏ f heatmap with its kept/written toggle, the ‖∂m_t/∂m_s‖ curve chart, and the
+// memory-span chart with the commands that produced it. A view: it never fetches; retention.js drives
+// it. Text goes in through textContent only; Plotly labels come escaped from retention_figures.js.
+// `Plotly` is the global of the vendored plotly.min.js, which the page loads before this module.
+import { TITLES } from "./retention_figures.js";
+
+const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+const POINTED_MS = 6000; // the tour's mark on a part fades after a while: it is a pointer, not a state
+
+function el(tag, className, parent, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  parent?.append(node);
+  return node;
+}
+
+function figure(parent, part, title) {
+  const root = el("figure", "retention-figure", parent);
+  root.dataset.part = part;
+  const caption = el("figcaption", "retention-title", root, title);
+  const bar = el("div", "retention-bar", root);
+  const plot = el("div", "retention-plot", root);
+  plot.dataset.part = part;
+  const note = el("p", "note retention-note", root);
+  note.setAttribute("role", "status");
+  return { root, caption, bar, plot, note };
+}
+
+/**
+ * View over a <details> element. Events (bind): "toggle" (open: boolean), "show" ("kept" | "written").
+ *   isOpen(), open(): state of the <details>.
+ *   status(text): the line under the heading (what s is, or what to do).
+ *   draw(part, build, {caption, note}): part "kept" | "curve" | "span"; build(width) -> {data, layout}
+ *     or null (the chart is hidden, the note stays); caption replaces the figure's title when given.
+ *   showing(show): mark the kept/written toggle.
+ *   commands(lines): the shell commands under the memory-span chart.
+ *   point(part): scroll a part into view and mark it for a moment (the guided tour).
+ */
+export function createRetentionView(details) {
+  const handlers = { toggle: [], show: [] };
+  const emit = (event, value) => handlers[event].forEach((fn) => fn(value));
+  const body = el("div", "retention-body", details);
+  const statusLine = el("p", "retention-status", body);
+  statusLine.setAttribute("role", "status");
+  const grid = el("div", "retention-grid", body);
+  const parts = {
+    kept: figure(grid, "kept", TITLES.kept),
+    curve: figure(grid, "curve", ""),
+    span: figure(body, "span", TITLES.span),
+  };
+  const toggle = el("div", "views retention-toggle", parts.kept.bar);
+  toggle.setAttribute("role", "group");
+  toggle.setAttribute("aria-label", "What the heatmap shows");
+  const buttons = [["kept", "still there · ∏ f"], ["written", "written at s · i⊙g·∏ f"]].map(([show, text]) => {
+    const b = el("button", "view-button", toggle, text);
+    b.type = "button";
+    b.dataset.show = show;
+    b.addEventListener("click", () => emit("show", show));
+    return b;
+  });
+  const commandList = el("div", "retention-commands", parts.span.root);
+  const spanKey = el("p", "note", parts.span.root, "Shaded: more words between cue and prediction than in any "
+    + "training sentence. Dotted: chance.");
+  parts.span.root.insertBefore(spanKey, parts.span.note);
+  let pointedTimer = 0;
+
+  details.addEventListener("toggle", () => emit("toggle", details.open));
+
+  return {
+    bind(event, handler) {
+      if (!(event in handlers)) throw new Error(`unknown event ${event}: use one of ${Object.keys(handlers)}`);
+      handlers[event].push(handler);
+    },
+    isOpen: () => details.open,
+    open() {
+      details.open = true;
+    },
+    status(text) {
+      statusLine.textContent = text;
+    },
+    draw(part, build, { caption, note = "" } = {}) {
+      const p = parts[part];
+      if (caption !== undefined) p.caption.textContent = caption;
+      p.note.textContent = note;
+      const fig = build ? build(p.plot.clientWidth || 600) : null;
+      p.plot.hidden = !fig;
+      p.bar.hidden = !fig;
+      if (fig) Plotly.react(p.plot, fig.data, fig.layout, CONFIG);
+      else if (p.plot.data) Plotly.purge(p.plot);
+    },
+    showing(show) {
+      for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.show === show));
+    },
+    commands(lines) {
+      commandList.replaceChildren();
+      if (!lines.length) return;
+      el("span", "retention-command-label", commandList, lines.length > 1 ? "Measured by:" : "Measured by");
+      for (const line of lines) el("code", "retention-command", commandList, line);
+    },
+    point(part) {
+      const p = parts[part];
+      if (!p) return;
+      for (const other of Object.values(parts)) other.root.classList.remove("retention-pointed");
+      p.root.classList.add("retention-pointed");
+      p.root.scrollIntoView({ block: "nearest" }); // instant: scroll anchoring then holds it while the details above load
+      clearTimeout(pointedTimer);
+      pointedTimer = setTimeout(() => p.root.classList.remove("retention-pointed"), POINTED_MS);
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// "Memory that lasts": the pure pieces. What the panel asks for (plan), what its status line says, and
+// the Plotly figures built from /api/retention answers and the real model cards.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+
+import { plan, statusLine } from "../../static/js/retention.js";
+import {
+  TITLES, beyondRuns, curveFigure, curveTitle, heatmapFigure, modelLabel, spanCommands, spanFigure,
+} from "../../static/js/retention_figures.js";
+
+const readCard = (id) => JSON.parse(readFileSync(new URL(`../../models/${id}.json`, import.meta.url), "utf8"));
+const lstm = { id: "lesson", version: "v1", cell: "lstm", num_layers: 1 };
+const rnn = { id: "lesson-rnn", version: "v2", cell: "rnn", num_layers: 1 };
+const tokens = (...texts) => texts.map((text, t) => ({ text, id: t }));
+const A = { model: lstm, text: "Today , I need .", tokens: tokens("Today", ",", "I", "need", ".") };
+
+test("plan asks nothing, and says why, until there is a step with later tokens", () => {
+  assert.match(plan({ a: null }).message, /Type some text/);
+  assert.match(plan({ a: { ...A, tokens: tokens("Today") }, step: 0 }).message, /at least two tokens/);
+  assert.match(plan({ a: A, step: null }).message, /Click a token/);
+  assert.match(plan({ a: A, step: 4 }).message, /^“\.” is the last token: nothing comes after it/);
+  const p = plan({ a: A, step: 0, layer: 3 });
+  assert.equal(p.subjects.length, 1);
+  assert.equal(p.subjects[0].layer, 0); // clamped to the model's layers
+  assert.equal(p.step, 0);
+});
+
+test("a second model joins; a second text on the same model does not; keys change with what is asked", () => {
+  const B = { ...A, model: rnn };
+  assert.deepEqual(plan({ a: A, b: B, step: 1 }).subjects.map((s) => s.model.id), ["lesson", "lesson-rnn"]);
+  assert.deepEqual(plan({ a: A, b: { ...A, text: "Last year" }, step: 1 }).subjects.map((s) => s.model.id),
+    ["lesson"]);
+  const short = { ...B, tokens: tokens("Today", ",") };
+  const p = plan({ a: A, b: short, step: 2 });
+  assert.equal(p.subjects.length, 1);
+  assert.match(p.notes[0], /lesson-rnn \(RNN\): its text has no token after step 2/);
+  const key = (input) => plan(input).subjects[0].key;
+  assert.notEqual(key({ a: A, step: 1 }), key({ a: A, step: 2 }));
+  assert.notEqual(key({ a: A, step: 1 }), key({ a: { ...A, text: "Today , I had ." }, step: 1 }));
+  assert.notEqual(key({ a: A, step: 1 }), key({ a: { ...A, model: { ...lstm, version: "v9" } }, step: 1 }));
+});
+
+test("the status line names the step, its token, the models and a window cut short", () => {
+  const p = plan({ a: A, b: { ...A, model: rnn }, step: 1 });
+  const answer = (window) => ({ step: 1, token: { text: "," }, window });
+  const answers = new Map([[p.subjects[0].key, answer(3)], [p.subjects[1].key, answer(3)]]);
+  assert.equal(statusLine(p.subjects, answers),
+    "From step 1 “,” of lesson (LSTM), over the next 3 tokens; beside it lesson-rnn (RNN) on the same text.");
+  answers.set(p.subjects[0].key, answer(1));
+  assert.match(statusLine(p.subjects.slice(0, 1), answers), /next 1 token \(of 3: the most this model's Jacobian/);
+});
+
+test("titles put plain words first and the maths beside them", () => {
+  assert.equal(TITLES.kept, "what is still there from step s — ∏ f");
+  assert.match(curveTitle(["rnn"]), /^how strongly h_t still depends on h_s — ‖∂h_t\/∂h_s‖ \(vanishing for the RNN\)/);
+  assert.match(curveTitle(["lstm", "rnn"]), /‖∂c_t\/∂c_s‖ \(LSTM\) · ‖∂h_t\/∂h_s‖ \(RNN: vanishing\)/);
+  assert.match(curveTitle(["lstm"]), /^how strongly the memory c_t still depends on c_s/);
+  assert.equal(modelLabel({ id: "x" }), "x (LSTM)"); // a model entry without `cell` is an LSTM
+});
+
+test("the heatmap is units × later tokens, its values the answer's, labels escaped", () => {
+  const W = 3;
+  const H = 2;
+  const data = Float32Array.from([0.9, 0.5, 0.8, 0.25, 0.7, 0.125]); // time-major (W, H)
+  const labels = ["s", "<b>x</b>", "a&b", "y"];
+  const { data: traces, layout } = heatmapFigure({ values: { T: W, H, data }, steps: [1, 2, 3], labels, show: "kept",
+    unit: 1 });
+  const [trace] = traces;
+  assert.deepEqual(trace.x, [1, 2, 3]);
+  assert.deepEqual(trace.y, [0, 1]);
+  assert.deepEqual(trace.z.map((row) => row.map((v) => Math.fround(v))),
+    [[0.9, 0.8, 0.7].map(Math.fround), [0.5, 0.25, 0.125]]);
+  assert.deepEqual([trace.zmin, trace.zmax], [0, 1]);
+  assert.deepEqual(trace.text[0], ["&lt;b&gt;x&lt;/b&gt;", "a&amp;b", "y"]);
+  assert.ok(layout.xaxis.ticktext.every((t) => !t.includes("<b>")));
+  assert.deepEqual([layout.shapes[0].y0, layout.shapes[0].y1], [0.5, 1.5]); // the selected unit's row
+  const written = heatmapFigure({ values: { T: 1, H: 2, data: Float32Array.from([-0.4, 0.2]) }, steps: [1],
+    labels, show: "written" }).data[0];
+  assert.deepEqual([written.zmin, written.zmax], [-Math.fround(0.4), Math.fround(0.4)]);
+  assert.match(written.hovertemplate, /i_s⊙g_s·∏ f/);
+});
+
+test("the curve chart draws the memory of each model, and an LSTM's h dotted, on a log axis", () => {
+  const answerL = { steps: [1, 2], memory: "c", memory_jacobian_norm: [5, 4], jacobian_norm: [2, 0.5], cell: "lstm" };
+  const answerR = { steps: [1, 2], memory: "h", memory_jacobian_norm: [4, 0.2], jacobian_norm: [4, 0.2], cell: "rnn" };
+  const labels = ["Today", ",", "<i>"];
+  const { data, layout } = curveFigure({ series: [{ model: lstm, answer: answerL, labels },
+    { model: { ...rnn, title: "<script>" }, answer: answerR, labels }] });
+  assert.equal(layout.yaxis.type, "log");
+  assert.deepEqual(data.map((d) => d.name), ["lesson (LSTM): ‖∂c_t/∂c_s‖", "lesson (LSTM): ‖∂h_t/∂h_s‖",
+    "lesson-rnn (RNN): ‖∂h_t/∂h_s‖"]);
+  assert.deepEqual(data.map((d) => d.y), [[5, 4], [2, 0.5], [4, 0.2]]);
+  assert.equal(data[1].line.dash, "dot");
+  assert.deepEqual(data[0].customdata, [",", "&lt;i&gt;"]);
+  assert.notEqual(data[0].line.color, data[2].line.color);
+});
+
+test("beyond-training runs are the stretches of false", () => {
+  assert.deepEqual(beyondRuns([true, true, false, false, true, false]), [[2, 3], [5, 5]]);
+  assert.deepEqual(beyondRuns([false, false, true, true, false]), [[0, 1], [4, 4]]);
+  assert.deepEqual(beyondRuns([]), []);
+});
+
+test("the memory-span chart has the four curves of the two cards, shading beyond training, and the commands", () => {
+  const cards = [readCard("lesson"), readCard("lesson-rnn")];
+  const { data, layout } = spanFigure(cards);
+  assert.equal(data.length, 4);
+  assert.deepEqual(data.map((d) => [d.name, d.xaxis]), [["lesson (LSTM)", "x"], ["lesson-rnn (RNN)", "x"],
+    ["lesson (LSTM)", "x2"], ["lesson-rnn (RNN)", "x2"]]);
+  assert.deepEqual(data[0].y, cards[0].evaluation.memory_span.tense.accuracy);
+  assert.deepEqual(data[3].y, cards[1].evaluation.memory_span.cuisine.accuracy); // nulls stay gaps
+  assert.deepEqual(data.map((d) => d.showlegend), [true, true, false, false]);
+  const shaded = layout.shapes.filter((s) => s.type === "rect").map((s) => [s.xref, s.x0, s.x1]);
+  assert.deepEqual(shaded, [["x", 25.5, 40.5], ["x2", -0.5, 1.5], ["x2", 3.5, 40.5]]); // tense 0–25, cuisine 2–3
+  const chance = layout.shapes.filter((s) => s.type === "line").map((s) => s.y0);
+  assert.deepEqual(chance, [0.5, 0.1429]);
+  assert.deepEqual(spanCommands(cards), ["lstm-viz eval lesson --memory-span --write-card",
+    "lstm-viz eval lesson-rnn --memory-span --write-card"]);
+  assert.deepEqual(spanFigure([{ id: "x", evaluation: {} }]).data, []);
+});
+
+test("two models of the same cell get different colours", () => {
+  const answer = { steps: [1], memory: "h", memory_jacobian_norm: [1], jacobian_norm: [1] };
+  const { data } = curveFigure({ series: [{ model: rnn, answer, labels: [] },
+    { model: { ...rnn, id: "other" }, answer, labels: [] }] });
+  assert.notEqual(data[0].line.color, data[1].line.color);
+});
