@@ -262,6 +262,8 @@ export function traceJson(trace, quantities = QUANTITIES) {
     `  "model": ${JSON.stringify(model)},`,
     `  "version": ${JSON.stringify(version)},`,
     '  "encoding": "json",',
+    `  "num_tokens": ${tokens.length},`,
+    '  "start": 0,',
     `  "tokens": ${list(tokens.map(tokenText), "  ")},`,
     `  "layers": ${list(matrices.map(layerText), "  ")},`,
     `  "predictions": ${predictionsText}`,

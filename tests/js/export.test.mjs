@@ -135,7 +135,7 @@ test("traceJson: the API's plain-JSON shape, nested lists per step, readable", (
   const trace = smallTrace();
   const text = traceJson(trace);
   const body = JSON.parse(text);
-  assert.deepEqual(Object.keys(body), ["model", "version", "encoding", "tokens", "layers", "predictions"]);
+  assert.deepEqual(Object.keys(body), ["model", "version", "encoding", "num_tokens", "start", "tokens", "layers", "predictions"]);
   assert.equal(body.model, "lesson");
   assert.equal(body.version, "abc123");
   assert.equal(body.encoding, "json");
