@@ -42,17 +42,58 @@ def head(trace: Trace, p: int) -> Trace:
     return type(trace)(layers=layers, initial=trace.initial, final=state_at(trace, p))
 
 
-def join(first: Trace, rest: Trace) -> Trace:
-    """`first` followed by `rest`, which started from first's final state: one trace, arrays copied."""
-    layers = tuple(
-        replace(a, **{f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)]) for f in fields(a)})
-        for a, b in zip(first.layers, rest.layers, strict=True)
-    )
+def join(first: Trace, rest: Trace, capacity: int | None = None) -> Trace:
+    """`first` followed by `rest`, which started from first's final state: one trace, arrays copied into
+    new buffers of `capacity` rows (at least the steps of both; the spare rows let a later append be
+    written in place, see `append_into`). Each array is a view of the first rows of its buffer."""
+    T = first.num_steps + rest.num_steps
+    capacity = max(capacity or T, T)
+
+    def grown(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = np.empty((capacity, *a.shape[1:]), a.dtype)
+        out[: len(a)] = a
+        out[len(a) : T] = b
+        return out[:T]
+
+    layers = tuple(replace(a, **{f.name: grown(getattr(a, f.name), getattr(b, f.name)) for f in fields(a)})
+                   for a, b in zip(first.layers, rest.layers, strict=True))
+    return type(first)(layers=layers, initial=first.initial, final=rest.final)
+
+
+def append_into(first: Trace, rest: Trace) -> Trace:
+    """`first` followed by `rest`, written into the spare rows of first's buffers (no copy of first's
+    steps). Only for the one caller that claimed those rows (`Tail`): first's own arrays, views of the
+    rows before, are not changed."""
+    T0, T = first.num_steps, first.num_steps + rest.num_steps
+
+    def extended(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a.base[T0:T] = b
+        return a.base[:T]
+
+    layers = tuple(replace(a, **{f.name: extended(getattr(a, f.name), getattr(b, f.name)) for f in fields(a)})
+                   for a, b in zip(first.layers, rest.layers, strict=True))
     return type(first)(layers=layers, initial=first.initial, final=rest.final)
 
 
 def trace_bytes(trace: Trace) -> int:
-    return sum(getattr(layer, f.name).nbytes for layer in trace.layers for f in fields(layer))
+    """The bytes a cached trace keeps alive: its arrays' whole buffers, spare rows included (a buffer
+    shared by two entries is counted for each, so the budget errs on the safe side)."""
+    return sum((a.base if a.base is not None else a).nbytes
+               for layer in trace.layers for a in (getattr(layer, f.name) for f in fields(layer)))
+
+
+class Tail:
+    """The spare rows after a cached trace's last step, in the buffers its arrays are views of. The first
+    request that extends that trace by a pure append claims them and writes its new steps there; any
+    other request (another append of the same text, an edit) copies. A keystroke at the end of a long
+    text then costs its new steps, not a copy of every step before them."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.free = True
+
+
+GROWTH = 1.5  # buffers get this much room beyond the steps they hold
 
 
 class TraceCache:
@@ -61,7 +102,7 @@ class TraceCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[str, bytes], tuple[np.ndarray, Trace, int]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, bytes], tuple[np.ndarray, Trace, int, Tail | None]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0  # steps taken from the cache, over the cache's life (for tests and benchmarks)
@@ -74,23 +115,33 @@ class TraceCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def longest_prefix(self, version: str, ids: np.ndarray) -> tuple[int, Trace | None]:
-        """(p, trace): a cached trace whose first p ids equal ids[:p], p as large as possible; (0, None)
-        when nothing shares a first id. The entry becomes the most recently used."""
+    def longest_prefix(self, version: str, ids: np.ndarray) -> tuple[int, Trace | None, Tail | None]:
+        """(p, trace, tail): a cached trace whose first p ids equal ids[:p], p as large as possible, and its
+        spare rows; (0, None, None) when nothing shares a first id. The entry becomes the most recently used."""
         best, best_key = 0, None
         with self._lock:
-            for key, (cached_ids, _, _) in self._entries.items():
+            for key, (cached_ids, _, _, _) in self._entries.items():
                 if key[0] != version:
                     continue
                 p = common_prefix(cached_ids, ids)
                 if p > best:
                     best, best_key = p, key
             if best_key is None:
-                return 0, None
+                return 0, None, None
             self._entries.move_to_end(best_key)
-            return best, self._entries[best_key][1]
+            _, trace, _, tail = self._entries[best_key]
+            return best, trace, tail
 
-    def put(self, version: str, ids: np.ndarray, trace: Trace) -> None:
+    def claim(self, tail: Tail | None, rows: int) -> bool:
+        """Take a trace's spare rows for an append that needs `rows` rows in all; False when another
+        request took them first or they are too few."""
+        with self._lock:
+            if tail is None or not tail.free or rows > tail.capacity:
+                return False
+            tail.free = False
+            return True
+
+    def put(self, version: str, ids: np.ndarray, trace: Trace, tail: Tail | None = None) -> None:
         """Remember a trace of these ids; evict the least recently used beyond max_bytes. A trace
         larger than the whole budget is not kept."""
         size = trace_bytes(trace) + ids.nbytes
@@ -101,27 +152,34 @@ class TraceCache:
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old[2]
-            self._entries[key] = (ids.copy(), trace, size)
+                tail = tail or old[3]
+            self._entries[key] = (ids.copy(), trace, size, tail)
             self._bytes += size
             while self._bytes > self.max_bytes:
-                _, (_, _, freed) = self._entries.popitem(last=False)
+                _, (_, _, freed, _) = self._entries.popitem(last=False)
                 self._bytes -= freed
 
 
 def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache | None) -> Trace:
     """The trace of ids (T,) from the zero state, computing only the steps after the longest cached
-    prefix; the result is cached. Bit-identical to forward(compiled, ids). Either cell (app.cells)."""
+    prefix; the result is cached. Bit-identical to forward(compiled, ids). Either cell (app.cells).
+    A pure append to a cached trace is written into that trace's spare rows when it can claim them."""
     if cache is None:
         return forward(compiled, ids)
-    p, cached = cache.longest_prefix(version, ids)
-    if cached is not None and p == len(ids) == cached.num_steps:
-        trace = cached
-    elif cached is not None:
-        prefix = head(cached, p)
-        trace = join(prefix, forward(compiled, ids[p:], prefix.final))
+    p, cached, tail = cache.longest_prefix(version, ids)
+    T = len(ids)
+    if cached is not None and p == T == cached.num_steps:
+        trace, new_tail = cached, None  # the same ids: put() keeps the entry's own tail
+    elif cached is not None and p == cached.num_steps and cache.claim(tail, T):
+        trace = append_into(cached, forward(compiled, ids[p:], cached.final))
+        new_tail = Tail(tail.capacity)
     else:
-        trace = forward(compiled, ids)
+        prefix = head(cached, p) if cached is not None else None
+        rest = forward(compiled, ids[p:], prefix.final) if prefix is not None else forward(compiled, ids)
+        capacity = int(T * GROWTH) + 16
+        trace = join(prefix, rest, capacity) if prefix is not None else join(head(rest, 0), rest, capacity)
+        new_tail = Tail(capacity)
     cache.hits += p
-    cache.computed += len(ids) - p
-    cache.put(version, ids, trace)
+    cache.computed += T - p
+    cache.put(version, ids, trace, new_tail)
     return trace

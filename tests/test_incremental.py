@@ -227,3 +227,25 @@ def test_a_vanilla_rnn_extends_from_its_cache_with_the_same_bits():
             assert a.h.tobytes() == b.h.tobytes() and a.a.tobytes() == b.a.tobytes()
         assert got.trace.final.h.tobytes() == full.final.h.tobytes()
     assert cache.hits > 0
+
+
+def test_an_append_is_written_into_spare_rows_once_and_never_over_an_earlier_trace(shakespeare):
+    """A pure append to a cached trace claims the spare rows of its buffers (no copy of the steps before);
+    a second, different append to the same text finds them taken and copies. No cached trace changes."""
+    cache = TraceCache(256 * 2**20)
+    a = run_trace(shakespeare, "To be", SETTINGS, cache=cache).trace
+    before = {q: a.layers[0][q].copy() for q in QUANTITIES}
+    b = run_trace(shakespeare, "To be, or", SETTINGS, cache=cache).trace
+    assert np.shares_memory(a.layers[0].c, b.layers[0].c)  # b's steps went into a's spare rows
+    c = run_trace(shakespeare, "To beg", SETTINGS, cache=cache).trace  # a's spare rows are b's now
+    assert not np.shares_memory(a.layers[0].c, c.layers[0].c)
+    d = run_trace(shakespeare, "To be, or not", SETTINGS, cache=cache).trace  # b's own spare rows
+    assert np.shares_memory(b.layers[0].c, d.layers[0].c)
+    for q in QUANTITIES:
+        assert a.layers[0][q].tobytes() == before[q].tobytes(), q
+    for text, got in (("To be, or", b), ("To beg", c), ("To be, or not", d)):
+        assert_same_bits(got, forward(shakespeare.compiled, run_trace(shakespeare, text, SETTINGS).ids))
+    long = run_trace(shakespeare, "x" * 40, SETTINGS, cache=cache).trace
+    longer = run_trace(shakespeare, "x" * 200, SETTINGS, cache=cache).trace  # past the spare rows: a copy
+    assert not np.shares_memory(long.layers[0].h, longer.layers[0].h)
+    assert_same_bits(longer, forward(shakespeare.compiled, run_trace(shakespeare, "x" * 200, SETTINGS).ids))

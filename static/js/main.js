@@ -17,7 +17,7 @@ import { createShareBox } from "./share.js";
 import { buildLink, readLink } from "./state.js";
 import { createStepDetail } from "./step_detail.js";
 import { createTokenStrip } from "./tokens.js";
-import { holds, update } from "./trace_store.js";
+import { absorb, holds, requestFor } from "./trace_store.js";
 import { LECTURE, createTour, tourSteps } from "./tour.js";
 import { createUnitDetail } from "./unit_detail.js";
 import { activity, changeAt, orderUnits, rankBySpan, spanScores } from "./units.js";
@@ -251,8 +251,9 @@ async function drawUnitDetail() {
   const lines = UNIT_QUANTITIES[cellOf(shown.model)];
   const want = { ...wantFor(shown.model, shown.text, lines), unit: state.unit, encoding: "f4", topK: 0 };
   try {
-    unitHeld = await update(unitHeld, want, (params) => fetchTrace(params, controller.signal));
-    if (unitRequest !== controller) return;
+    const answer = holds(unitHeld, want) ? null : await fetchTrace(requestFor(unitHeld, want), controller.signal);
+    if (unitRequest !== controller) return; // overtaken: leave the held values to the newer request
+    if (answer) unitHeld = absorb(unitHeld, want, answer);
     const series = Object.fromEntries(lines.map((q) => [q, unitHeld.matrices[q].data]));
     unitDetail.render({
       text: shown.text, tokens: shown.tokens, unit: state.unit, layer: want.layer, series,
@@ -340,13 +341,16 @@ async function trace() {
   el.results.setAttribute("aria-busy", "true");
   performance.mark("trace-start");
   try {
-    const ask = (params) => fetchTrace(params, controller.signal);
-    const [shown, other] = await Promise.all([
-      update(state.shown, wantFor(model, el.text.value), ask),
-      comparing ? update(state.other, wantFor(otherModel, el.compareText.value, [compareQuantity(model, otherModel)]),
-        ask) : null,
-    ]);
+    const wantA = wantFor(model, el.text.value);
+    const wantB = comparing ? wantFor(otherModel, el.compareText.value, [compareQuantity(model, otherModel)]) : null;
+    const [heldA, heldB] = [state.shown, state.other];
+    const ask = (held, want) => (holds(held, want) ? null : fetchTrace(requestFor(held, want), controller.signal));
+    const [answerA, answerB] = await Promise.all([ask(heldA, wantA), wantB ? ask(heldB, wantB) : null]);
     if (inFlight !== controller) return;
+    // Only the request still current absorbs its answer: absorbing writes the new steps into the held
+    // arrays' spare room (trace_store.js splice), so an overtaken request must leave them alone.
+    const shown = answerA ? absorb(heldA, wantA, answerA) : heldA;
+    const other = wantB ? (answerB ? absorb(heldB, wantB, answerB) : heldB) : null;
     performance.mark("trace-held"); // answered, decoded and spliced: the rest is drawing
     state.shown = shown;
     state.other = other;

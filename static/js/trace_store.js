@@ -35,28 +35,41 @@ export function keptTokens(oldText, newText, tokens) {
 /**
  * The first `start` steps of `held` followed by `rest` (every step of the new text from `start` on),
  * with `peak`: peak[t] = max |value| over steps 0..t, so arrays.js maxAbs answers without reading every
- * value again. Always a new array: a held matrix may still be read (a request overtaken by a newer one
- * is dropped, and the newer one keeps the held steps), so it is never written to.
- * @param {{T: number, H: number, data: Float32Array, peak?: Float32Array}|undefined} held (T₀, H), T₀ ≥ start
+ * value again. The steps live in a buffer with spare rows (`store`); the first splice of a held matrix
+ * writes the new steps into that buffer in place (a keystroke then costs its new steps, not a copy of
+ * every step before them) and marks the held matrix spent; a spent matrix, or one without room, is
+ * copied. So a held matrix is written to at most once, by its successor: the page absorbs an answer
+ * only for the request still current (main.js), so nothing reads a spent matrix afterwards.
+ * @param {{T: number, H: number, data: Float32Array, store?: Float32Array, peak?: Float32Array,
+ *   spent?: boolean}|undefined} held (T₀, H), T₀ ≥ start
  * @param {number} start
  * @param {{T: number, H: number, data: Float32Array}} rest (T − start, H)
- * @returns {{T: number, H: number, data: Float32Array, peak: Float32Array}} (T, H)
+ * @returns {{T: number, H: number, data: Float32Array, store: Float32Array, peak: Float32Array}} (T, H)
  */
 export function splice(held, start, rest) {
   const { H } = rest;
   if (start > 0 && (!held || held.T < start || held.H !== H)) throw new Error(`cannot keep ${start} steps of this matrix`);
   const T = start + rest.T;
-  const data = new Float32Array(T * H);
-  const peak = new Float32Array(T);
-  if (start > 0) {
-    data.set(held.data.subarray(0, start * H));
-    if (held.peak && held.peak.length >= start) peak.set(held.peak.subarray(0, start));
-    else for (let t = 0; t < start; t++) peak[t] = rowPeak(data, t, H, t ? peak[t - 1] : 0);
+  let { store, peak } = held ?? {};
+  if (start === 0 || held.spent || !store || !peak || store.length < T * H || peak.length < T) {
+    const room = Math.ceil(T * GROWTH) + 16;
+    const grown = new Float32Array(room * H);
+    const grownPeak = new Float32Array(room);
+    if (start > 0) {
+      grown.set(held.data.subarray(0, start * H));
+      if (held.peak && held.peak.length >= start) grownPeak.set(held.peak.subarray(0, start));
+      else for (let t = 0; t < start; t++) grownPeak[t] = rowPeak(grown, t, H, t ? grownPeak[t - 1] : 0);
+    }
+    store = grown;
+    peak = grownPeak;
   }
-  data.set(rest.data, start * H);
-  for (let t = start; t < T; t++) peak[t] = rowPeak(data, t, H, t ? peak[t - 1] : 0);
-  return { ...matrix(T, H, data), peak };
+  if (held) held.spent = true;
+  store.set(rest.data, start * H);
+  for (let t = start; t < T; t++) peak[t] = rowPeak(store, t, H, t ? peak[t - 1] : 0);
+  return { ...matrix(T, H, store.subarray(0, T * H)), store, peak };
 }
+
+const GROWTH = 1.5; // buffers get this much room beyond the steps they hold
 
 /** max(before, max |value| of row t) of a time-major buffer of H columns. */
 function rowPeak(data, t, H, before) {

@@ -39,15 +39,23 @@ test("splice keeps the first steps and appends the rest", () => {
   assert.throws(() => splice(held, 4, rest), /cannot keep 4 steps/);
 });
 
-test("splice never writes to the held matrix, and maxAbs reads the running peak", async () => {
+test("the first splice of a held matrix writes in place; a spent one, or one out of room, is copied", async () => {
   const { maxAbs } = await import("../../static/js/arrays.js");
   const first = splice(undefined, 0, matrix(3, 2, Float32Array.from([1, -2, 3, 4, -5, 6])));
   const next = splice(first, 2, matrix(2, 2, Float32Array.from([-9, 0, 1, 1])));
-  assert.deepEqual(Array.from(first.data), [1, -2, 3, 4, -5, 6]); // a request overtaken may still read it
+  assert.equal(next.store, first.store); // no copy of the kept steps
+  assert.ok(first.spent);
   assert.deepEqual(Array.from(next.data), [1, -2, 3, 4, -9, 0, 1, 1]);
   assert.equal(maxAbs(next), 9);
-  assert.equal(maxAbs(splice(next, 1, matrix(1, 2, Float32Array.from([0.5, 0.5])))), 2); // the peak follows a cut
-  assert.equal(maxAbs({ ...next, peak: undefined }), 9); // without a peak, every value is read
+  const again = splice(first, 1, matrix(1, 2, Float32Array.from([0.5, 0.5]))); // first is spent: a copy
+  assert.notEqual(again.store, first.store);
+  assert.deepEqual(Array.from(next.data), [1, -2, 3, 4, -9, 0, 1, 1]); // next untouched
+  assert.equal(maxAbs(again), 2); // the peak follows a cut
+  const big = splice(next, 3, matrix(40, 2, new Float32Array(80).fill(-7))); // out of room: a copy
+  assert.notEqual(big.store, next.store);
+  assert.deepEqual(Array.from(big.data.subarray(0, 6)), [1, -2, 3, 4, -9, 0]);
+  assert.equal(maxAbs(big), 9);
+  assert.equal(maxAbs({ T: big.T, H: 2, data: big.data }), 9); // without a peak, every value is read
 });
 
 const MODEL = { id: "lesson", version: "abcdef012345" };
