@@ -4,7 +4,8 @@
 
 Serves the app with its bundled models on a loopback port and writes docs/screenshot.png (the default
 view of the lecture's tense sentence), docs/screenshot-step.png (a step's "why this number?") and
-docs/screenshot-unit.png (the tense unit over the text).
+docs/screenshot-unit.png (the tense unit over the text) and docs/screenshot-retention.png ("Memory that
+lasts": the lecture's sentence through lesson and lesson-rnn from step 0).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,6 +46,15 @@ def main() -> None:
         page.wait_for_timeout(500)
         page.locator(".details .detail-panel").first.screenshot(path=args.out / "screenshot-step.png")
         page.locator(".details .detail-panel").nth(1).screenshot(path=args.out / "screenshot-unit.png")
+        text = quote("Today, due to my current job situation and family conditions, I need to take a loan.")
+        page.goto(f"{base}/?model=lesson&compare_model=lesson-rnn&step=0&text={text}&compare={text}")
+        page.wait_for_function(f"() => {DRAWN} > 0 && document.querySelector('#results').getAttribute('aria-busy')"
+                               " === 'false'")
+        page.click("#retention > summary")
+        page.wait_for_function("() => { const d = document.querySelector('#retention'); return d.open"
+                               " && d.dataset.models === 'lesson,lesson-rnn' && d.getAttribute('aria-busy') !== 'true'; }")
+        page.wait_for_timeout(800)
+        page.locator("#retention").screenshot(path=args.out / "screenshot-retention.png")
         browser.close()
     print(f"wrote screenshots to {args.out}")
 
