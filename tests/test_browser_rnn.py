@@ -105,3 +105,7 @@ def test_the_lstm_and_the_rnn_on_one_sentence_in_compare_mode(page):
     assert offered == ["hidden state h — output"]  # the one quantity both cells have
     captions = " ".join(page.locator("#compare figcaption").all_text_contents())
     assert "Lesson: tense and cuisine" in captions and "vanilla RNN" in captions
+    # Units of two models do not correspond: each side shows all of its own (64 and 100), no A − B.
+    rows = page.evaluate("""() => ['a', 'b'].map((s) =>
+        document.querySelector(`#compare .compare-${s} .js-plotly-plot`).data[0].y.length)""")
+    assert rows == [64, 100]

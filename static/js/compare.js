@@ -445,8 +445,11 @@ export function createCompare(container) {
     const { symbol } = PANELS[key];
     const ranges = panelRanges([key], { [key]: Math.max(maxAbs(model.mA), maxAbs(model.mB)) });
     const colours = { colorscale: PANELS[key].scale === "gate" ? SEQUENTIAL : DIVERGING, ...ranges[key] };
-    const units = model.rows;
+    // Layers of one size share the chosen rows; of two sizes (an LSTM of 64 units beside an RNN of 100)
+    // their units do not correspond, so each side shows all of its own.
+    const rowsOf = (m) => (model.diff === null && !data.units ? Array.from({ length: m.H }, (_, u) => u) : model.rows);
     const side = (name, text, m, plot) => {
+      const units = rowsOf(m);
       const labels = text.tokens.map((token) => displayToken(textOf(token)));
       return heatmapFigure({
         z: unitRows(m, units),
@@ -459,6 +462,7 @@ export function createCompare(container) {
         shapes: shapesFor(name.toLowerCase(), model),
       });
     };
+    const units = model.rows;
     const figA = side("A", a, model.mA, sideA.plot);
     const figB = side("B", b, model.mB, sideB.plot);
 
