@@ -52,7 +52,8 @@ def main() -> None:
                                " === 'false'")
         page.click("#retention > summary")
         page.wait_for_function("() => { const d = document.querySelector('#retention'); return d.open"
-                               " && d.dataset.models === 'lesson,lesson-rnn' && d.getAttribute('aria-busy') !== 'true'; }")
+                               " && d.dataset.models === 'lesson,lesson-rnn'"
+                               " && d.getAttribute('aria-busy') !== 'true'; }")
         page.wait_for_timeout(800)
         page.locator("#retention").screenshot(path=args.out / "screenshot-retention.png")
         browser.close()
