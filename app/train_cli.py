@@ -97,6 +97,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     E = None if args.embedding == 0 else args.embedding
     if args.resume and args.checkpoint and args.checkpoint.exists():
         state = RunState.load(args.checkpoint)
+        held = "rnn" if any(name.startswith("rnn.") for name in state.params) else "lstm"
+        if held != args.cell:
+            print(f"error: {args.checkpoint} holds a run of cell {held!r}, not {args.cell!r}: resume it with "
+                  f"--cell {held}, or give this run another --checkpoint", file=sys.stderr)
+            return 2
     else:
         params = CELLS[args.cell].init_params(np.random.default_rng(args.seed), V, E, args.hidden, args.layers)
         state = RunState(params=params, adam=Adam(lr=args.lr), best={k: v.copy() for k, v in params.items()})

@@ -226,3 +226,17 @@ def test_token_labels_reach_the_charts_as_text(page, server):
         assert page.locator(f".retention-plot[data-part={part}] b, .retention-plot[data-part={part}] img").count() == 0
     ticks = page.locator(".retention-plot[data-part=kept] .xtick text").all_text_contents()
     assert "<" in ticks and "&" in ticks and "amp" in ticks
+
+
+def test_a_link_carries_the_open_panel(page, server):
+    """Opening the panel puts memory=1 in the page's link; a link with it opens the panel, drawn."""
+    open_page(page, server, "?step=0")
+    assert "memory=" not in page.url
+    page.click(f"{PANEL} > summary")
+    wait_panel(page, 0, "lesson")
+    page.wait_for_function("() => location.search.includes('memory=1')")
+    link = page.url
+    page.goto("about:blank")
+    page.goto(link)
+    wait_panel(page, 0, "lesson")
+    assert page.locator(PANEL).evaluate("d => d.open")

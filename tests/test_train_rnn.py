@@ -97,3 +97,20 @@ def test_train_command_writes_an_rnn_model_with_its_card(tmp_path):
     assert "--cell rnn" in card["provenance"]["command"]
     assert card["provenance"]["valid_loss"] < np.log(len(model.tokenizer.vocab))
     assert model.cell == "rnn" and model.params.hidden_size == 8
+
+
+def test_resuming_a_checkpoint_with_the_other_cell_says_which_cell_it_holds(tmp_path, capsys):
+    from app.cli import main
+
+    corpus = tmp_path / "corpora" / "shakespeare"
+    corpus.mkdir(parents=True)
+    (corpus / "play.txt").write_text("to be or not to be, that is the question. " * 80)
+    common = ["train", "--corpus", "shakespeare", "--corpora-dir", str(tmp_path / "corpora"), "--out",
+              str(tmp_path / "models"), "--hidden", "8", "--embedding", "4", "--steps", "4", "--seq-len", "20",
+              "--batch", "4", "--valid-every", "2", "--valid-size", "8", "--quiet",
+              "--checkpoint", str(tmp_path / "run.safetensors"), "--resume"]
+    assert main([*common, "--id", "tiny-rnn", "--cell", "rnn"]) == 0
+    capsys.readouterr()
+    assert main([*common, "--id", "tiny-lstm", "--cell", "lstm"]) == 2
+    err = capsys.readouterr().err
+    assert "holds a run of cell 'rnn', not 'lstm'" in err and "--cell rnn" in err and "Traceback" not in err

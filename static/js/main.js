@@ -81,6 +81,7 @@ const learn = createLearnSlider(byId("learn"));
 const state = {
   view: "memory", order: "index", topN: null, pinned: [], layer: 0, step: null, unit: null, span: null,
   compare: "", compareModel: "", mode: "explore", tour: 0, checkpoint: null, speed: 5, hide: [], embed: false,
+  memory: false, // the "Memory that lasts" panel is open
   spanResults: null, compareQuantity: "c", compareStep: null, reveal: null,
   shown: null, // what is held of the text's trace: trace_store.js's holding {model, text, layer, tokens,
   // predictions, matrices: {quantity: {T, H, data}}}, the drawn quantities of one layer (u1: approximate)
@@ -612,6 +613,10 @@ document.addEventListener("keydown", (event) => {
 // ---- Memory that lasts (retention.js): ∏ f and ‖∂m_t/∂m_s‖ from the selected step for A and, in compare
 // mode, B; fetched only while its panel is open. A tour step may name a second model (`compareModel`). ----
 const retention = createRetention(byId("retention"));
+byId("retention").addEventListener("toggle", () => {
+  state.memory = byId("retention").open; // links carry it, so a shared link opens the panel
+  scheduleUrl();
+});
 function drawRetention() {
   const second = state.mode === "tour" ? models.get(steps[state.tour]?.compareModel) : undefined;
   const b = state.other ?? (second && state.shown ? { ...state.shown, model: second } : null);
@@ -640,6 +645,7 @@ async function start() {
   Object.assign(state, {
     view: s.view, order: s.order, topN: s.topN, pinned: s.pinned, layer: s.layer, step: s.step, unit: s.unit,
     span: s.span, tour: s.tour, checkpoint: s.checkpoint, speed: s.speed, hide: s.hide, embed: s.embed,
+    memory: s.memory,
   });
   el.compareText.value = s.compare || PRESETS.tense[1];
   if (s.compareModel && models.has(s.compareModel)) el.compareModel.value = s.compareModel;
@@ -650,6 +656,7 @@ async function start() {
   setMode(s.compare ? "compare" : s.mode);
   renderPlayer();
   if (state.mode !== "tour") await trace();
+  if (s.memory) retention.open();
 }
 
 start();

@@ -135,6 +135,7 @@ export const PROPS = Object.freeze([
   row("speed", "speed", "int", 5, { min: 1, max: 10 }),
   row("hide", "hide", "enum-list", Object.freeze([]), { values: HIDEABLE }),
   row("embed", "embed", "bool", false),
+  row("memory", "memory", "bool", false), // the "Memory that lasts" panel is open
   row("text", "text", "text", "", { max: MAX_TEXT }), // "": the model's first example
   row("compare", "compare", "text", "", { max: MAX_TEXT }), // "": no comparison
 ]);

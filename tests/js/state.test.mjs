@@ -264,7 +264,7 @@ test("keys come in the table's order whatever the state object's order; app-only
   const s = applyDefaults({
     model: "lesson", version: "0123456789ab", compareModel: "untrained", view: "all", layer: 1, step: 4, unit: 9,
     pinned: [9, 2], order: "change", topN: 8, span: { start: 1, end: 3 }, mode: "tour", tour: 2, checkpoint: 5,
-    speed: 3, hide: ["header", "share"], embed: true, text: "hi there", compare: "bye",
+    speed: 3, hide: ["header", "share"], embed: true, memory: true, text: "hi there", compare: "bye",
   });
   const shuffled = Object.fromEntries(Object.entries(s).reverse());
   const query = serializeQuery({ ...shuffled, shown: { big: true }, spanResults: [1, 2] });
@@ -272,7 +272,7 @@ test("keys come in the table's order whatever the state object's order; app-only
   assert.deepEqual([...new URLSearchParams(query).keys()], PROPS.map((p) => p.name));
   assert.equal(query, "model=lesson&version=0123456789ab&compare_model=untrained&view=all&layer=1&step=4&unit=9"
     + "&units=9%2C2&order=change&top=8&span=1-3&mode=tour&tour=2&checkpoint=5&speed=3&hide=header%2Cshare&embed=1"
-    + "&text=hi+there&compare=bye");
+    + "&memory=1&text=hi+there&compare=bye");
 });
 
 test("without its texts the longest possible query fits, so the fragment path always works", () => {
@@ -281,7 +281,7 @@ test("without its texts the longest possible query fits, so the fragment path al
     model: "m".repeat(64), version: "f".repeat(12), compareModel: "n".repeat(64), view: "memory", layer: big,
     step: big, unit: big, pinned: Array.from({ length: MAX_PINNED }, (_, i) => big - i), order: "activity",
     topN: 64, span: { start: big - 1, end: big }, mode: "presenter", tour: big, checkpoint: big, speed: 10,
-    hide: [...HIDEABLE], embed: true,
+    hide: [...HIDEABLE], embed: true, memory: true,
   });
   assert.deepEqual(validate(s), []);
   assert.ok(serializeQuery(s).length <= MAX_QUERY_LENGTH, String(serializeQuery(s).length));
