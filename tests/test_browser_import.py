@@ -90,3 +90,13 @@ def test_a_keras_hard_sigmoid_model_explains_its_gates_with_the_hard_sigma(page,
     equation = page.locator('.step-eq[data-quantity="f"]').text_content()
     assert "hard σ(" in equation
     assert page.locator(".step-predictions").is_visible()
+
+
+def test_the_imported_models_card_names_its_source_tensors_as_written(page, server):
+    open_step(page, server, "encoder", "abc de.", 2, 1)
+    page.locator("#card-button").click()
+    dialog = page.locator("#model-card")
+    dialog.locator(".card-title").wait_for()
+    text = dialog.text_content()
+    assert "lstm.bias_ih_l0" in text and "lstm.bias ih l0" not in text  # tensor names are not prettified
+    assert "source sha256" in text and "source_sha256" not in text  # ordinary keys still read as words

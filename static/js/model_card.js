@@ -26,8 +26,10 @@ function el(tag, className, text) {
   return node;
 }
 
+/** A card key as words ("valid_loss" → "valid loss"); a dotted name (a tensor such as
+ *  "lstm.bias_ih_l0", in an imported model's provenance) is shown as written. */
 function label(key) {
-  return LABELS[key] ?? key.replace(/_/g, " ");
+  return LABELS[key] ?? (key.includes(".") ? key : key.replace(/_/g, " "));
 }
 
 function formatNumber(v) {
