@@ -18,41 +18,12 @@ Backward, per layer, per step from the last (⊙ elementwise, σ' = σ(1 − σ)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 Params = dict[str, np.ndarray]
-
-
-def num_layers(params: Params) -> int:
-    return sum(1 for name in params if name.startswith("lstm.weight_hh_l"))
-
-
-def init_params(
-    rng: np.random.Generator, V: int, E: int | None, H: int, L: int, dtype=np.float32
-) -> Params:
-    """PyTorch's initialisation: U(−1/√H, 1/√H) for LSTM and decoder, N(0, 1) for the embedding.
-    The forget-gate bias starts at 1 (b_ih rows H..2H) so memory is kept by default early on."""
-    bound = 1 / np.sqrt(H)
-
-    def uniform(*shape: int) -> np.ndarray:
-        return rng.uniform(-bound, bound, size=shape).astype(dtype)
-
-    params: Params = {}
-    if E is not None:
-        params["embedding.weight"] = rng.standard_normal((V, E)).astype(dtype)
-    in_size = V if E is None else E
-    for k in range(L):
-        params[f"lstm.weight_ih_l{k}"] = uniform(4 * H, in_size)
-        params[f"lstm.weight_hh_l{k}"] = uniform(4 * H, H)
-        params[f"lstm.bias_ih_l{k}"] = uniform(4 * H)
-        params[f"lstm.bias_ih_l{k}"][H : 2 * H] = 1.0
-        params[f"lstm.bias_hh_l{k}"] = uniform(4 * H)
-        in_size = H
-    params["decoder.weight"] = uniform(V, H)
-    params["decoder.bias"] = uniform(V)
-    return params
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -73,7 +44,7 @@ class LayerCache:
 @dataclass(frozen=True)
 class Cache:
     ids: np.ndarray  # (T, B)
-    layers: tuple[LayerCache, ...]
+    layers: tuple  # one layer cache per layer (LayerCache here; app.train_rnn's for a vanilla RNN)
     logits: np.ndarray  # (T, B, V)
 
 
@@ -97,24 +68,6 @@ def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b: np.ndarray, x: np.ndar
         h[t] = o * np.tanh(c[t])
         h_prev, c_prev = h[t], c[t]
     return LayerCache(x, gates, c, h)
-
-
-def forward(params: Params, ids: np.ndarray) -> Cache:
-    """ids (T, B) -> logits (T, B, V), keeping every layer's activations for backward."""
-    emb = params.get("embedding.weight")
-    if emb is not None:
-        x = emb[ids]  # (T, B, E)
-    else:
-        V = params["decoder.weight"].shape[0]
-        x = np.eye(V, dtype=params["decoder.weight"].dtype)[ids]  # (T, B, V) one-hot
-    layers = []
-    for k in range(num_layers(params)):
-        b = params[f"lstm.bias_ih_l{k}"] + params[f"lstm.bias_hh_l{k}"]
-        layer = _layer_forward(params[f"lstm.weight_ih_l{k}"], params[f"lstm.weight_hh_l{k}"], b, x)
-        layers.append(layer)
-        x = layer.h
-    logits = x @ params["decoder.weight"].T + params["decoder.bias"]  # (T, B, V)
-    return Cache(ids, tuple(layers), logits)
 
 
 def cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
@@ -163,7 +116,78 @@ def _layer_backward(
     return dW_ih, dW_hh, db, dx
 
 
-def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:
+def _forget_bias_one(b_ih: np.ndarray, H: int) -> None:
+    b_ih[H : 2 * H] = 1.0  # rows H..2H: the forget gate keeps memory by default early on
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What the network code below needs of a recurrent cell: its state_dict prefix (`lstm`, `rnn`), the
+    rows per unit of its weights (4 for the LSTM's gates, 1 for a vanilla RNN), one layer's forward
+    (W_ih, W_hh, b, x (T, B, In)) -> layer cache with .h (T, B, H), its backward (W_ih, W_hh, cache,
+    dh (T, B, H)) -> (dW_ih, dW_hh, db, dx), and an optional change to a fresh b_ih (rows·H,)."""
+
+    name: str
+    rows: int
+    layer_forward: Callable
+    layer_backward: Callable
+    init_bias: Callable[[np.ndarray, int], None] | None = None
+
+
+LSTM = Cell("lstm", 4, _layer_forward, _layer_backward, _forget_bias_one)
+
+
+def num_layers(params: Params, cell: Cell = LSTM) -> int:
+    return sum(1 for name in params if name.startswith(f"{cell.name}.weight_hh_l"))
+
+
+def init_params(
+    rng: np.random.Generator, V: int, E: int | None, H: int, L: int, dtype=np.float32, cell: Cell = LSTM
+) -> Params:
+    """PyTorch's initialisation: U(−1/√H, 1/√H) for the cell and decoder, N(0, 1) for the embedding;
+    then the cell's own bias change (the LSTM's forget-gate bias starts at 1)."""
+    bound = 1 / np.sqrt(H)
+
+    def uniform(*shape: int) -> np.ndarray:
+        return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+    params: Params = {}
+    if E is not None:
+        params["embedding.weight"] = rng.standard_normal((V, E)).astype(dtype)
+    in_size = V if E is None else E
+    rows, name = cell.rows * H, cell.name
+    for k in range(L):
+        params[f"{name}.weight_ih_l{k}"] = uniform(rows, in_size)
+        params[f"{name}.weight_hh_l{k}"] = uniform(rows, H)
+        params[f"{name}.bias_ih_l{k}"] = uniform(rows)
+        if cell.init_bias is not None:
+            cell.init_bias(params[f"{name}.bias_ih_l{k}"], H)
+        params[f"{name}.bias_hh_l{k}"] = uniform(rows)
+        in_size = H
+    params["decoder.weight"] = uniform(V, H)
+    params["decoder.bias"] = uniform(V)
+    return params
+
+
+def forward(params: Params, ids: np.ndarray, cell: Cell = LSTM) -> Cache:
+    """ids (T, B) -> logits (T, B, V), keeping every layer's activations for backward."""
+    emb = params.get("embedding.weight")
+    if emb is not None:
+        x = emb[ids]  # (T, B, E)
+    else:
+        V = params["decoder.weight"].shape[0]
+        x = np.eye(V, dtype=params["decoder.weight"].dtype)[ids]  # (T, B, V) one-hot
+    layers = []
+    for k in range(num_layers(params, cell)):
+        b = params[f"{cell.name}.bias_ih_l{k}"] + params[f"{cell.name}.bias_hh_l{k}"]
+        layer = cell.layer_forward(params[f"{cell.name}.weight_ih_l{k}"], params[f"{cell.name}.weight_hh_l{k}"], b, x)
+        layers.append(layer)
+        x = layer.h
+    logits = x @ params["decoder.weight"].T + params["decoder.bias"]  # (T, B, V)
+    return Cache(ids, tuple(layers), logits)
+
+
+def backward(params: Params, cache: Cache, dlogits: np.ndarray, cell: Cell = LSTM) -> Params:
     """Gradients of the loss for every parameter, same names and shapes as params."""
     grads: Params = {}
     top = cache.layers[-1].h
@@ -171,14 +195,15 @@ def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:
     grads["decoder.weight"] = dlogits.reshape(-1, V).T @ top.reshape(-1, H)
     grads["decoder.bias"] = dlogits.reshape(-1, V).sum(axis=0)
     dh = dlogits @ params["decoder.weight"]  # (T, B, H)
+    name = cell.name
     for k in reversed(range(len(cache.layers))):
-        dW_ih, dW_hh, db, dh = _layer_backward(
-            params[f"lstm.weight_ih_l{k}"], params[f"lstm.weight_hh_l{k}"], cache.layers[k], dh
+        dW_ih, dW_hh, db, dh = cell.layer_backward(
+            params[f"{name}.weight_ih_l{k}"], params[f"{name}.weight_hh_l{k}"], cache.layers[k], dh
         )
-        grads[f"lstm.weight_ih_l{k}"] = dW_ih
-        grads[f"lstm.weight_hh_l{k}"] = dW_hh
-        grads[f"lstm.bias_ih_l{k}"] = db
-        grads[f"lstm.bias_hh_l{k}"] = db.copy()
+        grads[f"{name}.weight_ih_l{k}"] = dW_ih
+        grads[f"{name}.weight_hh_l{k}"] = dW_hh
+        grads[f"{name}.bias_ih_l{k}"] = db
+        grads[f"{name}.bias_hh_l{k}"] = db.copy()
     if "embedding.weight" in params:
         d_emb = np.zeros_like(params["embedding.weight"])
         np.add.at(d_emb, cache.ids.reshape(-1), dh.reshape(-1, dh.shape[-1]))
@@ -186,11 +211,13 @@ def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:
     return grads
 
 
-def loss_and_grads(params: Params, ids: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> tuple[float, Params]:
+def loss_and_grads(
+    params: Params, ids: np.ndarray, targets: np.ndarray, mask: np.ndarray, cell: Cell = LSTM
+) -> tuple[float, Params]:
     """One batch: ids, targets, mask all (T, B)."""
-    cache = forward(params, ids)
+    cache = forward(params, ids, cell)
     loss, dlogits = cross_entropy(cache.logits, targets, mask)
-    return loss, backward(params, cache, dlogits)
+    return loss, backward(params, cache, dlogits, cell)
 
 
 def clip_by_global_norm(grads: Params, max_norm: float) -> float:

@@ -1,5 +1,6 @@
 """Training a vanilla RNN in NumPy: the batched forward pass that keeps what backward needs, and
-backpropagation through time. The loss, clipping and Adam are app.train's, shared with the LSTM.
+backpropagation through time, of one layer: the network around it (embedding, stacked layers, decoder,
+their gradients), the loss, clipping and Adam are app.train's, shared with the LSTM (`train.Cell`).
 
 Parameters are a dict of arrays named as a PyTorch state_dict of Embedding + `nn.RNN` + Linear
 (`embedding.weight`, `rnn.weight_ih_l{k}` (H, In), `rnn.weight_hh_l{k}` (H, H), `rnn.bias_ih_l{k}`,
@@ -24,35 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.train import Params, cross_entropy
-
-
-def num_layers(params: Params) -> int:
-    return sum(1 for name in params if name.startswith("rnn.weight_hh_l"))
-
-
-def init_params(
-    rng: np.random.Generator, V: int, E: int | None, H: int, L: int, dtype=np.float32
-) -> Params:
-    """PyTorch's initialisation: U(−1/√H, 1/√H) for the RNN and decoder, N(0, 1) for the embedding."""
-    bound = 1 / np.sqrt(H)
-
-    def uniform(*shape: int) -> np.ndarray:
-        return rng.uniform(-bound, bound, size=shape).astype(dtype)
-
-    params: Params = {}
-    if E is not None:
-        params["embedding.weight"] = rng.standard_normal((V, E)).astype(dtype)
-    in_size = V if E is None else E
-    for k in range(L):
-        params[f"rnn.weight_ih_l{k}"] = uniform(H, in_size)
-        params[f"rnn.weight_hh_l{k}"] = uniform(H, H)
-        params[f"rnn.bias_ih_l{k}"] = uniform(H)
-        params[f"rnn.bias_hh_l{k}"] = uniform(H)
-        in_size = H
-    params["decoder.weight"] = uniform(V, H)
-    params["decoder.bias"] = uniform(V)
-    return params
+from app import train
+from app.train import Params
 
 
 @dataclass(frozen=True)
@@ -61,13 +35,6 @@ class LayerCache:
 
     x: np.ndarray
     h: np.ndarray
-
-
-@dataclass(frozen=True)
-class Cache:
-    ids: np.ndarray  # (T, B)
-    layers: tuple[LayerCache, ...]
-    logits: np.ndarray  # (T, B, V)
 
 
 def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b: np.ndarray, x: np.ndarray) -> LayerCache:
@@ -81,24 +48,6 @@ def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b: np.ndarray, x: np.ndar
         np.tanh(h[t], out=h[t])
         h_prev = h[t]
     return LayerCache(x, h)
-
-
-def forward(params: Params, ids: np.ndarray) -> Cache:
-    """ids (T, B) -> logits (T, B, V), keeping every layer's states for backward."""
-    emb = params.get("embedding.weight")
-    if emb is not None:
-        x = emb[ids]  # (T, B, E)
-    else:
-        V = params["decoder.weight"].shape[0]
-        x = np.eye(V, dtype=params["decoder.weight"].dtype)[ids]  # (T, B, V) one-hot
-    layers = []
-    for k in range(num_layers(params)):
-        b = params[f"rnn.bias_ih_l{k}"] + params[f"rnn.bias_hh_l{k}"]
-        layer = _layer_forward(params[f"rnn.weight_ih_l{k}"], params[f"rnn.weight_hh_l{k}"], b, x)
-        layers.append(layer)
-        x = layer.h
-    logits = x @ params["decoder.weight"].T + params["decoder.bias"]  # (T, B, V)
-    return Cache(ids, tuple(layers), logits)
 
 
 def _layer_backward(
@@ -123,31 +72,27 @@ def _layer_backward(
     return dW_ih, dW_hh, db, dx
 
 
-def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:
-    """Gradients of the loss for every parameter, same names and shapes as params."""
-    grads: Params = {}
-    top = cache.layers[-1].h
-    V, H = params["decoder.weight"].shape
-    grads["decoder.weight"] = dlogits.reshape(-1, V).T @ top.reshape(-1, H)
-    grads["decoder.bias"] = dlogits.reshape(-1, V).sum(axis=0)
-    dh = dlogits @ params["decoder.weight"]  # (T, B, H)
-    for k in reversed(range(len(cache.layers))):
-        dW_ih, dW_hh, db, dh = _layer_backward(
-            params[f"rnn.weight_ih_l{k}"], params[f"rnn.weight_hh_l{k}"], cache.layers[k], dh
-        )
-        grads[f"rnn.weight_ih_l{k}"] = dW_ih
-        grads[f"rnn.weight_hh_l{k}"] = dW_hh
-        grads[f"rnn.bias_ih_l{k}"] = db
-        grads[f"rnn.bias_hh_l{k}"] = db.copy()
-    if "embedding.weight" in params:
-        d_emb = np.zeros_like(params["embedding.weight"])
-        np.add.at(d_emb, cache.ids.reshape(-1), dh.reshape(-1, dh.shape[-1]))
-        grads["embedding.weight"] = d_emb
-    return grads
+RNN = train.Cell("rnn", 1, _layer_forward, _layer_backward)
+
+
+def num_layers(params: Params) -> int:
+    return train.num_layers(params, RNN)
+
+
+def init_params(rng: np.random.Generator, V: int, E: int | None, H: int, L: int, dtype=np.float32) -> Params:
+    """PyTorch's initialisation: U(−1/√H, 1/√H) for the RNN and decoder, N(0, 1) for the embedding."""
+    return train.init_params(rng, V, E, H, L, dtype, RNN)
+
+
+def forward(params: Params, ids: np.ndarray) -> train.Cache:
+    """ids (T, B) -> logits (T, B, V), keeping every layer's states for backward."""
+    return train.forward(params, ids, RNN)
+
+
+def backward(params: Params, cache: train.Cache, dlogits: np.ndarray) -> Params:
+    return train.backward(params, cache, dlogits, RNN)
 
 
 def loss_and_grads(params: Params, ids: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> tuple[float, Params]:
     """One batch: ids, targets, mask all (T, B)."""
-    cache = forward(params, ids)
-    loss, dlogits = cross_entropy(cache.logits, targets, mask)
-    return loss, backward(params, cache, dlogits)
+    return train.loss_and_grads(params, ids, targets, mask, RNN)
