@@ -273,14 +273,21 @@ def previous_state(trace: Trace, k: int, t: int) -> tuple[np.ndarray, np.ndarray
     return trace.layers[k].h[t - 1], trace.layers[k].c[t - 1]
 
 
-def ledger(layer: LayerTrace, c0: np.ndarray) -> dict[str, np.ndarray]:
-    """The memory ledger of one layer, each (T, H): kept = f ⊙ c_{t-1},
-    forgotten = (1 − f) ⊙ c_{t-1}, written = i ⊙ g; so c_t = kept + written. c0: (H,)."""
-    c_prev = np.concatenate([c0[None, :], layer.c[:-1]]) if len(layer.c) else layer.c
+def ledger(layer: LayerTrace, c0: np.ndarray, start: int = 0, cols: slice = slice(None)) -> dict[str, np.ndarray]:
+    """The memory ledger of one layer: kept = f ⊙ c_{t-1}, forgotten = (1 − f) ⊙ c_{t-1},
+    written = i ⊙ g, so c_t = kept + written. c0: (H,) the state before step 0. Each (T − start, U):
+    the steps from `start` on (only those are read: a keystroke's answer does not touch the others) and
+    the units `cols` (all by default)."""
+    c = layer.c[:, cols]
+    if start > 0:
+        c_prev = c[start - 1 : -1]
+    else:
+        c_prev = np.concatenate([c0[None, cols], c[:-1]]) if len(c) else c
+    f = layer.f[start:, cols]
     return {
-        "kept": layer.f * c_prev,
-        "forgotten": (1 - layer.f) * c_prev,
-        "written": layer.i * layer.g,
+        "kept": f * c_prev,
+        "forgotten": (1 - f) * c_prev,
+        "written": layer.i[start:, cols] * layer.g[start:, cols],
     }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from app import rnn
 from app.config import Settings
 from app.digest import ids_digest
-from app.lstm import QUANTITIES, Trace, logits, softmax, step_detail
+from app.lstm import QUANTITIES, Trace, ledger, logits, softmax, step_detail
 from app.model_store import Model, display_order, load_registry
 from app.resources import resource_dir
 from app.tokenizer import Token
@@ -143,17 +143,13 @@ def encode_array(a: np.ndarray, encoding: str) -> np.ndarray | dict:
 def layer_arrays(result: TraceResult, k: int, quantities: tuple[str, ...], start: int = 0,
                  unit: int | None = None) -> dict[str, np.ndarray]:
     """The requested quantities of layer k from step `start` on, each (T - start, H), or (T - start, 1)
-    for one unit; the ledger (kept f⊙c_{t-1}, forgotten (1-f)⊙c_{t-1}, written i⊙g) derived here."""
+    for one unit; the ledger (kept, forgotten, written) from app.lstm.ledger."""
     layer = result.trace.layers[k]
     cols = slice(None) if unit is None else slice(unit, unit + 1)
     out = {q: layer[q][start:, cols] for q in quantities if q not in LEDGER}
     if any(q in LEDGER for q in quantities):
-        f = layer.f[start:, cols]
-        c0 = result.trace.initial.c[k][None, cols]
-        c_prev = np.concatenate([c0, layer.c[:-1, cols]])[start:] if len(layer.c) else layer.c[:, cols]
-        book = {"kept": lambda: f * c_prev, "forgotten": lambda: (1 - f) * c_prev,
-                "written": lambda: layer.i[start:, cols] * layer.g[start:, cols]}
-        out.update({q: book[q]() for q in quantities if q in LEDGER})
+        book = ledger(layer, result.trace.initial.c[k], start, cols)
+        out.update({q: book[q] for q in quantities if q in LEDGER})
     return out
 
 
