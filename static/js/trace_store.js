@@ -3,7 +3,7 @@
 // matrices: {quantity: {T, H, data}}}. When the text changes, the columns before the edit are kept
 // (the LSTM is causal: they cannot change) and the server is asked for the rest, naming what is kept by
 // a digest of its token ids; the server checks the digest and sends everything when it does not match.
-// Pure except for the `ask` function the caller passes; imports in Node too.
+// Pure (no fetch, no DOM): main.js sends requestFor(...) and absorbs the answer; imports in Node too.
 import { decodeSpec, matrix } from "./arrays.js";
 import { idsDigest } from "./digest.js";
 
@@ -137,15 +137,4 @@ export function absorb(held, want, answer) {
   // holding forgets its own, so holdings never chain back through every keystroke.
   if (keep) keep.kept = null;
   return { ...want, tokens, predictions, matrices, kept: keep ? { from: keep, steps: start } : null };
-}
-
-/**
- * Fetch what `want` lacks and return the new holding (the old one when it already holds it all).
- * @param {object|null} held
- * @param {object} want
- * @param {(params: object) => Promise<object>} ask sends a request to /api/trace, returns its JSON
- */
-export async function update(held, want, ask) {
-  if (holds(held, want)) return held;
-  return absorb(held, want, await ask(requestFor(held, want)));
 }
