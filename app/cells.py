@@ -13,7 +13,7 @@ MEMORY = {"lstm": "c", "rnn": "h"}  # the quantity that carries what a cell reme
 
 def forward(
     compiled: lstm.Compiled | rnn.Compiled, ids: np.ndarray, initial: lstm.State | rnn.State | None = None
-) -> lstm.Trace | rnn.Trace:
+) -> lstm.Trace:
     """Run the engine the compiled tables belong to; see app.lstm.forward and app.rnn.forward."""
     if isinstance(compiled, rnn.Compiled):
         return rnn.forward(compiled, ids, initial)

@@ -48,7 +48,8 @@ _SIGMA_SLOPE = {"sigmoid": 0.5, **HARD_SIGMOID_SLOPES}
 
 @dataclass(frozen=True)
 class LayerWeights:
-    """One layer in PyTorch's layout: W_ih (4H, In), W_hh (4H, H), b_ih (4H,), b_hh (4H,)."""
+    """One layer in PyTorch's layout: W_ih (4H, In), W_hh (4H, H), b_ih (4H,), b_hh (4H,) — for app.rnn's
+    vanilla RNN the same with H rows in place of 4H."""
 
     W_ih: np.ndarray
     W_hh: np.ndarray
@@ -115,9 +116,10 @@ class LayerTrace:
 @dataclass(frozen=True)
 class Trace:
     """The record of one forward pass: one LayerTrace per layer, the state it started from and the
-    state it ended in (the start state of a continuation)."""
+    state it ended in (the start state of a continuation). app.rnn's passes are Traces too, of its own
+    LayerTrace (h, a) and State (h)."""
 
-    layers: tuple[LayerTrace, ...]
+    layers: tuple
     initial: State
     final: State
 

@@ -17,7 +17,7 @@ Determinism, as in `app.lstm`: tracing a text whole or in pieces (carrying the s
 bits. Layer 0's input projection is a row lookup in a V×H table built once per model; upper layers
 project per step. No result depends on how many rows a product had.
 
-This module imports NumPy and the standard library only.
+This module imports NumPy, the standard library and app.lstm (whose records it shares).
 """
 
 from __future__ import annotations
@@ -26,26 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.lstm import LayerWeights, Trace  # the same records: a layer's weights, a pass's layers and states
+
 QUANTITIES = ("h", "a")
 NONLINEARITIES = ("tanh",)
-
-
-@dataclass(frozen=True)
-class LayerWeights:
-    """One layer in PyTorch's layout: W_ih (H, In), W_hh (H, H), b_ih (H,), b_hh (H,)."""
-
-    W_ih: np.ndarray
-    W_hh: np.ndarray
-    b_ih: np.ndarray
-    b_hh: np.ndarray
-
-    @property
-    def hidden_size(self) -> int:
-        return self.W_hh.shape[1]
-
-    @property
-    def input_size(self) -> int:
-        return self.W_ih.shape[1]
 
 
 @dataclass(frozen=True)
@@ -89,20 +73,6 @@ class LayerTrace:
 
     def __getitem__(self, name: str) -> np.ndarray:
         return getattr(self, name)
-
-
-@dataclass(frozen=True)
-class Trace:
-    """The record of one forward pass: one LayerTrace per layer, the state it started from and the
-    state it ended in (the start state of a continuation)."""
-
-    layers: tuple[LayerTrace, ...]
-    initial: State
-    final: State
-
-    @property
-    def num_steps(self) -> int:
-        return self.layers[0].h.shape[0]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ class TraceResult:
     model: Model
     tokens: list[Token]
     ids: np.ndarray  # (T,) the tokens' ids
-    trace: Trace | rnn.Trace
+    trace: Trace  # of either cell (app.lstm or app.rnn layers)
 
 
 def load_models(settings: Settings) -> dict[str, Model]:
