@@ -12,11 +12,11 @@ from app.config import Settings
 from app.main import create_app
 from tests.heatmap_hooks import DRAWN, row_units
 from tests.import_helpers import FIXTURES
+from tests.pages import watched_page
 from tests.servers import serve
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +44,8 @@ def _has_h5py() -> bool:
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.errors = []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    yield page
-    assert page.errors == []
-    context.close()
+    with watched_page(browser, server) as page:
+        yield page
 
 
 def open_step(page, server: str, model: str, text: str, step: int, unit: int) -> None:

@@ -16,11 +16,11 @@ from app.config import Settings
 from app.corpora.lecture import TENSE_PRESENT
 from app.main import create_app
 from tests.heatmap_hooks import DRAWN
+from tests.pages import watched_page
 from tests.servers import serve
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
-TIMEOUT_MS = 15_000
 PANEL = "#retention"
 PLOT = "document.querySelector('.retention-plot[data-part=\"{part}\"]')"
 
@@ -33,17 +33,8 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.errors, page.requests = [], []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.on("request", lambda request: page.requests.append(request.url))
-    yield page
-    assert page.errors == []
-    assert all(url.startswith(server) for url in page.requests)
-    context.close()
+    with watched_page(browser, server) as page:
+        yield page
 
 
 def open_page(page, server: str, query: str = "") -> None:

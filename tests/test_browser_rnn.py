@@ -14,6 +14,7 @@ import pytest
 from app.config import Settings
 from app.main import create_app
 from tests.heatmap_hooks import DRAWN, heatmap_row, row_units
+from tests.pages import watched_page
 from tests.servers import serve
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
@@ -29,17 +30,10 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{server}/")
-    wait_idle(page)
-    yield page
-    assert page.errors == []
-    context.close()
+    with watched_page(browser, server) as page:
+        page.goto(f"{server}/")
+        wait_idle(page)
+        yield page
 
 
 def wait_idle(page, panels: int | None = None) -> None:

@@ -16,12 +16,12 @@ from app.model_store import write_model
 from app.tokenizer import Tokenizer
 from tests.heatmap_hooks import DRAWN, cell_point, click_cell, heatmap_row, hook, row_units, tick_labels
 from tests.helpers import random_params
+from tests.pages import watched_page
 from tests.servers import serve
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 TEXT = "Today, due to my current job situation and family conditions, I need to take a loan."
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
@@ -38,20 +38,10 @@ def server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.errors, page.requests = [], []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.on("request", lambda request: page.requests.append(request.url))
-    page.goto(f"{server}/")
-    wait_drawn(page)
-    yield page
-    assert page.errors == []
-    assert all(url.startswith(server) for url in page.requests), [u for u in page.requests
-                                                                 if not u.startswith(server)]
-    context.close()
+    with watched_page(browser, server) as page:
+        page.goto(f"{server}/")
+        wait_drawn(page)
+        yield page
 
 
 def wait_drawn(page, panels: int = 3) -> None:

@@ -1,0 +1,29 @@
+"""A Chromium page for the browser tests that keeps watch: console errors and uncaught exceptions in
+`page.errors`, every request's URL in `page.requests`. Leaving the block asserts that there were no errors
+and, given the server's base URL, that no request left the app's origin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+TIMEOUT_MS = 15_000
+
+
+@contextmanager
+def watched_page(browser, server: str | None = None, **context_options) -> Iterator:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.errors, page.requests = [], []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("request", lambda request: page.requests.append(request.url))
+    try:
+        yield page
+        assert page.errors == []
+        if server is not None:
+            assert all(url.startswith(server) for url in page.requests), [u for u in page.requests
+                                                                         if not u.startswith(server)]
+    finally:
+        context.close()
