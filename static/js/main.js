@@ -3,7 +3,7 @@
 import { fetchCard, fetchStep, fetchTrace } from "./api.js";
 import { decodeSpec } from "./arrays.js";
 import { alignTokens } from "./align.js";
-import { createCompare } from "./compare.js";
+import { COMPARE_QUANTITIES, createCompare } from "./compare.js";
 import { createControls } from "./controls.js";
 import { cliLine, curlLine, traceCsv, traceJson } from "./export.js";
 import { createExportPanel, download } from "./export_panel.js";
@@ -21,22 +21,21 @@ import { absorb, holds, requestFor } from "./trace_store.js";
 import { LECTURE, createTour, tourSteps } from "./tour.js";
 import { createUnitDetail } from "./unit_detail.js";
 import { activity, changeAt, orderUnits, rankBySpan, spanScores } from "./units.js";
-import { PANELS, SPAN_QUANTITY, memoryQuantity, panelTitle, viewFor, viewsFor } from "./views.js";
+import { PANELS, SPAN_QUANTITY, VIEWS, memoryQuantity, panelTitle, viewFor, viewsFor } from "./views.js";
 
 const TYPING_DEBOUNCE_MS = 250;
 const URL_DEBOUNCE_MS = 300;
 const TOP_K = 5;
 const SPAN_RESULTS = 8;
-// Per cell: the unit chart's lines, and the CSV and JSON downloads' quantities.
-const UNIT_QUANTITIES = { lstm: ["f", "i", "g", "o", "c", "h"], rnn: ["h", "a"] };
-const EXPORTED = { lstm: ["i", "f", "g", "o", "c", "h"], rnn: ["h", "a"] };
+/** What the engine records for a model (i, f, g, o, c, h; h, a for an RNN): the model's quantities
+ *  (/api/models) but the ledger, which is derived. The unit chart's lines and the downloads' columns. */
+const traced = (model) => model.quantities.filter((q) => !VIEWS.memory.panels.includes(q));
 const cellOf = (model) => (model?.cell === "rnn" ? "rnn" : "lstm");
 /** The view drawn for a model: the chosen one when its cell has it, else the cell's default. */
 const viewOf = (model) => viewFor(cellOf(model), state.view);
 const panelsOf = (model) => viewsFor(cellOf(model))[viewOf(model)].panels;
 /** What compare mode can show for two models: the quantities both have. */
-const comparable = (a, b) => ["c", "h", "f", "i", "g", "o", "a"].filter((q) => (a.quantities ?? []).includes(q)
-  && (b.quantities ?? []).includes(q));
+const comparable = (a, b) => COMPARE_QUANTITIES.filter((q) => a.quantities.includes(q) && b.quantities.includes(q));
 // The lecture's minimal pairs: tense (the opener decides need/had) and cuisine (the foods swapped).
 const PRESETS = {
   tense: [LECTURE.tensePresent, LECTURE.tensePast],
@@ -249,7 +248,7 @@ async function drawUnitDetail() {
   }
   const controller = new AbortController();
   unitRequest = controller;
-  const lines = UNIT_QUANTITIES[cellOf(shown.model)];
+  const lines = traced(shown.model);
   const want = { ...wantFor(shown.model, shown.text, lines), unit: state.unit, encoding: "f4", topK: 0 };
   try {
     const answer = holds(unitHeld, want) ? null : await fetchTrace(requestFor(unitHeld, want), controller.signal);
@@ -563,7 +562,7 @@ exportPanel.bind("image", ({ chart, format }) => {
 exportPanel.bind("download", async (kind) => {
   // Downloads carry exact float32 values of every layer: fetched whole for the purpose.
   const { model, text } = state.shown;
-  const exported = EXPORTED[cellOf(model)];
+  const exported = traced(model);
   try {
     const answer = await fetchTrace({
       model: model.id, text, top_k: model.has_decoder ? TOP_K : 0, encoding: "f4", quantities: exported.join(","),
