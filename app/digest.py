@@ -11,32 +11,50 @@ asker's own page, and a mismatch simply makes the server send everything.
     h2: the same words, multiplied by MurmurHash's 0x5BD1E995, then h2 ^= h2 >> 15
     input words: each character code of the version (ASCII hex digits), then each id, then the number of ids
     digest: 16 lowercase hex digits, h1 then h2
+
+The server keeps the running hashes of each cached trace's ids (`running`), so the digest of any
+prefix of them is one step away (`digest_at`): finding the trace a page names costs no pass over its ids.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 M32 = 0xFFFFFFFF
+SEED = (0x811C9DC5, 0x9747B28C)
+
+
+def _mix(h1: int, h2: int, v: int) -> tuple[int, int]:
+    h1 = ((h1 ^ v) * 0x01000193) & M32
+    h2 = ((h2 ^ v) * 0x5BD1E995) & M32
+    return h1, h2 ^ (h2 >> 15)
+
+
+def running(version: str, ids: Iterable[int], state: tuple[int, int] | None = None) -> np.ndarray:
+    """(n + 1, 2) uint32: the hashes (h1, h2) before the first of ids and after each of them; from the
+    version's own words when `state` is None, else continuing from `state` (a row of an earlier result),
+    so a longer run of ids costs only its new ids. digest_at(rows[n], count) names the first ids."""
+    if state is None:
+        state = SEED
+        for ch in version:  # versions are ASCII hex digits
+            state = _mix(*state, ord(ch))
+    h1, h2 = int(state[0]), int(state[1])
+    rows = [(h1, h2)]
+    for v in ids:
+        h1, h2 = _mix(h1, h2, int(v))
+        rows.append((h1, h2))
+    return np.array(rows, dtype=np.uint32).reshape(-1, 2)
+
+
+def digest_at(state: np.ndarray | tuple[int, int], count: int) -> str:
+    """The digest of `count` ids from the running hashes after them (a row of `running`)."""
+    h1, h2 = _mix(int(state[0]), int(state[1]), count)
+    return f"{h1:08x}{h2:08x}"
 
 
 def ids_digest(version: str, ids: Iterable[int]) -> str:
     """16 hex digits naming (version, ids); equal to static/js/digest.js idsDigest for the same input."""
-    h1, h2 = 0x811C9DC5, 0x9747B28C
-    n = 0
-
-    def words() -> Iterable[int]:
-        nonlocal n
-        yield from (ord(ch) for ch in version)  # versions are ASCII hex digits
-        for v in ids:
-            n += 1
-            yield int(v)
-
-    for v in words():
-        h1 = ((h1 ^ v) * 0x01000193) & M32
-        h2 = ((h2 ^ v) * 0x5BD1E995) & M32
-        h2 ^= h2 >> 15
-    h1 = ((h1 ^ n) * 0x01000193) & M32
-    h2 = ((h2 ^ n) * 0x5BD1E995) & M32
-    h2 ^= h2 >> 15
-    return f"{h1:08x}{h2:08x}"
+    rows = running(version, ids)
+    return digest_at(rows[-1], len(rows) - 1)

@@ -11,8 +11,8 @@ class TraceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(description="Model id, as listed by GET /api/models.", examples=["untrained"])
-    text: str = Field(description="The text to trace; tokenized by the model's tokenizer.",
-                      examples=["Today, I need to take a loan."])
+    text: str = Field(description="The text to trace; tokenized by the model's tokenizer. With `offset`, only "
+                      "the text from that code point on.", examples=["Today, I need to take a loan."])
     top_k: int = Field(5, ge=0, description="Next-token predictions per step (0 for none; at most max_top_k).")
     quantities: str | None = Field(
         None, description="Comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default i,f,g,o,c,h); "
@@ -29,6 +29,10 @@ class TraceRequest(BaseModel):
     prefix: str | None = Field(None, pattern="^[0-9a-f]{16}$",
                                description="Digest of the model version and the first `since` token ids "
                                "(app/digest.py); when it does not match this text, everything is sent.")
+    offset: int = Field(0, ge=0, description="With `since` and `prefix`: `text` is only the text from this code "
+                        "point on, where the last of the `since` held tokens ends; those tokens are taken from the "
+                        "server's cache (a keystroke then sends and costs the same at any length). 409 when this "
+                        "server no longer holds them: send the whole text with offset 0.")
     layer: int | None = Field(None, ge=0, description="Only this layer (the others' entries are empty).")
     unit: int | None = Field(None, ge=0, description="Only this unit: arrays of T rows of one number.")
 

@@ -35,9 +35,10 @@ class InputError(ValueError):
 @dataclass(frozen=True)
 class TraceResult:
     model: Model
-    tokens: list[Token]
-    ids: np.ndarray  # (T,) the tokens' ids
+    tokens: list[Token]  # the text's tokens from token `first` on (all of them unless the text came in part)
+    ids: np.ndarray  # (T,) every token's id
     trace: Trace  # of either cell (app.lstm or app.rnn layers)
+    first: int = 0  # the index of tokens[0] in the text
 
 
 def load_models(settings: Settings) -> dict[str, Model]:
@@ -89,6 +90,43 @@ def run_trace(model: Model, text: str, settings: Settings, steps: int | None = N
         )
     ids = np.fromiter((tok.id for tok in tokens), dtype=np.int64, count=len(tokens))
     return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids[:steps], cache))
+
+
+def run_tail(model: Model, tail: str, offset: int, since: int, prefix: str | None, settings: Settings,
+             cache: TraceCache | None) -> TraceResult:
+    """The trace of a text sent in part: its first `since` tokens are those this worker's cache holds
+    under `prefix` (their ids' digest, app/digest.py), and `tail` is the text from code point `offset`
+    on, where the last of them ends. Only the tail is checked and tokenized: a keystroke at the end of
+    a long text costs the same as at the end of a short one. The tokenizers read a text left to right
+    with no look-behind, so tokenizing the tail equals going on from there in the whole text, as long
+    as the asker keeps only tokens its edit cannot have changed (static/js/trace_store.js keptTokens).
+    409 when the cache no longer holds those tokens (evicted, or another worker's): send the whole text."""
+    if since == 0 or prefix is None:
+        raise InputError("offset needs since and prefix: the tokens before `offset` are named by them; "
+                         "send since > 0 with their prefix, or the whole text with offset=0")
+    if offset < since:
+        raise InputError(f"offset = {offset} is less than since = {since}, but each of the first {since} tokens "
+                         "takes at least one character: offset is the code point where the last of them ends")
+    check_text(tail, settings)
+    if offset + len(tail) > settings.max_chars:
+        raise InputError(f"text has {offset + len(tail)} characters; the limit is max_chars = "
+                         f"{settings.max_chars}: shorten it", 413)
+    kept = cache.held(model.version, since, prefix) if cache is not None else None
+    if kept is None:
+        raise InputError(f"this server no longer holds the first {since} tokens named by prefix (another worker "
+                         "answered before, or they were evicted): send the whole text with offset=0", 409)
+    try:
+        tokens = [Token(t.text, t.id, t.start + offset, t.end + offset) for t in model.tokenizer.tokenize(tail)]
+    except ValueError as e:
+        raise InputError(f"{e}; remove it or pick another model") from e
+    if since + len(tokens) > settings.max_tokens:
+        raise InputError(
+            f"text has {since + len(tokens)} tokens for model {model.id!r}; the limit is max_tokens = "
+            f"{settings.max_tokens}: shorten it",
+            413,
+        )
+    ids = np.concatenate([kept, np.fromiter((tok.id for tok in tokens), dtype=np.int64, count=len(tokens))])
+    return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids, cache), first=since)
 
 
 def resume_point(result: TraceResult, since: int, prefix: str | None) -> int:
@@ -176,8 +214,8 @@ def parse_quantities(spec: str | None, model: Model | None = None) -> tuple[str,
 def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], encoding: str, start: int = 0,
                   layer: int | None = None, unit: int | None = None) -> dict:
     """The /api/trace response body (NumPy arrays inside; serialise with orjson). From step `start` on
-    (tokens, arrays and predictions alike); only `layer` when given (the other layers' entries are
-    empty), only `unit` when given (arrays (T - start, 1))."""
+    (tokens, arrays and predictions alike; start ≥ result.first); only `layer` when given (the other
+    layers' entries are empty), only `unit` when given (arrays (T - start, 1))."""
     if encoding not in ENCODINGS:
         raise InputError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
     model = result.model
@@ -192,9 +230,10 @@ def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], 
         "model": model.id,
         "version": model.version,
         "encoding": encoding,
-        "num_tokens": len(result.tokens),
+        "num_tokens": result.first + len(result.tokens),
         "start": start,
-        "tokens": [{"text": t.text, "id": t.id, "start": t.start, "end": t.end} for t in result.tokens[start:]],
+        "tokens": [{"text": t.text, "id": t.id, "start": t.start, "end": t.end}
+                   for t in result.tokens[start - result.first :]],
         "layers": [
             {q: encode_array(a, encoding) for q, a in layer_arrays(result, k, quantities, start, unit).items()}
             if layer is None or k == layer else {}

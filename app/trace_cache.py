@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 from app.cells import forward
+from app.digest import digest_at, running
 from app.lstm import Compiled, Trace
 
 
@@ -96,13 +97,25 @@ class Tail:
 GROWTH = 1.5  # buffers get this much room beyond the steps they hold
 
 
+@dataclass
+class Entry:
+    """One cached trace: its ids (T,), the trace, the bytes it keeps alive, its spare rows, and the
+    running digest hashes of its ids (T + 1, 2) (app/digest.py `running`), which name any prefix."""
+
+    ids: np.ndarray
+    trace: Trace
+    size: int
+    tail: Tail | None
+    hashes: np.ndarray
+
+
 class TraceCache:
     """Recent traces keyed by (model version, token ids), at most `max_bytes` of arrays in all.
     Safe to share between the threads of one worker; each worker process has its own."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[str, bytes], tuple[np.ndarray, Trace, int, Tail | None]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, bytes], Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0  # steps taken from the cache, over the cache's life (for tests and benchmarks)
@@ -115,22 +128,32 @@ class TraceCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def longest_prefix(self, version: str, ids: np.ndarray) -> tuple[int, Trace | None, Tail | None]:
-        """(p, trace, tail): a cached trace whose first p ids equal ids[:p], p as large as possible, and its
-        spare rows; (0, None, None) when nothing shares a first id. The entry becomes the most recently used."""
+    def longest_prefix(self, version: str, ids: np.ndarray) -> tuple[int, Entry | None]:
+        """(p, entry): a cached entry whose first p ids equal ids[:p], p as large as possible; (0, None)
+        when nothing shares a first id. The entry becomes the most recently used."""
         best, best_key = 0, None
         with self._lock:
-            for key, (cached_ids, _, _, _) in self._entries.items():
+            for key, entry in self._entries.items():
                 if key[0] != version:
                     continue
-                p = common_prefix(cached_ids, ids)
+                p = common_prefix(entry.ids, ids)
                 if p > best:
                     best, best_key = p, key
             if best_key is None:
-                return 0, None, None
+                return 0, None
             self._entries.move_to_end(best_key)
-            _, trace, _, tail = self._entries[best_key]
-            return best, trace, tail
+            return best, self._entries[best_key]
+
+    def held(self, version: str, count: int, digest: str) -> np.ndarray | None:
+        """The first `count` ids of a cached trace of this model version that `digest` names (as
+        app/digest.py ids_digest would), or None when no cached trace holds them (evicted, or another
+        worker's). Costs one step per cached entry, not a pass over its ids."""
+        with self._lock:
+            for key, entry in reversed(self._entries.items()):
+                if key[0] == version and len(entry.ids) >= count and digest_at(entry.hashes[count], count) == digest:
+                    self._entries.move_to_end(key)
+                    return entry.ids[:count].copy()
+        return None
 
     def claim(self, tail: Tail | None, rows: int) -> bool:
         """Take a trace's spare rows for an append that needs `rows` rows in all; False when another
@@ -141,23 +164,25 @@ class TraceCache:
             tail.free = False
             return True
 
-    def put(self, version: str, ids: np.ndarray, trace: Trace, tail: Tail | None = None) -> None:
-        """Remember a trace of these ids; evict the least recently used beyond max_bytes. A trace
-        larger than the whole budget is not kept."""
-        size = trace_bytes(trace) + ids.nbytes
+    def put(self, version: str, ids: np.ndarray, trace: Trace, tail: Tail | None = None,
+            hashes: np.ndarray | None = None) -> None:
+        """Remember a trace of these ids (with their running digest hashes, computed when not given);
+        evict the least recently used beyond max_bytes. A trace larger than the whole budget is not kept."""
+        hashes = running(version, ids) if hashes is None else hashes
+        size = trace_bytes(trace) + ids.nbytes + hashes.nbytes
         if size > self.max_bytes:
             return
         key = (version, ids.tobytes())
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= old[2]
-                tail = tail or old[3]
-            self._entries[key] = (ids.copy(), trace, size, tail)
+                self._bytes -= old.size
+                tail = tail or old.tail
+            self._entries[key] = Entry(ids.copy(), trace, size, tail, hashes)
             self._bytes += size
             while self._bytes > self.max_bytes:
-                _, (_, _, freed, _) = self._entries.popitem(last=False)
-                self._bytes -= freed
+                _, freed = self._entries.popitem(last=False)
+                self._bytes -= freed.size
 
 
 def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache | None) -> Trace:
@@ -166,20 +191,24 @@ def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache 
     A pure append to a cached trace is written into that trace's spare rows when it can claim them."""
     if cache is None:
         return forward(compiled, ids)
-    p, cached, tail = cache.longest_prefix(version, ids)
+    p, entry = cache.longest_prefix(version, ids)
+    cached = entry.trace if entry is not None else None
     T = len(ids)
     if cached is not None and p == T == cached.num_steps:
         trace, new_tail = cached, None  # the same ids: put() keeps the entry's own tail
-    elif cached is not None and p == cached.num_steps and cache.claim(tail, T):
+    elif cached is not None and p == cached.num_steps and cache.claim(entry.tail, T):
         trace = append_into(cached, forward(compiled, ids[p:], cached.final))
-        new_tail = Tail(tail.capacity)
+        new_tail = Tail(entry.tail.capacity)
     else:
         prefix = head(cached, p) if cached is not None else None
         rest = forward(compiled, ids[p:], prefix.final) if prefix is not None else forward(compiled, ids)
         capacity = int(T * GROWTH) + 16
         trace = join(prefix, rest, capacity) if prefix is not None else join(head(rest, 0), rest, capacity)
         new_tail = Tail(capacity)
+    # The digest hashes of the kept ids are the entry's; only the new ids are hashed.
+    hashes = (np.concatenate([entry.hashes[: p + 1], running(version, ids[p:], entry.hashes[p])[1:]])
+              if entry is not None else None)
     cache.hits += p
     cache.computed += T - p
-    cache.put(version, ids, trace, new_tail)
+    cache.put(version, ids, trace, new_tail, hashes)
     return trace

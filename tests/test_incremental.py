@@ -249,3 +249,90 @@ def test_an_append_is_written_into_spare_rows_once_and_never_over_an_earlier_tra
     longer = run_trace(shakespeare, "x" * 200, SETTINGS, cache=cache).trace  # past the spare rows: a copy
     assert not np.shares_memory(long.layers[0].h, longer.layers[0].h)
     assert_same_bits(longer, forward(shakespeare.compiled, run_trace(shakespeare, "x" * 200, SETTINGS).ids))
+
+
+# ---- A text sent in part: offset + since + prefix ----
+
+
+def kept_of(old_tokens: list[dict], new_tokens: list[dict]) -> int:
+    """How many leading tokens an asker keeps, by the truth: those the old and new texts share, less one."""
+    n = 0
+    while n < min(len(old_tokens), len(new_tokens)) and old_tokens[n] == new_tokens[n]:
+        n += 1
+    return max(0, n - 1)
+
+
+PART_EDITS = {
+    "shakespeare": ["To be, or not to be", "To be, or not to be, that", "To be, or not to b", "To be, OR not to be",
+                    "To be, OR not to be, that is the question:\nWhether"],
+    "lesson": ["Today , due to my current", "Today , due to my current job situation", "Today , due to my job",
+               "Today , due to my job situation and family conditions , I need to take a loan ."],
+}
+
+
+@pytest.mark.parametrize("model", ["shakespeare", "lesson"])
+def test_a_text_sent_in_part_answers_the_bytes_of_the_whole_text(http, model):
+    """The page sends only the text after the tokens it keeps; the server takes those from its cache.
+    Every answer is byte for byte the answer to the whole text with the same since and prefix."""
+    version = next(m["version"] for m in http.get("/api/models").json()["models"] if m["id"] == model)
+    params = {"model": model, "encoding": "u1", "quantities": "f,c,kept", "top_k": 3}
+    held = http.post("/api/trace", json={**params, "text": PART_EDITS[model][0]}).json()["tokens"]
+    for text in PART_EDITS[model][1:]:
+        truth = http.post("/api/trace", json={**params, "text": text}).json()["tokens"]
+        since = kept_of(held, truth)
+        assert since > 0
+        prefix = ids_digest(version, [t["id"] for t in held[:since]])
+        offset = held[since - 1]["end"]
+        part = http.get("/api/trace", params={**params, "text": text[offset:], "offset": offset, "since": since,
+                                              "prefix": prefix})
+        whole = http.get("/api/trace", params={**params, "text": text, "since": since, "prefix": prefix})
+        assert part.status_code == whole.status_code == 200, part.text
+        assert part.json()["start"] == since and part.content == whole.content
+        held = truth
+
+
+def test_a_part_whose_kept_tokens_the_server_no_longer_holds_is_told_to_send_the_whole_text(shakespeare):
+    with serve(create_app(Settings())) as base, httpx.Client(base_url=base, timeout=30) as fresh:
+        held_ids = [t.id for t in shakespeare.tokenizer.tokenize("To be")]  # never traced by this server
+        prefix = ids_digest(shakespeare.version, held_ids[:4])
+        r = fresh.get("/api/trace", params={"model": "shakespeare", "text": "e, or", "offset": 4, "since": 4,
+                                            "prefix": prefix})
+        assert r.status_code == 409 and "send the whole text with offset=0" in r.json()["detail"]
+        whole = fresh.get("/api/trace", params={"model": "shakespeare", "text": "To be, or", "since": 4,
+                                                "prefix": prefix})
+        assert whole.status_code == 200  # the page's fallback: the whole text, same since and prefix
+
+
+@pytest.mark.parametrize("params, status, says", [
+    ({"offset": 3}, 422, "offset needs since and prefix"),
+    ({"offset": 2, "since": 3, "prefix": "0123456789abcdef"}, 422, "offset = 2 is less than since = 3"),
+    ({"offset": -1}, 422, "offset"),
+    ({"offset": 5_000_000, "since": 3, "prefix": "0123456789abcdef"}, 413, "max_chars"),
+])
+def test_bad_parts_are_refused_with_a_reason(http, params, status, says):
+    r = http.post("/api/trace", json={"model": "shakespeare", "text": "be", **params})
+    assert r.status_code == status and says in r.text, r.text
+
+
+def test_the_cache_finds_a_prefix_by_its_digest_in_one_step_per_entry(shakespeare):
+    cache = TraceCache(64 * 2**20)
+    ids = np.array([t.id for t in shakespeare.tokenizer.tokenize("To be, or not to be")], np.int64)
+    extend(shakespeare.compiled, shakespeare.version, ids[:8], cache)
+    extend(shakespeare.compiled, shakespeare.version, ids, cache)  # hashes carried on from the first entry
+    for n in range(1, len(ids) + 1):
+        assert cache.held(shakespeare.version, n, ids_digest(shakespeare.version, ids[:n].tolist())).tolist() \
+            == ids[:n].tolist()
+    assert cache.held(shakespeare.version, 5, ids_digest(shakespeare.version, [1, 2, 3, 4, 5])) is None
+    assert cache.held("0" * 12, 5, ids_digest("0" * 12, ids[:5].tolist())) is None  # another version
+    assert cache.held(shakespeare.version, len(ids) + 1, ids_digest(shakespeare.version, ids.tolist())) is None
+
+
+def test_running_hashes_name_every_prefix_as_ids_digest_does():
+    from app.digest import digest_at, running
+
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, 2**31, 300).tolist()
+    rows = running("abc123", ids)
+    rest = running("abc123", ids[100:], rows[100])
+    assert rows.shape == (301, 2) and rest.tolist() == rows[100:].tolist()
+    assert [digest_at(rows[n], n) for n in range(301)] == [ids_digest("abc123", ids[:n]) for n in range(301)]

@@ -34,6 +34,7 @@ from app.service import (
     model_summary,
     parse_quantities,
     resume_point,
+    run_tail,
     run_trace,
     step_payload,
     trace_payload,
@@ -43,6 +44,7 @@ from app.trace_cache import TraceCache
 router = APIRouter(tags=["api"])
 ERRORS = {code: {"model": ErrorOut} for code in (404, 413, 422)}
 BODY_ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
+TRACE_ERRORS = {409: {"model": ErrorOut}}  # offset given, but this worker no longer holds the kept tokens
 
 
 JSON_EXAMPLE = '{"model": "untrained", "text": "Today, I need to take a loan."}'
@@ -177,12 +179,17 @@ def _trace(models: dict[str, Model], settings: Settings, cache: TraceCache | Non
         raise InputError(f"top_k = {req.top_k} is above the limit max_top_k = {settings.max_top_k}: lower it")
     model = get_model(models, req.model)
     quantities = parse_quantities(req.quantities, model)  # which names exist depends on the model's cell
-    result = run_trace(model, req.text, settings, cache=cache)
-    start = resume_point(result, req.since, req.prefix)
+    if req.offset:  # the text after the tokens the asker holds: the rest comes from this worker's cache
+        result = run_tail(model, req.text, req.offset, req.since, req.prefix, settings, cache)
+        start = req.since
+    else:
+        result = run_trace(model, req.text, settings, cache=cache)
+        start = resume_point(result, req.since, req.prefix)
     return json_response(trace_payload(result, req.top_k, quantities, req.encoding, start, req.layer, req.unit))
 
 
-@router.get("/api/trace", responses={200: {"model": TraceResponse}, 400: {"model": ErrorOut}, **ERRORS},
+@router.get("/api/trace", responses={200: {"model": TraceResponse}, 400: {"model": ErrorOut}, **ERRORS,
+                                     **TRACE_ERRORS},
             dependencies=[Depends(strict_query)])
 async def trace_get(request: Request, req: Annotated[TraceRequest, Query()], models: Models,
                     settings: Config) -> Response:
@@ -194,7 +201,7 @@ BODY_DOC = {"requestBody": {"required": True,
                             "content": {"application/json": {"schema": TraceRequest.model_json_schema()}}}}
 
 
-@router.post("/api/trace", responses={200: {"model": TraceResponse}, **BODY_ERRORS},
+@router.post("/api/trace", responses={200: {"model": TraceResponse}, **BODY_ERRORS, **TRACE_ERRORS},
              openapi_extra=BODY_DOC)
 async def trace_post(request: Request, body: Annotated[bytes, Depends(read_body)], models: Models,
                      settings: Config) -> Response:
