@@ -15,6 +15,8 @@ import pytest
 
 from app.config import Settings
 from app.main import create_app
+from app.trace_cache import TraceCache
+from tests.heatmap_hooks import heatmap_row, row_units
 from tests.pages import watched_page
 from tests.servers import serve
 
@@ -99,6 +101,9 @@ def test_edits_fetch_only_new_columns_and_show_the_exact_numbers(page, server):
         assert body["num_tokens"] == len(whole["tokens"])
         if incremental:
             assert int(sent["since"]) > 0 and body["start"] == int(sent["since"])
+            # Only the text after the kept tokens travels: the server takes those from its cache.
+            assert int(sent["offset"]) == whole["tokens"][body["start"] - 1]["end"]
+            assert sent["text"] == text[int(sent["offset"]):]
             assert body["tokens"] == whole["tokens"][body["start"]:]
             T, start = body["num_tokens"], body["start"]
             # Bytes in proportion to the steps sent (tokens, arrays and predictions alike).
@@ -131,7 +136,7 @@ def test_after_an_edit_in_the_middle_every_cell_has_its_new_colour(page):
     """The heatmaps recolour only the steps an edit changed (trace_store.js tells them which were kept):
     on the candidate g (a fixed -1..1 scale, so an edit cannot change the range) every sampled cell,
     before and after the edit, has the colour of the value the page now holds."""
-    from tests.heatmap_hooks import DRAWN, cell_point, heatmap_row
+    from tests.heatmap_hooks import DRAWN, cell_point
     from tests.test_browser_visualizer import pixel, scale_rgb
 
     page.locator("#views button", has_text="Gates").click()
@@ -148,3 +153,30 @@ def test_after_an_edit_in_the_middle_every_cell_has_its_new_colour(page):
             rgba = pixel(page, "g", "canvas", x, y)
             expected = scale_rgb((value + 1) / 2)
             assert rgba[3] == 255 and np.abs(np.array(rgba[:3]) - expected).max() <= 3, (t, unit, rgba, expected)
+
+
+def test_when_the_server_no_longer_holds_the_kept_tokens_the_page_sends_the_whole_text(browser):
+    """Another worker, or an eviction: the server answers the part with 409 and the page asks again with
+    the whole text (same since and prefix), then shows exactly the whole text's trace."""
+    app = create_app(Settings())
+    with serve(app) as base, watched_page(browser, base) as page:
+        page.answers = []
+        page.on("response", lambda r: page.answers.append(r) if "/api/trace" in r.url else None)
+        page.goto(f"{base}/")
+        wait_idle(page)
+        edit_to(page, TEXT)
+        app.state.trace_cache = TraceCache(64 * 2**20)  # as if another worker had answered until now
+        answers = [a for a in edit_to(page, TEXT + " Now") if params_of(a).get("encoding") == "u1"]
+        assert [a.status for a in answers] == [409, 200]
+        part, whole_text = (params_of(a) for a in answers)
+        assert "offset" in part and "offset" not in whole_text and whole_text["text"] == TEXT + " Now"
+        assert whole_text["since"] == part["since"] and answers[1].json()["start"] == int(part["since"])
+        whole = exact(base, "lesson", TEXT + " Now", quantities="kept")
+        assert shown_tokens(page) == [t["text"] for t in whole["tokens"]]
+        kept = np.array(whole["layers"][0]["kept"], np.float64)  # (T, H), the exact values
+        drawn = np.array(heatmap_row(page, "kept", 0))  # the page's u1 values of the top row's unit
+        unit = row_units(page, "kept")[0]
+        spec = answers[1].json()["layers"][0]["kept"]
+        assert drawn.shape == (len(whole["tokens"]),)
+        assert np.abs(drawn - kept[:, unit]).max() <= (spec["hi"] - spec["lo"]) / 510 + 1e-6
+        page.errors = [e for e in page.errors if "409" not in e]  # the expected 409, logged by Chromium

@@ -336,3 +336,42 @@ def test_running_hashes_name_every_prefix_as_ids_digest_does():
     rest = running("abc123", ids[100:], rows[100])
     assert rows.shape == (301, 2) and rest.tolist() == rows[100:].tolist()
     assert [digest_at(rows[n], n) for n in range(301)] == [ids_digest("abc123", ids[:n]) for n in range(301)]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run static/js/trace_store.js")
+@pytest.mark.parametrize("model", ["lesson", "shakespeare"])
+def test_the_pages_kept_tokens_and_tail_tokenize_as_the_whole_text(model, request):
+    """The page keeps tokens its edit cannot change (trace_store.js keptTokens) and sends the text after
+    them (afterCodePoints); the server tokenizes only that tail. For random edits of texts with numbers,
+    apostrophes, combining marks and emoji, kept tokens + the tail's tokens are the whole text's."""
+    tokenizer = request.getfixturevalue(model).tokenizer
+    pieces = ["1,000", " ", "3.14", "don't", "'s", "'", "1", ",", "5", " ", "café", "e\u0301", "😀", ".", "a",
+              "\n", "loan", " "]
+    rng = np.random.default_rng(11)
+    cases = []
+    for _ in range(600):
+        old = "".join(rng.choice(pieces, rng.integers(0, 12)))
+        at = int(rng.integers(0, len(old) + 1))
+        cut = int(rng.integers(0, 3)) if at < len(old) else 0  # deleting a space joins the tokens around it
+        new = old[:at] + "".join(rng.choice(pieces, rng.integers(0, 3))) + old[at + cut:]
+        if model == "shakespeare":  # a character model: keep to its vocabulary
+            old, new = (("".join(ch for ch in t if ch in tokenizer.index)) for t in (old, new))
+        tokens = [{"start": t.start, "end": t.end} for t in tokenizer.tokenize(old)]
+        cases.append([old, new, tokens])
+    script = ("import { readFileSync } from 'node:fs';"
+              "import { keptTokens, afterCodePoints } from './static/js/trace_store.js';"
+              "const out = JSON.parse(readFileSync(0, 'utf8')).map(([o, n, tokens]) => {"
+              "  const since = keptTokens(o, n, tokens); const offset = since ? tokens[since - 1].end : 0;"
+              "  return [since, offset, afterCodePoints(n, offset)]; });"
+              "console.log(JSON.stringify(out));")
+    out = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(cases), capture_output=True,
+                         text=True, check=True, cwd=resource_dir("static").parent).stdout
+    kept_some = 0
+    for (old, new, _), (since, offset, tail) in zip(cases, json.loads(out), strict=True):
+        whole = tokenizer.tokenize(new)
+        assert tail == new[offset:]
+        assert tokenizer.tokenize(old)[:since] == whole[:since], (old, new)
+        rest = [(t.text, t.start + offset, t.end + offset) for t in tokenizer.tokenize(tail)]
+        assert rest == [(t.text, t.start, t.end) for t in whole[since:]], (old, new, since)
+        kept_some += since > 0
+    assert kept_some > 50

@@ -53,6 +53,20 @@ export function fetchTrace(params, signal) {
   return call("/api/trace", params, signal);
 }
 
+/**
+ * fetchTrace for a request that sends only the text after the tokens the page holds (trace_store.js
+ * requestFor): when the server no longer holds those tokens (409: another worker answered before, or it
+ * evicted them), the same request again with the whole text, `whole` (trace_store.js wholeRequest).
+ */
+export async function fetchTraceFrom(params, whole, signal) {
+  try {
+    return await fetchTrace(params, signal);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 409 && params.offset)) throw err;
+    return fetchTrace(whole, signal);
+  }
+}
+
 /** One step's "why": /api/step's pre-activations split into input, recurrent and bias, per gate and unit. */
 export function fetchStep({ model, text, step, layer, signal }) {
   return call("/api/step", { model, text, step, layer }, signal);

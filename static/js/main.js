@@ -1,6 +1,6 @@
 // Composition root: the only module that touches location and history. It reads the link, holds what
 // the person chose (`state`, named as state.js's table), fetches through api.js and renders the views.
-import { fetchCard, fetchStep, fetchTrace } from "./api.js";
+import { fetchCard, fetchStep, fetchTrace, fetchTraceFrom } from "./api.js";
 import { decodeSpec } from "./arrays.js";
 import { alignTokens } from "./align.js";
 import { COMPARE_QUANTITIES, createCompare } from "./compare.js";
@@ -17,7 +17,7 @@ import { createShareBox } from "./share.js";
 import { buildLink, readLink } from "./state.js";
 import { createStepDetail } from "./step_detail.js";
 import { createTokenStrip } from "./tokens.js";
-import { absorb, holds, requestFor } from "./trace_store.js";
+import { absorb, holds, requestFor, wholeRequest } from "./trace_store.js";
 import { LECTURE, createTour, tourSteps } from "./tour.js";
 import { createUnitDetail } from "./unit_detail.js";
 import { activity, changeAt, orderUnits, rankBySpan, spanScores } from "./units.js";
@@ -251,7 +251,7 @@ async function drawUnitDetail() {
   const lines = traced(shown.model);
   const want = { ...wantFor(shown.model, shown.text, lines), unit: state.unit, encoding: "f4", topK: 0 };
   try {
-    const answer = holds(unitHeld, want) ? null : await fetchTrace(requestFor(unitHeld, want), controller.signal);
+    const answer = holds(unitHeld, want) ? null : await ask(unitHeld, want, controller.signal);
     if (unitRequest !== controller) return; // overtaken: leave the held values to the newer request
     if (answer) unitHeld = absorb(unitHeld, want, answer);
     const series = Object.fromEntries(lines.map((q) => [q, unitHeld.matrices[q].data]));
@@ -330,6 +330,13 @@ function clampSelection(T, H) {
 }
 
 
+/** The server's answer to what `held` lacks of `want`, or null when held already answers. */
+function ask(held, want, signal) {
+  if (holds(held, want)) return null;
+  const params = requestFor(held, want);
+  return fetchTraceFrom(params, wholeRequest(params, want.text), signal);
+}
+
 async function trace() {
   clearTimeout(typingTimer);
   inFlight?.abort();
@@ -344,8 +351,8 @@ async function trace() {
     const wantA = wantFor(model, el.text.value);
     const wantB = comparing ? wantFor(otherModel, el.compareText.value, [compareQuantity(model, otherModel)]) : null;
     const [heldA, heldB] = [state.shown, state.other];
-    const ask = (held, want) => (holds(held, want) ? null : fetchTrace(requestFor(held, want), controller.signal));
-    const [answerA, answerB] = await Promise.all([ask(heldA, wantA), wantB ? ask(heldB, wantB) : null]);
+    const [answerA, answerB] = await Promise.all([ask(heldA, wantA, controller.signal),
+      wantB ? ask(heldB, wantB, controller.signal) : null]);
     if (inFlight !== controller) return;
     // Only the request still current absorbs its answer: absorbing writes the new steps into the held
     // arrays' spare room (trace_store.js splice), so an overtaken request must leave them alone.

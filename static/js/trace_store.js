@@ -2,7 +2,10 @@
 // layer's chosen quantities for one text: {model, text, layer, unit, encoding, topK, tokens, predictions,
 // matrices: {quantity: {T, H, data}}}. When the text changes, the columns before the edit are kept
 // (the LSTM is causal: they cannot change) and the server is asked for the rest, naming what is kept by
-// a digest of its token ids; the server checks the digest and sends everything when it does not match.
+// a digest of its token ids and sending only the text after them (`offset`): the server takes the kept
+// tokens from its cache, so neither the request nor its work grows with the text. When the server no
+// longer holds them it answers 409, and the same request goes again with the whole text (wholeRequest),
+// which the server checks against the digest, sending everything when it does not match.
 // Pure (no fetch, no DOM): main.js sends requestFor(...) and absorbs the answer; imports in Node too.
 import { decodeSpec, matrix } from "./arrays.js";
 import { idsDigest } from "./digest.js";
@@ -16,6 +19,25 @@ function sharedUnits(a, b) {
   return k;
 }
 
+const isHigh = (u) => u >= 0xd800 && u <= 0xdbff;
+const isLow = (u) => u >= 0xdc00 && u <= 0xdfff;
+
+/** How many code points the first `units` UTF-16 code units of text hold (a pair is one). */
+function codePoints(text, units) {
+  let n = units;
+  for (let k = 1; k < units; k++) if (isLow(text.charCodeAt(k)) && isHigh(text.charCodeAt(k - 1))) n--;
+  return n;
+}
+
+/** The text after its first `n` code points (token offsets count code points, JS strings UTF-16 units). */
+export function afterCodePoints(text, n) {
+  let k = 0;
+  for (let c = 0; c < n && k < text.length; c++) {
+    k += isHigh(text.charCodeAt(k)) && isLow(text.charCodeAt(k + 1)) ? 2 : 1;
+  }
+  return text.slice(k);
+}
+
 /**
  * How many leading tokens of the old text surely tokenize the same in the new one: those ending before
  * the first changed character, less one (a token may join the one before it: "ali" + "'s" is "ali's").
@@ -26,7 +48,7 @@ function sharedUnits(a, b) {
  */
 export function keptTokens(oldText, newText, tokens) {
   const units = sharedUnits(oldText, newText);
-  const edit = Array.from(oldText.slice(0, units)).length; // in code points, as token offsets are
+  const edit = codePoints(oldText, units); // in code points, as token offsets are
   let n = 0;
   while (n < tokens.length && tokens[n].end < edit) n++;
   return Math.max(0, n - 1);
@@ -95,7 +117,9 @@ export function holds(held, want) {
 
 /**
  * The request for `want` given what is held: {model, text, top_k, encoding, quantities, layer, unit,
- * since, prefix}; since = 0 (and no prefix) when nothing held can be kept.
+ * since, prefix, offset}; since = 0 (and no prefix) when nothing held can be kept. When some is kept,
+ * `text` is only the text after the kept tokens, from code point `offset` where the last of them ends
+ * (wholeRequest gives the same request with the whole text, for when the server answers 409).
  * @param {object|null} held the current holding
  * @param {{model: object, text: string, layer: number, unit: ?number, encoding: string, topK: number,
  *   quantities: string[]}} want model is a /api/models entry {id, version}
@@ -110,8 +134,17 @@ export function requestFor(held, want) {
   if (since > 0) {
     params.since = since;
     params.prefix = idsDigest(want.model.version, held.tokens.map((t) => t.id), since);
+    params.offset = held.tokens[since - 1].end;
+    params.text = afterCodePoints(want.text, params.offset);
   }
   return params;
+}
+
+/** requestFor's request with the whole text instead of the text after `offset`. */
+export function wholeRequest(params, text) {
+  const whole = { ...params, text };
+  delete whole.offset;
+  return whole;
 }
 
 /**

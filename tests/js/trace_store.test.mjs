@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { absorb, holds, keptTokens, requestFor, splice } from "../../static/js/trace_store.js";
+import {
+  absorb, afterCodePoints, holds, keptTokens, requestFor, splice, wholeRequest,
+} from "../../static/js/trace_store.js";
 import { idsDigest } from "../../static/js/digest.js";
 import { matrix } from "../../static/js/arrays.js";
 
@@ -81,6 +83,11 @@ test("a first request asks for everything; the next keeps what cannot change and
   const next = requestFor(held, want("I need a loan"));
   assert.equal(next.since, 1); // "I" and "need" end before the edit at 8, less one
   assert.equal(next.prefix, idsDigest(MODEL.version, [1], 1));
+  assert.equal(next.offset, 1); // only the text after "I" is sent: the server holds "I"
+  assert.equal(next.text, " need a loan");
+  const { offset, ...rest } = next;
+  assert.deepEqual(wholeRequest(next, "I need a loan"), { ...rest, text: "I need a loan" });
+  assert.equal(offset, 1);
   const after = absorb(held, want("I need a loan"), answer(TOKENS, 1, 4));
   assert.deepEqual(after.tokens, TOKENS);
   assert.deepEqual(Array.from(after.matrices.c.data), [0, 10, 20, 30]);
@@ -89,6 +96,13 @@ test("a first request asks for everything; the next keeps what cannot change and
   const third = absorb(after, want("I need a loan ."), answer([...TOKENS, { text: ".", id: 9, start: 14, end: 15 }], 3, 5));
   assert.equal(third.kept.from, after);
   assert.equal(after.kept, null); // no chain back through every keystroke
+});
+
+test("the text after n code points counts a surrogate pair as one", () => {
+  assert.equal(afterCodePoints("😀 a b c", 2), "a b c");
+  assert.equal(afterCodePoints("ab", 0), "ab");
+  assert.equal(afterCodePoints("ab", 5), "");
+  assert.equal(afterCodePoints("e\u0301x😀y", 4), "y"); // a combining mark is its own code point
 });
 
 test("another model, layer, unit or a missing quantity starts over", () => {
