@@ -7,7 +7,9 @@
 What one student does, as the page does it (static/js/main.js, static/js/api.js): types into the text box;
 after each pause the page sends `GET /api/trace?model=…&text=…&top_k=5&encoding=u1&quantities=kept,forgotten,
 written&layer=0` (the default view) with `since` and `prefix` naming the leading tokens it already holds
-(static/js/trace_store.js: those ending before the first changed character, less one), a POST of the same
+(static/js/trace_store.js: those ending before the first changed character, less one) and then only the
+text after them, from code point `offset` (the same request with the whole text when the server answers
+409: another worker's cache held them, counted as "resent"), a POST of the same
 fields as JSON when that URL would pass 2,000 characters, and aborts the request still in flight when a
 newer one starts. Here each student sends about --rate requests a second (intervals uniform within ±40 %
 of 1/rate); each text is 1-4 tokens longer than the last, from 20 up to 200 tokens, then a new text
@@ -262,6 +264,7 @@ class Outcome:
     status: int = 0  # 0: an exception; -1: cancelled
     error: str = ""
     post: bool = False
+    resent: bool = False  # answered 409 to the text sent in part, then sent again whole
 
 
 @dataclass
@@ -288,8 +291,12 @@ async def request(client: httpx.AsyncClient, material: Material, text: str, toke
     params = {"model": material.id, "text": text, "top_k": TOP_K if material.has_decoder else 0, "encoding": "u1",
               "quantities": "kept,forgotten,written", "layer": 0}
     since = kept_tokens(held.text, text, held.tokens) if held.model == material.id else 0
+    whole = params
     if since:
-        params |= {"since": since, "prefix": ids_digest(material.version, [t["id"] for t in held.tokens[:since]])}
+        whole = params | {"since": since,
+                          "prefix": ids_digest(material.version, [t["id"] for t in held.tokens[:since]])}
+        offset = held.tokens[since - 1]["end"]  # code points, as Python slices a str
+        params = whole | {"text": text[offset:], "offset": offset}
     url = f"/api/trace?{urlencode(params)}"  # urlencode writes spaces as "+", as URLSearchParams does
     outcome = Outcome(material.id, tokens, loop.time(), 0.0, post=len(url) > MAX_GET_URL)
     try:
@@ -297,6 +304,11 @@ async def request(client: httpx.AsyncClient, material: Material, text: str, toke
             response = await client.post("/api/trace", json=params)
         else:
             response = await client.get(url)
+        if response.status_code == 409 and "offset" in params:
+            outcome.resent = True
+            whole_url = f"/api/trace?{urlencode(whole)}"
+            response = await (client.get(whole_url) if len(whole_url) <= MAX_GET_URL
+                              else client.post("/api/trace", json=whole))
         outcome.status = response.status_code
         if not response.is_success:
             outcome.error = f"{response.status_code} {response.text[:200]}"
@@ -407,7 +419,8 @@ def report(args, base: str, started_here: bool, mats: list[Material], before: Sn
     print(f"time      {args.warmup:g} s warm-up (not measured) + {seconds:.1f} s measured; "
           f"{os.cpu_count()} cores on this machine")
     posts = sum(o.post for o in measured)
-    print(f"requests  sent {len(measured)} ({posts} as POST), completed {len(done)} "
+    resent = sum(o.resent for o in measured)
+    print(f"requests  sent {len(measured)} ({posts} as POST, {resent} resent whole after a 409), completed {len(done)} "
           f"({len(finished_in_window) / seconds:.1f}/s), cancelled {len(cancelled)}; "
           f"errors {len(errors)} (whole run, warm-up included)")
     if ms:
