@@ -2,7 +2,8 @@
 
     python bench/page_latency.py [--rounds 5] [--models lesson,shakespeare]
 
-Serves the app on a loopback port, opens the page in Debian's Chromium (Playwright) and reads the page's
+Starts `lstm-viz serve` on a loopback port (its own process, as deployed: a server in this process would
+share the interpreter with Playwright's client), opens the page in Debian's Chromium and reads the page's
 own performance measure "trace-to-heatmaps": from the start of the trace request (after the 250 ms
 typing debounce, which is stated apart) to the end of the redraw of the default view (three heatmaps).
 Two tables, medians of several rounds:
@@ -11,7 +12,8 @@ Two tables, medians of several rounds:
                 the text before it: the server computes every step, the page receives every column)
     keystroke   on the last model, one character appended to a text of 100 ... 2,000 tokens (the server
                 extends its cached trace, the page receives only the new columns); with the bytes of
-                the /api/trace answer and of its request (the request carries the whole text)
+                the /api/trace answer and of its request (only the text after the tokens the page
+                keeps travels), and the ratio of the longest text's median to the shortest's
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,6 +31,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.main import create_app  # noqa: E402
+from bench.load import start_server, stop_server, wait_until_ready  # noqa: E402
 
 DEBOUNCE_MS = 250  # static/js/main.js TYPING_DEBOUNCE_MS
 LENGTHS = (50, 200, 2000)
@@ -91,12 +95,11 @@ def redraw(page, text: str, split: bool = False):
 
 def keystrokes(page, model: str, tokens: int, rounds: int) -> tuple[list[float], list[float], list[int], int]:
     """Append one character `rounds` times to a text, the last append making it `tokens` tokens long (a
-    longer text would pass max_tokens): times (ms), answer bytes, and the request's bytes (the text
-    travels whole, in the URL or a JSON body), and the times until the answer was held (fetched, decoded,
-    spliced), the rest being the redraw."""
+    longer text would pass max_tokens): times (ms), the times until the answer was held (fetched,
+    decoded, spliced; the rest is the redraw), answer bytes, and the longest request URL's length."""
     text = text_of(model, tokens - rounds)
     redraw(page, text)
-    times, fetches, sizes = [], [], []
+    times, fetches, sizes, longest = [], [], [], 0
     for r in range(rounds):
         text += "ab"[r % 2] if model == "shakespeare" else " a"
         total, fetched = redraw(page, text, split=True)
@@ -104,7 +107,8 @@ def keystrokes(page, model: str, tokens: int, rounds: int) -> tuple[list[float],
         fetches.append(fetched)
         size, url_length = page.evaluate(LAST_TRACE)
         sizes.append(size)
-    return times, fetches, sizes, max(url_length, len(text.encode()))
+        longest = max(longest, url_length)
+    return times, fetches, sizes, longest
 
 
 def main() -> None:
@@ -114,40 +118,53 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--tables", default="new,keystroke", help="which tables: new, keystroke or both")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lstm-viz-latency-") as tmp:
+        log = Path(tmp) / "server.log"
+        server = start_server(args.port, 1, log)
+        try:
+            wait_until_ready(f"http://127.0.0.1:{args.port}", server, 1, log)
+            run(args)
+        finally:
+            stop_server(server)
+
+
+def run(args) -> None:
     from playwright.sync_api import sync_playwright
 
-    server = serve(args.port)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(f"http://127.0.0.1:{args.port}/")
-            page.wait_for_selector(".heatmap-plot[data-drawn]", state="attached")
-            print(f"Chromium, 1280x800, default view (3 heatmaps); medians of {args.rounds} rounds; "
-                  f"typing debounce {DEBOUNCE_MS} ms not included")
-            print(f"{'model':<12} {'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7}")
-            tables = args.tables.split(",")
-            if "new" in tables:
-                print("new text (nothing in common with the text before)")
-            for model in args.models.split(",") if "new" in tables else []:
-                for tokens in LENGTHS:
-                    times = measure(page, model, tokens, args.rounds)
-                    print(f"{model:<12} {tokens:>6} {statistics.median(times):>10.0f} {min(times):>7.0f} "
-                          f"{max(times):>7.0f}")
-            model = args.models.split(",")[-1]
-            page.select_option("#model", model)
-            page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'")
-            print(f"keystroke: one character appended ({model}; the server's cache holds the text before it)")
-            print(f"{'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7} {'held at ms':>11} {'answer bytes':>13} "
-                  f"{'request bytes':>14}")
-            for tokens in KEYSTROKE_LENGTHS if "keystroke" in tables else []:
-                times, fetches, sizes, request = keystrokes(page, model, tokens, args.rounds)
-                print(f"{tokens:>6} {statistics.median(times):>10.0f} {min(times):>7.0f} {max(times):>7.0f} "
-                      f"{statistics.median(fetches):>11.0f} {statistics.median(sizes):>13.0f} {request:>14}")
-            browser.close()
-    finally:
-        server.should_exit = True
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"http://127.0.0.1:{args.port}/")
+        page.wait_for_selector(".heatmap-plot[data-drawn]", state="attached")
+        print(f"Chromium, 1280x800, default view (3 heatmaps); medians of {args.rounds} rounds; "
+              f"typing debounce {DEBOUNCE_MS} ms not included")
+        print(f"{'model':<12} {'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7}")
+        tables = args.tables.split(",")
+        if "new" in tables:
+            print("new text (nothing in common with the text before)")
+        for model in args.models.split(",") if "new" in tables else []:
+            for tokens in LENGTHS:
+                times = measure(page, model, tokens, args.rounds)
+                print(f"{model:<12} {tokens:>6} {statistics.median(times):>10.0f} {min(times):>7.0f} "
+                      f"{max(times):>7.0f}")
+        model = args.models.split(",")[-1]
+        page.select_option("#model", model)
+        page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'")
+        print(f"keystroke: one character appended ({model}; the server's cache holds the text before it)")
+        print(f"{'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7} {'held at ms':>11} {'answer bytes':>13} "
+              f"{'request URL':>12}")
+        medians = {}
+        for tokens in KEYSTROKE_LENGTHS if "keystroke" in tables else []:
+            times, fetches, sizes, request = keystrokes(page, model, tokens, args.rounds)
+            medians[tokens] = statistics.median(times)
+            print(f"{tokens:>6} {medians[tokens]:>10.1f} {min(times):>7.1f} {max(times):>7.1f} "
+                  f"{statistics.median(fetches):>11.1f} {statistics.median(sizes):>13.0f} {request:>12}")
+        if len(medians) > 1:
+            lo, hi = min(medians), max(medians)
+            print(f"{hi:,} tokens / {lo:,} tokens: {medians[hi] / medians[lo]:.2f}x "
+                  f"({(medians[hi] - medians[lo]) / (hi - lo) * 1000:+.1f} ms per 1,000 tokens)")
+        browser.close()
 
 
 if __name__ == "__main__":
