@@ -1,6 +1,7 @@
 """Reading and driving the page's canvas heatmaps from Playwright, through the read-only hooks each
 `.heatmap-plot` exposes as `plot.heatmap` (static/js/heatmap_canvas.js): units (row order), tokens (T),
-values(row), ticks, range, cellCenter(t, row) in client coordinates, drawn (raster draws so far)."""
+values(row), ticks, range, zrange (the colour scale's ends), cellCenter(t, row) in client coordinates, drawn (raster
+draws so far)."""
 
 from __future__ import annotations
 

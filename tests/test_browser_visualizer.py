@@ -4,6 +4,7 @@ Expected numbers come from the JSON API (exact float32) and independent NumPy ar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import httpx
@@ -259,13 +260,28 @@ def drag(page, quantity: str, t_from: int, t_to: int, unit: int) -> None:
     page.mouse.up()
 
 
+NICE_STEPS = (1, 1.2, 1.5, 1.8, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8)
+
+
+def nice_ceil(x: float) -> float:
+    """A signed panel's colour range from its largest |value| (static/js/views.js niceCeil): the smallest
+    s × 10^k ≥ x, s one of NICE_STEPS."""
+    k = math.floor(math.log10(x))
+    candidates = (s / 10**-e if e < 0 else s * 10**e for e in (k - 1, k, k + 1) for s in NICE_STEPS)
+    return min(c for c in candidates if c >= x)
+
+
 def test_cells_are_coloured_by_their_value_on_the_shared_diverging_scale(page):
     # The values the heatmaps hold (range-quantised; test_default_view... compares them with the API's),
-    # (units, T) per quantity; kept and forgotten share one range, centred on 0.
+    # (units, T) per quantity; kept and forgotten share one range, centred on 0: the largest |value| of the
+    # two rounded up to a nice number, so that a keystroke seldom changes it (and every column's colour).
     m = {q: np.array([heatmap_row(page, q, row) for row in range(64)], np.float64).T for q in QUANTITIES}
     ledger = max(np.abs(m["kept"]).max(), np.abs(m["forgotten"]).max())
-    half = {"kept": ledger, "forgotten": ledger, "written": np.abs(m["written"]).max()}
+    largest = {"kept": ledger, "forgotten": ledger, "written": np.abs(m["written"]).max()}
+    half = {q: nice_ceil(largest[q]) for q in QUANTITIES}
     for q in QUANTITIES:
+        assert largest[q] <= half[q] <= 1.25 * largest[q], (q, largest[q], half[q])
+        assert hook(page, q, "h.zrange") == {"zmin": -half[q], "zmax": half[q]}, q
         for t, unit in ((0, 0), (7, 13), (14, 2), (18, 63)):
             x, y = cell_point(page, q, t, unit)
             expected = scale_rgb((m[q][t, unit] / half[q] + 1) / 2)

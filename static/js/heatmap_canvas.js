@@ -282,6 +282,10 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
       get range() {
         return win ? { t0: win.t0, t1: win.t1 } : null;
       },
+      /** The colour scale's ends, {zmin, zmax} (views.js panelRanges). */
+      get zrange() {
+        return data ? { zmin: data.zrange.zmin, zmax: data.zrange.zmax } : null;
+      },
       get ticks() {
         return layout ? layout.ticks.map(({ t, text }) => ({ t, text })) : [];
       },

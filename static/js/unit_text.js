@@ -8,7 +8,7 @@ import {
 import { displayToken } from "./tokens.js";
 
 // What the text can be tinted by. g and h are tanh-bounded (-1..1); c is unbounded, so it is scaled
-// by its own largest magnitude over the text, as in the heatmaps.
+// by its own largest magnitude over the text (the heatmaps round theirs up to a nice number).
 const TINTS = {
   c: { label: "c cell state", scale: "centred" },
   h: { label: "h hidden state", scale: "signed" },

@@ -2,7 +2,8 @@
 // the page and Node's tests share them.
 
 /** Scale kinds: "gate" 0..1 sequential; "tanh" -1..1 diverging; "signed" diverging centred on 0,
- *  symmetric around the largest magnitude of every panel with the same `group`. */
+ *  symmetric around the largest magnitude of every panel with the same `group`, rounded up to a nice
+ *  number (niceCeil). */
 export const PANELS = {
   kept: { title: "kept memory", symbol: "f⊙cₜ₋₁", plain: "what is remembered", scale: "signed", group: "ledger" },
   forgotten: { title: "forgotten memory", symbol: "(1−f)⊙cₜ₋₁", plain: "what is erased", scale: "signed",
@@ -68,8 +69,31 @@ export function panelTitle(key) {
   return `${p.title} ${p.symbol} — ${p.plain}`;
 }
 
+// Nice numbers per decade: each is at most 25 % above the one before it (and 8 × 1.25 = 10).
+const NICE_STEPS = [1, 1.2, 1.5, 1.8, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8];
+
+/** The smallest number of the form s × 10^k (s one of 1, 1.2, 1.5, 1.8, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8)
+ *  that is ≥ x, for x > 0: at most 25 % above x. So a colour range rounded with it changes only when the
+ *  largest value crosses one of these steps (about 13 times per factor of ten), not on every keystroke
+ *  that grows the largest |c| a little: unchanged, the heatmaps recolour only the new columns.
+ *  x ≤ 0, NaN and Infinity come back as they are. */
+export function niceCeil(x) {
+  if (!(x > 0) || x === Infinity) return x;
+  const k = Math.floor(Math.log10(x));
+  // From the decade below: log10 may round across a power of ten. Dividing by 10^-e (not multiplying
+  // by 10^e < 1) gives the double nearest to, e.g., 0.3.
+  for (let e = k - 1; e <= k + 1; e++) {
+    for (const s of NICE_STEPS) {
+      const nice = e < 0 ? s / 10 ** -e : s * 10 ** e;
+      if (nice >= x) return nice;
+    }
+  }
+  return 10 ** (k + 2); // not reached: 10^(k+1) > x
+}
+
 /** {zmin, zmax} for each panel key: gates 0..1, tanh -1..1, signed panels symmetric around the
- *  largest |value| among the panels of their group. maxAbs: key -> largest |value| of that panel. */
+ *  largest |value| among the panels of their group rounded up with niceCeil (±1 when that is 0).
+ *  maxAbs: key -> largest |value| of that panel. */
 export function panelRanges(keys, maxAbs) {
   const groupMax = {};
   for (const key of keys) {
@@ -82,7 +106,7 @@ export function panelRanges(keys, maxAbs) {
     if (scale === "gate") ranges[key] = { zmin: 0, zmax: 1 };
     else if (scale === "tanh") ranges[key] = { zmin: -1, zmax: 1 };
     else {
-      const m = groupMax[group ?? key] || 1;
+      const m = niceCeil(groupMax[group ?? key] || 1);
       ranges[key] = { zmin: -m, zmax: m };
     }
   }
