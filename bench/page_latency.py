@@ -10,10 +10,11 @@ Two tables, medians of several rounds:
 
     new text    for each model and length (50, 200, 2,000 tokens), a whole new text (nothing shared with
                 the text before it: the server computes every step, the page receives every column)
-    keystroke   on the last model, one character appended to a text of 100 ... 2,000 tokens (the server
+    keystroke   on the last model, one character typed at the end of a text of 100 ... 2,000 tokens (the server
                 extends its cached trace, the page receives only the new columns); with the bytes of
                 the /api/trace answer and of its request (only the text after the tokens the page
-                keeps travels), and the ratio of the longest text's median to the shortest's
+                keeps travels), "frame": until the browser has laid out and painted the frame that
+                shows it, and the ratio of the longest text's median to the shortest's
 """
 
 from __future__ import annotations
@@ -81,34 +82,49 @@ def measure(page, model: str, tokens: int, rounds: int) -> list[float]:
     return times
 
 
-def redraw(page, text: str, split: bool = False):
-    """Put `text` in the box and wait for the page's next trace-to-heatmaps measure; its duration in ms
-    (with split: also the part until the answer was decoded and spliced in, "trace-fetch")."""
-    before = page.evaluate("() => performance.getEntriesByName('trace-to-heatmaps').length")
-    page.fill("#text", text)
-    page.wait_for_function(f"() => performance.getEntriesByName('trace-to-heatmaps').length > {before}",
+def redraw(page, text: str, split: bool = False, typed: str | None = None):
+    """Put `text` in the box (or type `typed` where the caret is, as a person does) and wait for the page's
+    next trace-to-heatmaps measure; its duration in ms (with split: also the part until the answer was
+    decoded and spliced in, "trace-fetch", and the time until the browser had laid out and painted the
+    frame showing it, "trace-to-frame")."""
+    before = page.evaluate("() => performance.getEntriesByName('trace-to-frame').length")
+    if typed is None:
+        page.fill("#text", text)
+    else:
+        page.keyboard.type(typed)
+    page.wait_for_function(f"() => performance.getEntriesByName('trace-to-frame').length > {before}",
                            timeout=60_000)
-    total, fetched = page.evaluate("""() => [performance.getEntriesByName('trace-to-heatmaps').at(-1).duration,
-        performance.getEntriesByName('trace-fetch').at(-1).duration]""")
-    return (total, fetched) if split else total
+    total, fetched, framed = page.evaluate("""() => [
+        performance.getEntriesByName('trace-to-heatmaps').at(-1).duration,
+        performance.getEntriesByName('trace-fetch').at(-1).duration,
+        performance.getEntriesByName('trace-to-frame').at(-1).duration]""")
+    return (total, fetched, framed) if split else total
 
 
-def keystrokes(page, model: str, tokens: int, rounds: int) -> tuple[list[float], list[float], list[int], int]:
-    """Append one character `rounds` times to a text, the last append making it `tokens` tokens long (a
+def keystrokes(page, model: str, tokens: int, rounds: int) -> tuple[list[float], list[float], list[float],
+                                                                  list[int], int]:
+    """Type one character `rounds` times at the end of a text (keys pressed in the text box, caret at
+    the end: replacing the whole value instead makes Chromium lay out and re-edit the whole text box on
+    each round, work a person's keystroke does not cause), the last making it `tokens` tokens long (a
     longer text would pass max_tokens): times (ms), the times until the answer was held (fetched,
-    decoded, spliced; the rest is the redraw), answer bytes, and the longest request URL's length."""
+    decoded, spliced; the rest is the redraw), the times until the frame showing it was painted, answer
+    bytes, and the longest request URL's length."""
     text = text_of(model, tokens - rounds)
     redraw(page, text)
-    times, fetches, sizes, longest = [], [], [], 0
+    page.focus("#text")
+    page.keyboard.press("Control+End")
+    times, fetches, frames, sizes, longest = [], [], [], [], 0
     for r in range(rounds):
-        text += "ab"[r % 2] if model == "shakespeare" else " a"
-        total, fetched = redraw(page, text, split=True)
+        typed = "ab"[r % 2] if model == "shakespeare" else " a"
+        text += typed
+        total, fetched, framed = redraw(page, text, split=True, typed=typed)
         times.append(total)
         fetches.append(fetched)
+        frames.append(framed)
         size, url_length = page.evaluate(LAST_TRACE)
         sizes.append(size)
         longest = max(longest, url_length)
-    return times, fetches, sizes, longest
+    return times, fetches, frames, sizes, longest
 
 
 def main() -> None:
@@ -152,14 +168,15 @@ def run(args) -> None:
         page.select_option("#model", model)
         page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'")
         print(f"keystroke: one character appended ({model}; the server's cache holds the text before it)")
-        print(f"{'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7} {'held at ms':>11} {'answer bytes':>13} "
-              f"{'request URL':>12}")
+        print(f"{'tokens':>6} {'median ms':>10} {'min':>7} {'max':>7} {'held at ms':>11} {'frame ms':>9} "
+              f"{'answer bytes':>13} {'request URL':>12}")
         medians = {}
         for tokens in KEYSTROKE_LENGTHS if "keystroke" in tables else []:
-            times, fetches, sizes, request = keystrokes(page, model, tokens, args.rounds)
+            times, fetches, frames, sizes, request = keystrokes(page, model, tokens, args.rounds)
             medians[tokens] = statistics.median(times)
             print(f"{tokens:>6} {medians[tokens]:>10.1f} {min(times):>7.1f} {max(times):>7.1f} "
-                  f"{statistics.median(fetches):>11.1f} {statistics.median(sizes):>13.0f} {request:>12}")
+                  f"{statistics.median(fetches):>11.1f} {statistics.median(frames):>9.1f} "
+                  f"{statistics.median(sizes):>13.0f} {request:>12}")
         if len(medians) > 1:
             lo, hi = min(medians), max(medians)
             print(f"{hi:,} tokens / {lo:,} tokens: {medians[hi] / medians[lo]:.2f}x "

@@ -21,10 +21,12 @@ HAMLET = ("HAMLET. To be, or not to be, that is the question:\nWhether 'tis nobl
           "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of troubles,\n")
 LONG = (HAMLET * 12)[:1990]  # 1,990 characters: the shakespeare model's tokens (2,000 at most)
 
-# JS: where chip t is, inside the strip's box (fully), and what the strip and the page scroll.
+# JS: where chip t is, inside the strip's box (fully; false when the window shows no chip t), and what the
+# strip and the page scroll.
 GEOMETRY = """t => {
   const strip = document.querySelector('#tokens');
-  const chip = strip.children[t];
+  const chip = strip.querySelector(`li[data-step="${t}"]`);
+  if (!chip) return {inside: false, stripTop: strip.scrollTop, scrollY: window.scrollY};
   const s = strip.getBoundingClientRect();
   const c = chip.getBoundingClientRect();
   return {inside: c.top >= s.top && c.bottom <= s.bottom && c.left >= s.left && c.right <= s.right,
@@ -55,9 +57,10 @@ def wait_idle(page) -> None:
 
 
 def type_to(page, text: str) -> None:
-    """Replace the text as typing would (one input event) and wait until its last token's chip is shown."""
+    """Replace the text as typing would (one input event) and wait until the page shows its tokens."""
     page.fill("#text", text)
-    page.wait_for_function("n => document.querySelectorAll('#tokens li').length === n", arg=len(text))
+    page.wait_for_function("n => document.querySelector('#summary').textContent.startsWith(`${n} token`)",
+                           arg=len(text))
     wait_idle(page)
 
 
@@ -78,7 +81,7 @@ def test_a_long_texts_strip_scrolls_inside_itself_and_follows_the_typing(page):
     box = strip_box(page)
     # Bounded (unbounded, 1,990 chips stood about 2,900 px tall): a scroll box well under a screen high,
     # and the heatmaps start within the first screen and a half.
-    assert box["scrollHeight"] > 2 * box["clientHeight"]
+    assert box["scrollHeight"] > box["clientHeight"]  # it scrolls (its window of 390 chips is 1.5 boxes tall)
     assert box["height"] < 0.5 * box["innerHeight"]
     assert box["heatmapsTop"] < 1.5 * box["innerHeight"]
     strip = page.locator("#tokens")
@@ -122,7 +125,7 @@ def test_selecting_a_step_scrolls_its_chip_into_view_inside_the_strip_not_the_pa
     assert after["inside"] and after["stripTop"] == before["stripTop"]
 
     # Chips in the scrolled strip still select their step, and the keys move it, keeping it in view.
-    chip = page.locator("#tokens li").nth(step + 2)
+    chip = page.locator(f'#tokens li[data-step="{step + 2}"]')
     chip.click()
     page.wait_for_function("t => document.querySelector('#tokens li.token-selected')?.dataset.step === String(t)",
                            arg=step + 2)
@@ -142,3 +145,43 @@ def test_a_short_texts_strip_is_as_tall_as_its_chips(page):
     # As tall as its rows of chips (2.2em each, the last without its gap) and its 6 px padding above and below.
     assert rows > 1
     assert abs(box["height"] - (rows * 44 - 7 + 12)) <= 2, (box, rows)
+
+
+def test_a_long_text_shows_a_window_of_its_tokens_that_moves_where_it_is_needed(page):
+    """At most 400 chips (each chip costs layout and paint on every change): the window follows the end
+    while typing, moves to a step selected outside it, and its buttons show the tokens around it."""
+    type_to(page, LONG)
+    nav = page.locator(".token-window")
+    chips = page.locator("#tokens li")
+
+    def window() -> tuple[int, int]:
+        steps = page.evaluate("() => [...document.querySelectorAll('#tokens li')].map((li) => Number(li.dataset.step))")
+        assert steps == list(range(steps[0], steps[0] + len(steps)))  # consecutive tokens
+        return steps[0], steps[-1]
+
+    assert window() == (1600, 1989) and nav.is_visible()
+    assert nav.text_content().startswith("showing tokens 1601–1990 of 1990")
+    assert page.locator("#tokens").get_attribute("start") == "1601"  # numbered as in the whole text
+    type_to(page, LONG[:1395])  # shorter, and then longer past a window boundary: it moves on by 100
+    assert window() == (1000, 1394)
+    type_to(page, LONG[:1405])
+    assert window() == (1100, 1404)
+    unit = row_units(page, "kept")[0]
+    page.mouse.click(*cell_point(page, "kept", 700, unit))  # a step far before the window
+    page.wait_for_function("() => document.querySelector('#tokens li.token-selected') !== null")
+    step = selected(page)
+    first, last = window()
+    assert first <= step <= last and first % 100 == 0 and last - first == 399
+    page.wait_for_function(INSIDE, arg=step)
+    nav.get_by_role("button", name="earlier").click()
+    assert window()[0] == first - 200
+    page.wait_for_function(INSIDE, arg=first)  # the tokens next to those shown before stay in view
+    nav.get_by_role("button", name="later").click()
+    nav.get_by_role("button", name="later").click()
+    assert window()[0] == first + 200
+    # Hover and clicks work on the window's chips, whose steps are the whole text's.
+    chips.nth(3).click()
+    page.wait_for_function("t => document.querySelector('#tokens li.token-selected')?.dataset.step === String(t)",
+                           arg=first + 203)
+    type_to(page, HAMLET)  # a short text: every chip, no window
+    assert window() == (0, len(HAMLET) - 1) and not nav.is_visible()

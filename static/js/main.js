@@ -368,6 +368,9 @@ async function trace() {
     await draw();
     performance.mark("draw-end");
     performance.measure("trace-to-heatmaps", "trace-start", "draw-end");
+    // And until the browser has laid out and painted the frame that shows it (after its next animation
+    // frame: bench/page_latency.py reports both).
+    requestAnimationFrame(() => setTimeout(() => performance.measure("trace-to-frame", "trace-start")));
     performance.measure("trace-fetch", "trace-start", "trace-held");
   } catch (err) {
     if (err.name !== "AbortError") showError(err.message);

@@ -2,7 +2,11 @@
 // innerHTML, because it is whatever the person (or a shared link) typed. Hovering a chip highlights
 // its column everywhere; a click selects that step; shift+click selects a span from the step.
 // A long text's strip scrolls inside itself (app.css): it follows the newest chip while it is scrolled
-// to its end, and brings the selected chip into view when the selection moves.
+// to its end, and brings the selected chip into view when the selection moves. It holds at most
+// STRIP_WINDOW chips, a window of the tokens (named above it, with buttons for earlier and later ones)
+// that follows the end while you type there and moves to a step selected outside it: the browser lays
+// out and paints a strip's every chip on any change, so 2,000 chips made each keystroke's frame grow
+// with the text (measured: docs/performance.md).
 
 const VISIBLE_WHITESPACE = { " ": "␣", "\n": "↵", "\r": "␍", "\t": "⇥" };
 
@@ -11,11 +15,26 @@ export function displayToken(text) {
   return Array.from(text, (ch) => VISIBLE_WHITESPACE[ch] ?? (/\s/.test(ch) ? "␣" : ch)).join("");
 }
 
+export const STRIP_WINDOW = 400; // chips at most
+const STRIP_CHUNK = 100; // a window starts at a multiple of this, so typing at the end mostly appends
+
+/** The first token of the window that shows the last of T tokens (0 when all fit). */
+export function endWindow(T) {
+  return Math.max(0, Math.ceil((T - STRIP_WINDOW) / STRIP_CHUNK) * STRIP_CHUNK);
+}
+
+/** The first token of a window that shows token t of T, with about as many tokens before it as after. */
+export function windowAround(t, T) {
+  return Math.min(endWindow(T), Math.max(0, Math.floor((t - STRIP_WINDOW / 2 + STRIP_CHUNK / 2) / STRIP_CHUNK)
+    * STRIP_CHUNK));
+}
+
 /**
  * View over an <ol>. render({tokens: [{text, id}], unkId, step, span: {start, end} | null}).
  * Events (bind): "hover-step" (t | null), "select-step" (t), "select-span" ({start, end}).
  * When the list scrolls (a long text), a render keeps it at its end if it was there (or is new), and a
- * new selected step scrolls its chip into view: the list's own scrollTop, never the page's.
+ * new selected step scrolls its chip into view: the list's own scrollTop, never the page's. Past
+ * STRIP_WINDOW tokens the list shows a window of them (chip t is list.children[t - first shown]).
  */
 export function createTokenStrip(list) {
   const handlers = { "hover-step": [], "select-step": [], "select-span": [] };
@@ -42,11 +61,11 @@ export function createTokenStrip(list) {
     const what = wanted;
     wanted = null;
     if (list.scrollHeight <= list.clientHeight) return; // nothing to scroll (a short text)
-    if (what === "end") {
-      list.scrollTop = list.scrollHeight;
+    if (what === "end" || what === "start") {
+      list.scrollTop = what === "end" ? list.scrollHeight : 0;
       return;
     }
-    const item = list.children[what];
+    const item = list.children[what - w0];
     if (!item) return;
     // .token-strip is position: relative, so offsetTop is inside the list; a chip out of view (or cut
     // off) comes to a third of the way down, with the rows before it for context.
@@ -90,12 +109,44 @@ export function createTokenStrip(list) {
     }
   });
 
-  // What is on screen, so a render touches only what changed: a keystroke appends a chip or two
-  // to a strip of up to 2,000, and rebuilding them all (and restyling every chip) grew with the text.
-  let shown = []; // the tokens behind the chips
+  // What is on screen, so a render touches only what changed: a keystroke appends a chip or two,
+  // and rebuilding them all (and restyling every chip) grew with the text.
+  let shown = []; // the tokens behind the strip (all of them; chips only for the window)
   let shownUnk = null;
-  let marked = { step: null, span: null };
+  let w0 = 0; // the first token with a chip
+  let marked = { step: null, span: null }; // what the chips show marked
   let hovered = null;
+
+  // Above the list: which tokens it shows, and buttons for the others (hidden while all fit).
+  const nav = document.createElement("div");
+  nav.className = "token-window";
+  nav.hidden = true;
+  const said = document.createElement("span");
+  said.className = "token-window-range";
+  const button = (label, title) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.title = title;
+    return b;
+  };
+  const earlier = button("◀ earlier", "show the tokens before these");
+  const later = button("later ▶", "show the tokens after these");
+  nav.append(said, earlier, later);
+  list.before(nav);
+  // The tokens next to those shown before stay in view: the first of them, or the last.
+  earlier.addEventListener("click", () => {
+    const first = w0;
+    show(Math.max(0, w0 - STRIP_WINDOW / 2));
+    scrollSoon(first);
+  });
+  later.addEventListener("click", () => {
+    const last = w0 + list.children.length - 1;
+    show(Math.min(endWindow(shown.length), w0 + STRIP_WINDOW / 2));
+    scrollSoon(last);
+  });
+
+  const chipOf = (t) => (t === null || t < w0 ? undefined : list.children[t - w0]);
 
   function setMarks(item, t, step, span) {
     item.classList.toggle("token-selected", t === step);
@@ -105,17 +156,44 @@ export function createTokenStrip(list) {
   }
 
   function mark({ step = null, span = null } = {}) {
-    if (step !== null && step !== marked.step) scrollSoon(step);
+    if (step !== null && step !== current.step) scrollSoon(step);
     current = { step };
     const touched = new Set([marked.step, step]);
     for (const s of [marked.span, span]) {
-      if (s) for (let t = s.start; t <= s.end; t++) touched.add(t);
+      // Only the window's part of a span: chips outside it do not exist.
+      if (s) for (let t = Math.max(s.start, w0); t <= Math.min(s.end, w0 + list.children.length - 1); t++) touched.add(t);
     }
     for (const t of touched) {
-      const item = t === null ? undefined : list.children[t];
+      const item = chipOf(t);
       if (item) setMarks(item, t, step, span);
     }
     marked = { step, span };
+  }
+
+  /** Chips for the tokens of window w (from shown), the chips of tokens before `keep` kept when the
+   *  window stays; the marks and the words above the list brought up to date. */
+  function show(w, keep = 0) {
+    const T = shown.length;
+    if (w !== w0) keep = 0;
+    const kept = Math.max(0, Math.min(keep - w, list.children.length));
+    if (kept === 0) list.replaceChildren();
+    else while (list.children.length > kept) list.lastElementChild.remove();
+    const fresh = document.createDocumentFragment();
+    for (let t = w + kept; t < Math.min(T, w + STRIP_WINDOW); t++) fresh.append(chip(shown[t], t, shownUnk));
+    list.append(fresh);
+    list.start = w + 1; // the list's numbering, for screen readers, counts from the window's first token
+    if (w !== w0 || kept === 0) {
+      w0 = w;
+      const { step, span } = marked;
+      marked = { step: null, span: null }; // new chips start unmarked
+      mark({ step, span });
+    }
+    if (hovered !== null && (hovered >= w0 + kept || hovered < w0)) hovered = null;
+    const end = Math.min(T, w0 + STRIP_WINDOW);
+    nav.hidden = w0 === 0 && end === T;
+    said.textContent = `showing tokens ${w0 + 1}–${end} of ${T}`;
+    earlier.disabled = w0 === 0;
+    later.disabled = end === T;
   }
 
   return {
@@ -125,29 +203,29 @@ export function createTokenStrip(list) {
         const n = Math.min(shown.length, tokens.length);
         while (k < n && shown[k].text === tokens[k].text && shown[k].id === tokens[k].id) k++;
       }
-      const changed = k < list.children.length || k < tokens.length;
-      if (k === 0 && changed) atEnd = true; // nothing kept: a new strip, for a new text or model
-      while (list.children.length > k) list.lastElementChild.remove();
-      const fresh = document.createDocumentFragment();
-      for (let t = k; t < tokens.length; t++) fresh.append(chip(tokens[t], t, unkId));
-      list.append(fresh);
+      const T = tokens.length;
+      const changed = k < shown.length || k < T;
+      const fresh = k === 0 && changed; // nothing kept: a new strip, for a new text or model
+      const following = fresh || (atEnd && w0 + list.children.length >= shown.length);
+      if (fresh) atEnd = true;
       shown = tokens.slice();
       shownUnk = unkId;
-      if (changed && atEnd) scrollSoon("end");
-      // Chips kept keep their marks; new ones start unmarked: remark what either may need. A new strip
-      // shows its selected chip (a link's or a tour's step), as a newly selected step does.
-      const before = marked;
-      marked = { step: k === 0 && changed ? null : before.step, span: before.span };
+      let w = following ? endWindow(T) : Math.min(w0, endWindow(T));
+      const moved = step !== null && step !== current.step;
+      if ((moved || fresh) && step !== null && (step < w || step >= w + STRIP_WINDOW)) w = windowAround(step, T);
+      show(w, fresh ? 0 : k);
+      if (changed && following && w === endWindow(T)) scrollSoon("end");
+      // A new strip shows its selected chip (a link's or a tour's step), as a newly selected step does.
+      if (fresh) current = { step: null };
       mark({ step, span });
-      if (hovered !== null && hovered >= k) hovered = null;
     },
-    /** Update the selected step and span without rebuilding the chips. */
+    /** Update the selected step and span without rebuilding the chips (of the window shown). */
     mark,
     /** Highlight token t (null clears), e.g. while its heatmap column is hovered. */
     highlight(t) {
-      if (hovered !== null) list.children[hovered]?.classList.remove("token-hover");
+      if (hovered !== null) chipOf(hovered)?.classList.remove("token-hover");
       hovered = t ?? null;
-      if (hovered !== null) list.children[hovered]?.classList.add("token-hover");
+      if (hovered !== null) chipOf(hovered)?.classList.add("token-hover");
     },
     bind(event, handler) {
       handlers[event].push(handler);
