@@ -301,6 +301,11 @@ def test_a_part_whose_kept_tokens_the_server_no_longer_holds_is_told_to_send_the
         whole = fresh.get("/api/trace", params={"model": "shakespeare", "text": "To be, or", "since": 4,
                                                 "prefix": prefix})
         assert whole.status_code == 200  # the page's fallback: the whole text, same since and prefix
+    with serve(create_app(Settings(trace_cache_mb=0))) as base, httpx.Client(base_url=base, timeout=30) as off:
+        assert off.get("/api/trace", params={"model": "shakespeare", "text": "To be"}).status_code == 200
+        r = off.get("/api/trace", params={"model": "shakespeare", "text": "e, or", "offset": 4, "since": 4,
+                                          "prefix": prefix})
+        assert r.status_code == 409  # no cache: nothing is held, every text sent in part is refused
 
 
 @pytest.mark.parametrize("params, status, says", [
