@@ -165,15 +165,23 @@ class TraceCache:
             return True
 
     def put(self, version: str, ids: np.ndarray, trace: Trace, tail: Tail | None = None,
-            hashes: np.ndarray | None = None) -> None:
+            hashes: np.ndarray | None = None, supersedes: Entry | None = None) -> None:
         """Remember a trace of these ids (with their running digest hashes, computed when not given);
-        evict the least recently used beyond max_bytes. A trace larger than the whole budget is not kept."""
+        evict the least recently used beyond max_bytes. A trace larger than the whole budget is not kept.
+        `supersedes`: the entry this trace was appended to in place (its buffers are this trace's, its ids
+        a prefix of these), which is dropped: it would count the same buffers twice, and this entry
+        answers whatever it answered (a prefix, its digest) at the cost of one copy for exactly its ids."""
         hashes = running(version, ids) if hashes is None else hashes
         size = trace_bytes(trace) + ids.nbytes + hashes.nbytes
         if size > self.max_bytes:
             return
         key = (version, ids.tobytes())
         with self._lock:
+            if supersedes is not None:
+                for old_key, entry in self._entries.items():
+                    if entry is supersedes:
+                        self._bytes -= self._entries.pop(old_key).size
+                        break
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old.size
@@ -193,12 +201,13 @@ def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache 
         return forward(compiled, ids)
     p, entry = cache.longest_prefix(version, ids)
     cached = entry.trace if entry is not None else None
+    superseded = None
     T = len(ids)
     if cached is not None and p == T == cached.num_steps:
         trace, new_tail = cached, None  # the same ids: put() keeps the entry's own tail
     elif cached is not None and p == cached.num_steps and cache.claim(entry.tail, T):
         trace = append_into(cached, forward(compiled, ids[p:], cached.final))
-        new_tail = Tail(entry.tail.capacity)
+        new_tail, superseded = Tail(entry.tail.capacity), entry
     else:
         prefix = head(cached, p) if cached is not None else None
         rest = forward(compiled, ids[p:], prefix.final) if prefix is not None else forward(compiled, ids)
@@ -210,5 +219,5 @@ def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache 
               if entry is not None else None)
     cache.hits += p
     cache.computed += T - p
-    cache.put(version, ids, trace, new_tail, hashes)
+    cache.put(version, ids, trace, new_tail, hashes, superseded)
     return trace

@@ -380,3 +380,21 @@ def test_the_pages_kept_tokens_and_tail_tokenize_as_the_whole_text(model, reques
         assert rest == [(t.text, t.start, t.end) for t in whole[since:]], (old, new, since)
         kept_some += since > 0
     assert kept_some > 50
+
+
+def test_typing_keeps_one_entry_per_text_not_one_per_keystroke(shakespeare):
+    """Each append written in place supersedes the entry it extended (the same buffers, counted once), and
+    what that entry answered is still answered: its prefix's digest, and its exact ids, with the same bits."""
+    cache = TraceCache(256 * 2**20)
+    text = "To be, or not to be, that is the question"
+    ids = np.array([t.id for t in shakespeare.tokenizer.tokenize(text)], np.int64)
+    for n in range(20, len(ids) + 1):
+        extend(shakespeare.compiled, shakespeare.version, ids[:n], cache)
+    assert len(cache) == 1 and cache.computed == len(ids)
+    only = cache.longest_prefix(shakespeare.version, ids)[1]
+    assert cache.nbytes == only.size
+    assert cache.held(shakespeare.version, 25, ids_digest(shakespeare.version, ids[:25].tolist())).tolist() \
+        == ids[:25].tolist()
+    again = extend(shakespeare.compiled, shakespeare.version, ids[:30], cache)  # an earlier text, exactly
+    assert_same_bits(again, forward(shakespeare.compiled, ids[:30]))
+    assert cache.computed == len(ids)  # taken from the longer trace, not computed
