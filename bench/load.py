@@ -1,6 +1,6 @@
 """A class of students typing at once: a bounded load test of /api/trace, over loopback only.
 
-    python bench/load.py [--students 40] [--duration 60] [--warmup 60] [--workers 1] [--port 8810] [--seed 0]
+    python bench/load.py [--students 40] [--duration 60] [--warmup 150] [--workers 1] [--port 8810] [--seed 0]
     python bench/load.py --soak                                   # the same for 5 minutes
     python bench/load.py --url http://127.0.0.1:8000 [--pid PID]  # a server already running on this machine
 
@@ -20,8 +20,9 @@ vocabulary) by a generator seeded with --seed: the same seed sends the same text
 
 Unless --url is given, the script starts `lstm-viz serve --port P --workers W` itself and stops it at the
 end. Load runs for --warmup seconds (not measured), then --duration seconds (measured), then stops.
-The warm-up is a minute by default: each worker's trace cache (LSTM_VIZ_TRACE_CACHE_MB, 64 MiB) fills
-to its bound in about that time, and the memory target is about growth beyond it (a leak), not about
+The warm-up is 150 s by default: each worker's trace cache (LSTM_VIZ_TRACE_CACHE_MB, 64 MiB) fills to
+its bound in about two minutes of this load (since a typed text keeps one entry, not one per keystroke
+counting the same buffers again), and the memory target is about growth beyond it (a leak), not about
 the cache filling.
 It reports, for the measured window: throughput (requests completed per second), p50/p95/p99 latency of
 completed requests (send to last byte), cancelled and error counts (non-2xx answers or exceptions), the
@@ -472,7 +473,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--students", type=int, default=40, help="students typing at once (1-500)")
     parser.add_argument("--rate", type=float, default=3.0, help="trace requests per second per student (0.1-10)")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds, after the warm-up (≤ 3600)")
-    parser.add_argument("--warmup", type=float, default=60.0, help="seconds of load before measuring")
+    parser.add_argument("--warmup", type=float, default=150.0, help="seconds of load before measuring")
     parser.add_argument("--soak", action="store_true", help=f"measure for {SOAK_SECONDS // 60} minutes")
     parser.add_argument("--workers", type=int, default=1, help="server workers (when this script starts it)")
     parser.add_argument("--port", type=int, default=8810, help="loopback port of the server this script starts")
