@@ -32,14 +32,20 @@ def _mix(h1: int, h2: int, v: int) -> tuple[int, int]:
     return h1, h2 ^ (h2 >> 15)
 
 
+def _seed(version: str) -> tuple[int, int]:
+    """The hashes after the version's words (its characters: versions are ASCII hex digits)."""
+    state = SEED
+    for ch in version:
+        state = _mix(*state, ord(ch))
+    return state
+
+
 def running(version: str, ids: Iterable[int], state: tuple[int, int] | None = None) -> np.ndarray:
     """(n + 1, 2) uint32: the hashes (h1, h2) before the first of ids and after each of them; from the
     version's own words when `state` is None, else continuing from `state` (a row of an earlier result),
     so a longer run of ids costs only its new ids. digest_at(rows[n], count) names the first ids."""
     if state is None:
-        state = SEED
-        for ch in version:  # versions are ASCII hex digits
-            state = _mix(*state, ord(ch))
+        state = _seed(version)
     h1, h2 = int(state[0]), int(state[1])
     rows = [(h1, h2)]
     for v in ids:
@@ -56,5 +62,8 @@ def digest_at(state: np.ndarray | tuple[int, int], count: int) -> str:
 
 def ids_digest(version: str, ids: Iterable[int]) -> str:
     """16 hex digits naming (version, ids); equal to static/js/digest.js idsDigest for the same input."""
-    rows = running(version, ids)
-    return digest_at(rows[-1], len(rows) - 1)
+    state, n = _seed(version), 0
+    for v in ids:
+        state = _mix(*state, int(v))
+        n += 1
+    return digest_at(state, n)

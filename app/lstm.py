@@ -66,16 +66,16 @@ class LayerWeights:
 
 
 @dataclass(frozen=True)
-class LSTMParams:
+class StackedParams:
     """Embedding (V, E) or None for one-hot inputs over V, the layers, and an optional decoder
-    W_dec (V, H), b_dec (V,). All arrays share one float dtype."""
+    W_dec (V, H), b_dec (V,). All arrays share one float dtype. What an LSTM and a vanilla RNN
+    (app.rnn.RNNParams) share; each adds its own activation."""
 
     layers: tuple[LayerWeights, ...]
     vocab_size: int
     embedding: np.ndarray | None = None
     W_dec: np.ndarray | None = None
     b_dec: np.ndarray | None = None
-    recurrent_activation: str = "sigmoid"
 
     @property
     def num_layers(self) -> int:
@@ -88,6 +88,13 @@ class LSTMParams:
     @property
     def dtype(self) -> np.dtype:
         return self.layers[0].W_hh.dtype
+
+
+@dataclass(frozen=True)
+class LSTMParams(StackedParams):
+    """StackedParams of an LSTM, with the gates' recurrent activation (sigmoid or a hard sigmoid)."""
+
+    recurrent_activation: str = "sigmoid"
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,7 @@ def rnn_params_from_tensors(
 ) -> rnn.RNNParams:
     """Vanilla RNN parameters from `rnn.*` tensors, every name, shape, dtype and value checked."""
     layers, emb, W_dec, b_dec = _checked_tensors(tensors, vocab_size, "rnn")
-    weights = tuple(rnn.LayerWeights(*parts) for parts in layers)
+    weights = tuple(LayerWeights(*parts) for parts in layers)
     return rnn.RNNParams(weights, vocab_size, emb, W_dec, b_dec, nonlinearity)
 
 

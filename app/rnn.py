@@ -26,35 +26,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.lstm import LayerWeights, Trace  # the same records: a layer's weights, a pass's layers and states
+from app.lstm import StackedParams, Trace  # the same records: the weights, a pass's layers and states
 
 QUANTITIES = ("h", "a")
 NONLINEARITIES = ("tanh",)
 
 
 @dataclass(frozen=True)
-class RNNParams:
-    """Embedding (V, E) or None for one-hot inputs over V, the layers, and an optional decoder
-    W_dec (V, H), b_dec (V,). All arrays share one float dtype."""
+class RNNParams(StackedParams):
+    """app.lstm's StackedParams (embedding, layers, decoder) of a vanilla RNN, with its nonlinearity."""
 
-    layers: tuple[LayerWeights, ...]
-    vocab_size: int
-    embedding: np.ndarray | None = None
-    W_dec: np.ndarray | None = None
-    b_dec: np.ndarray | None = None
     nonlinearity: str = "tanh"
-
-    @property
-    def num_layers(self) -> int:
-        return len(self.layers)
-
-    @property
-    def hidden_size(self) -> int:
-        return self.layers[0].hidden_size
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.layers[0].W_hh.dtype
 
 
 @dataclass(frozen=True)

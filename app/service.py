@@ -57,11 +57,13 @@ def get_model(models: dict[str, Model], model_id: str) -> Model:
     return model
 
 
-def check_text(text: str, settings: Settings) -> None:
-    """Refuse text that is too long or cannot be encoded (lone surrogates reach no serialiser)."""
-    if len(text) > settings.max_chars:
+def check_text(text: str, settings: Settings, before: int = 0) -> None:
+    """Refuse text that is too long or cannot be encoded (lone surrogates reach no serialiser); `before`:
+    the characters of the whole text before this part of it."""
+    if before + len(text) > settings.max_chars:
         raise InputError(
-            f"text has {len(text)} characters; the limit is max_chars = {settings.max_chars}: shorten it", 413
+            f"text has {before + len(text)} characters; the limit is max_chars = {settings.max_chars}: shorten it",
+            413,
         )
     try:
         text.encode("utf-8")
@@ -77,19 +79,28 @@ def run_trace(model: Model, text: str, settings: Settings, steps: int | None = N
     """Tokenize text and run the model over it from the zero state; over its first `steps` tokens only
     when given (the numbers of those steps are bit-identical either way: the cell is causal). With a
     cache, only the steps after the longest cached prefix of the same ids are computed (same bits)."""
-    check_text(text, settings)
+    tokens, ids = tokens_of(model, text, settings)
+    return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids[:steps], cache))
+
+
+def tokens_of(model: Model, text: str, settings: Settings, offset: int = 0, since: int = 0,
+              ) -> tuple[list[Token], np.ndarray]:
+    """Check and tokenize text, the whole text from code point `offset` on, after `since` tokens (the
+    tokens' offsets are the whole text's): the tokens and their ids (n,)."""
+    check_text(text, settings, before=offset)
     try:
         tokens = model.tokenizer.tokenize(text)
     except ValueError as e:
         raise InputError(f"{e}; remove it or pick another model") from e
-    if len(tokens) > settings.max_tokens:
+    if since + len(tokens) > settings.max_tokens:
         raise InputError(
-            f"text has {len(tokens)} tokens for model {model.id!r}; the limit is max_tokens = "
+            f"text has {since + len(tokens)} tokens for model {model.id!r}; the limit is max_tokens = "
             f"{settings.max_tokens}: shorten it",
             413,
         )
-    ids = np.fromiter((tok.id for tok in tokens), dtype=np.int64, count=len(tokens))
-    return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids[:steps], cache))
+    if offset:
+        tokens = [Token(t.text, t.id, t.start + offset, t.end + offset) for t in tokens]
+    return tokens, np.fromiter((tok.id for tok in tokens), dtype=np.int64, count=len(tokens))
 
 
 def run_tail(model: Model, tail: str, offset: int, since: int, prefix: str | None, settings: Settings,
@@ -107,25 +118,13 @@ def run_tail(model: Model, tail: str, offset: int, since: int, prefix: str | Non
     if offset < since:
         raise InputError(f"offset = {offset} is less than since = {since}, but each of the first {since} tokens "
                          "takes at least one character: offset is the code point where the last of them ends")
-    check_text(tail, settings)
-    if offset + len(tail) > settings.max_chars:
-        raise InputError(f"text has {offset + len(tail)} characters; the limit is max_chars = "
-                         f"{settings.max_chars}: shorten it", 413)
+    check_text(tail, settings, before=offset)
     kept = cache.held(model.version, since, prefix) if cache is not None else None
     if kept is None:
         raise InputError(f"this server no longer holds the first {since} tokens named by prefix (another worker "
                          "answered before, or they were evicted): send the whole text with offset=0", 409)
-    try:
-        tokens = [Token(t.text, t.id, t.start + offset, t.end + offset) for t in model.tokenizer.tokenize(tail)]
-    except ValueError as e:
-        raise InputError(f"{e}; remove it or pick another model") from e
-    if since + len(tokens) > settings.max_tokens:
-        raise InputError(
-            f"text has {since + len(tokens)} tokens for model {model.id!r}; the limit is max_tokens = "
-            f"{settings.max_tokens}: shorten it",
-            413,
-        )
-    ids = np.concatenate([kept, np.fromiter((tok.id for tok in tokens), dtype=np.int64, count=len(tokens))])
+    tokens, tail_ids = tokens_of(model, tail, settings, offset, since)
+    ids = np.concatenate([kept, tail_ids])
     return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids, cache), first=since)
 
 

@@ -53,7 +53,7 @@ def random_rnn_params(
     layers = []
     in_size = V if E is None else E
     for _ in range(L):
-        layers.append(rnn.LayerWeights(normal(H, in_size), normal(H, H), normal(H), normal(H)))
+        layers.append(LayerWeights(normal(H, in_size), normal(H, H), normal(H), normal(H)))
         in_size = H
     return rnn.RNNParams(
         layers=tuple(layers),
