@@ -32,6 +32,12 @@ def live_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def server(live_server: str) -> str:
+    """The default app's base URL for the browser suites (a suite that needs other models defines its own)."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Headless Chromium through Playwright, shared by the session's browser tests."""
     if not CHROMIUM.exists():

@@ -27,3 +27,9 @@ def watched_page(browser, server: str | None = None, **context_options) -> Itera
                                                                          if not u.startswith(server)]
     finally:
         context.close()
+
+
+def wait_idle(page) -> None:
+    """Until the page has no trace in flight and shows no error."""
+    page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'"
+                           " && document.querySelector('#error').textContent === ''")

@@ -6,7 +6,6 @@ values bit for bit, the heatmaps' uint8 values within their stated error."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -17,18 +16,12 @@ from app.config import Settings
 from app.main import create_app
 from app.trace_cache import TraceCache
 from tests.heatmap_hooks import heatmap_row, row_units
-from tests.pages import watched_page
+from tests.pages import wait_idle, watched_page
 from tests.servers import serve
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 TEXT = "Today, due to my current job situation and family conditions, I need to take a loan."
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with serve(create_app(Settings())) as base:
-        yield base
 
 
 @pytest.fixture
@@ -39,11 +32,6 @@ def page(browser, server):
         page.goto(f"{server}/")
         wait_idle(page)
         yield page
-
-
-def wait_idle(page) -> None:
-    page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'"
-                           " && document.querySelector('#error').textContent === ''")
 
 
 def params_of(response) -> dict:

@@ -5,30 +5,20 @@ escaped, and no console errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
 import numpy as np
 import pytest
 
-from app.config import Settings
 from app.corpora.lecture import TENSE_PRESENT
-from app.main import create_app
 from tests.heatmap_hooks import DRAWN
 from tests.pages import watched_page
-from tests.servers import serve
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 PANEL = "#retention"
 PLOT = "document.querySelector('.retention-plot[data-part=\"{part}\"]')"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with serve(create_app(Settings())) as base:
-        yield base
 
 
 @pytest.fixture

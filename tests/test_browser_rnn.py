@@ -5,27 +5,17 @@ side in compare mode. Numbers are checked against the exact JSON API."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import httpx
 import numpy as np
 import pytest
 
-from app.config import Settings
-from app.main import create_app
 from tests.heatmap_hooks import DRAWN, heatmap_row, row_units
 from tests.pages import watched_page
-from tests.servers import serve
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 TEXT = "Today, due to my current job situation and family conditions, I need to take a loan."
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with serve(create_app(Settings())) as base:
-        yield base
 
 
 @pytest.fixture

@@ -5,15 +5,10 @@ looks as before: as tall as its chips, no scrollbar."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from app.config import Settings
-from app.main import create_app
 from tests.heatmap_hooks import cell_point, row_units
-from tests.pages import watched_page
-from tests.servers import serve
+from tests.pages import wait_idle, watched_page
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
@@ -35,12 +30,6 @@ GEOMETRY = """t => {
 INSIDE = f"t => ({GEOMETRY})(t).inside"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with serve(create_app(Settings())) as base:
-        yield base
-
-
 @pytest.fixture
 def page(browser, server):
     with watched_page(browser, server) as page:
@@ -49,11 +38,6 @@ def page(browser, server):
         page.locator("#model").select_option("shakespeare")
         wait_idle(page)
         yield page
-
-
-def wait_idle(page) -> None:
-    page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-busy') === 'false'"
-                           " && document.querySelector('#error').textContent === ''")
 
 
 def type_to(page, text: str) -> None:
