@@ -166,6 +166,12 @@ class RetentionResponse(BaseModel):
     note: str | None = None
 
 
+class NotableUnit(BaseModel):
+    layer: int
+    unit: int
+    carries: str = Field(description="What the unit's memory tracks, as the card's key (`tense`, `bracket_depth`).")
+
+
 class ModelSummary(BaseModel):
     id: str
     title: str
@@ -180,6 +186,9 @@ class ModelSummary(BaseModel):
     has_decoder: bool
     version: str
     examples: list[str]
+    notable_units: list[NotableUnit] = Field(
+        default_factory=list, description="The units the model card names (what their memory carries), "
+        "valid ones only, in the card's order: the page labels their heatmap rows and shows them first.")
 
 
 class ModelList(BaseModel):

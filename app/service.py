@@ -326,4 +326,20 @@ def model_summary(model: Model) -> dict:
         "has_decoder": p.W_dec is not None,
         "version": model.version,
         "examples": list(model.card.get("examples", [])),
+        "notable_units": notable_units(model),
     }
+
+
+def notable_units(model: Model) -> list[dict]:
+    """The card's notable units that name a layer and unit this model has and say what they carry, as
+    {layer, unit, carries}; anything else in the card's list is left out (a card is the user's file)."""
+    p = model.params
+    found = []
+    for entry in model.card.get("notable_units") or []:
+        if not isinstance(entry, dict):
+            continue
+        layer, unit, carries = entry.get("layer", 0), entry.get("unit"), entry.get("carries")
+        if (type(layer) is int and type(unit) is int and isinstance(carries, str) and carries
+                and 0 <= layer < p.num_layers and 0 <= unit < p.hidden_size):
+            found.append({"layer": layer, "unit": unit, "carries": carries[:64]})
+    return found

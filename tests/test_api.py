@@ -1,6 +1,8 @@
 """The JSON API over real HTTP, checked against the engine run directly on the same model file."""
 
 import base64
+import json
+import shutil
 
 import httpx
 import numpy as np
@@ -10,8 +12,9 @@ from app.config import Settings
 from app.corpora.lecture import TENSE_PAST, TENSE_PRESENT
 from app.lstm import QUANTITIES, forward, logits, softmax
 from app.main import create_app
-from app.model_store import load_model
+from app.model_store import load_model, load_registry
 from app.resources import resource_dir
+from app.service import model_summary
 from tests.servers import serve
 
 LIMITS = Settings(max_chars=200, max_tokens=20, max_top_k=7, max_body_bytes=2048)
@@ -264,3 +267,25 @@ def test_the_page_scripts_and_styles_are_gzipped_but_the_api_is_not(http):
     r = http.get("/api/trace", params={"model": "lesson", "text": "Today , I need a loan ." * 20, "encoding": "u1"},
                  headers={"Accept-Encoding": "gzip"})
     assert r.status_code == 200 and "content-encoding" not in r.headers
+
+
+def test_models_name_the_cards_notable_units_and_leave_out_broken_entries(http, tmp_path):
+    lesson = next(m for m in http.get("/api/models").json()["models"] if m["id"] == "lesson")
+    card = json.loads((resource_dir("models") / "lesson.json").read_text())
+    assert lesson["notable_units"] == [{"layer": u["layer"], "unit": u["unit"], "carries": u["carries"]}
+                                       for u in card["notable_units"]]
+    assert {"layer": 0, "unit": 2, "carries": "tense"} in lesson["notable_units"]
+    # A card is the user's file: entries that name no unit of this model, or no meaning, are left out.
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(resource_dir("models") / f"untrained{suffix}", folder / f"mine{suffix}")
+    mine = json.loads((folder / "mine.json").read_text())
+    mine.update(id="mine", notable_units=[
+        {"layer": 0, "unit": 3, "carries": "tense"}, {"layer": 0, "unit": 32, "carries": "past the units"},
+        {"layer": 1, "unit": 3, "carries": "no such layer"}, {"unit": True, "carries": "bool"}, "x",
+        {"layer": 0, "unit": 4}, {"layer": 0, "unit": 5, "carries": ["a"]},
+    ])
+    (folder / "mine.json").write_text(json.dumps(mine))
+    summary = model_summary(load_registry([folder])["mine"])
+    assert summary["notable_units"] == [{"layer": 0, "unit": 3, "carries": "tense"}]

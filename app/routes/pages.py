@@ -109,5 +109,6 @@ def index(request: Request, settings: Annotated[Settings, Depends(get_settings)]
             "share_title": f"LSTM Gate Visualizer · {link.model.title}",
             "share_description": share_description(link.text) or link.model.card.get("description", ""),
             "models_data": [model_summary(m) for m in models.values()],
+            "limits": {"max_chars": settings.max_chars, "max_tokens": settings.max_tokens},
         },
     )
