@@ -16,7 +16,15 @@ const BAR_EM = 0.95; // colour bar thickness: 14 px next to 15 px ticks
 const BAR_TICK_SPACING_EM = 2.2;
 const LABEL_SHARE = 0.4; // token labels take at most this share of the height; longer ones end in "…"
 const SIN45 = Math.SQRT1_2;
-export const SELECTED_STROKE = "#111"; // the selected step's frame, 2 px
+export const SELECTED_STROKE = "#111"; // the selected step's and the selected unit's frames, 2 px
+const LEADER_PX = 10; // room for the line from a row label moved off its row to the row
+const LEADER_COLOR = "#6e7781";
+const ROW_LABEL_MAX_EM = 9; // a row label ("▶ ● 63 · cuisine") is at most this wide ...
+const ROW_LABEL_MAX_SHARE = 0.35; // ... and this share of the drawing's width; longer names end in "…"
+const LEGEND_EM = 0.8; // the legend line under an exported drawing
+export const SELECTED_MARK = "▶"; // before the selected unit's label (bold)
+export const PINNED_MARK = "●"; // before a pinned unit's label: in every system font, not an emoji
+export const UNIT_BAR_WORDS = { top: "+max", middle: "0", bottom: "−max", side: "each row's own range" };
 
 /** The tick font size in px for a container whose computed font size is containerFontPx. */
 export function tickFontPx(containerFontPx) {
@@ -54,6 +62,11 @@ export function formatTick(value, step) {
   return text.replace("-", "−");
 }
 
+/** A number as few digits as it needs (4 significant at most), with a true minus sign: "3.5", "−15". */
+export function formatNumber(value) {
+  return String(Number(value.toPrecision(4))).replace("-", "−");
+}
+
 /** Label every n-th row: 1 when rows are tall enough for a label each, else a 1-2-5 step. */
 export function rowStep(rowPx, fontPx) {
   if (rowPx >= Math.max(ROW_LABEL_MIN_PX, ROW_LABEL_EM * fontPx)) return 1;
@@ -85,12 +98,93 @@ export function wrapText(text, maxPx, measure) {
   return lines;
 }
 
+/**
+ * A row's label: "12", "2 · tense", "● 5", "▶ ● 2 · tense" (selected, pinned, named); a long name is
+ * cut with "…" so the label is at most maxPx wide (the unit number is never cut).
+ */
+export function rowLabelText(unit, { name = null, selected = false, pinned = false } = {}, maxPx, measure) {
+  const head = `${selected ? `${SELECTED_MARK} ` : ""}${pinned ? `${PINNED_MARK} ` : ""}${unit}`;
+  if (!name) return head;
+  const lead = `${head} · `;
+  const room = maxPx - measure(lead);
+  return room >= measure("x…") ? lead + fitText(name, room, measure) : head;
+}
+
+/**
+ * Centres for labels that want to sit at `wants` (ascending), at least `sep` apart and within lo..hi,
+ * in the same order, each as near its want as the others allow: overlapping labels gather in a run
+ * centred on their wants' mean (the usual 1-D label "dodge"). Needs (n − 1)·sep ≤ hi − lo.
+ */
+function spread(wants, sep, lo, hi) {
+  const runs = []; // {first, n, sum, start}
+  const place = (run) => {
+    run.start = Math.min(Math.max(run.sum / run.n - ((run.n - 1) * sep) / 2, lo), hi - (run.n - 1) * sep);
+  };
+  wants.forEach((want, k) => {
+    const run = { first: k, n: 1, sum: want, start: 0 };
+    place(run);
+    runs.push(run);
+    while (runs.length > 1) {
+      const last = runs.at(-1);
+      const before = runs.at(-2);
+      if (before.start + before.n * sep <= last.start + 1e-6) break;
+      before.n += last.n;
+      before.sum += last.sum;
+      place(before);
+      runs.pop();
+    }
+  });
+  return runs.flatMap((run) => Array.from({ length: run.n }, (_, j) => run.start + j * sep));
+}
+
+/**
+ * Where each row label goes (y of its centre), so that no two overlap. `special` labels (selected,
+ * pinned, named units: [{r, y, priority}], lower priority matters more) are all placed, in row order,
+ * each as near its row as its neighbours allow (moved off it when they crowd); when more are asked
+ * for than lo..hi holds, the least important are left out. Then the plain labels [{r, y}] go wherever
+ * they do not overlap a placed one.
+ * @returns {Array<{r: number, y: number, want: number, special: boolean}>} by row
+ */
+export function placeRowLabels(special, plain, sep, lo, hi) {
+  const room = Math.max(0, Math.floor((hi - lo) / sep + 1e-9) + 1);
+  const chosen = [...special].sort((a, b) => a.priority - b.priority || a.r - b.r).slice(0, room)
+    .sort((a, b) => a.y - b.y || a.r - b.r);
+  const ys = spread(chosen.map((label) => Math.min(Math.max(label.y, lo), hi)), sep, lo, hi);
+  const placed = chosen.map((label, k) => ({ r: label.r, y: ys[k], want: label.y, special: true }));
+  const taken = new Set(placed.map((p) => p.r));
+  const free = (y) => placed.every((p) => Math.abs(p.y - y) >= sep - 1e-6);
+  for (const label of plain) {
+    if (!taken.has(label.r) && label.y >= lo - 1e-6 && label.y <= hi + 1e-6 && free(label.y)) {
+      placed.push({ r: label.r, y: label.y, want: label.y, special: false });
+    }
+  }
+  return placed.sort((a, b) => a.r - b.r);
+}
+
 function widest(texts, measure) {
   return texts.reduce((w, text) => Math.max(w, measure(text)), 0);
 }
 
 function text(value, x, y, size, { align = "start", angle = 0, weight = 400, color }) {
   return { kind: "text", text: value, x, y, size, weight, align, angle, color };
+}
+
+/** The colour bar's labels: [{v, text}] at values v, for a scale mode (color_ranges.js). */
+function barLabelsOf(zmin, zmax, mode, h, f, measure) {
+  if (mode === "unit") {
+    return [{ v: zmax, text: UNIT_BAR_WORDS.top }, { v: (zmin + zmax) / 2, text: UNIT_BAR_WORDS.middle },
+      { v: zmin, text: UNIT_BAR_WORDS.bottom }];
+  }
+  const bar = niceTicks(zmin, zmax, Math.floor(h / (BAR_TICK_SPACING_EM * f)));
+  const labels = bar.values.map((v) => ({ v, text: formatTick(v, bar.step) }));
+  if (mode !== "robust") return labels;
+  // Cells past the range are drawn in the end colours: the ends say "≥" and "≤", and are always labelled.
+  const px = (v) => (h * (v - zmin)) / (zmax - zmin || 1);
+  const room = f * 1.2;
+  const inner = labels.filter(({ v }) => px(v) - px(zmin) >= room && px(zmax) - px(v) >= room);
+  return [
+    { v: zmax, text: `≥${formatNumber(zmax)}` }, ...inner.reverse(), { v: zmin, text: `≤${formatNumber(zmin)}` },
+  ];
 }
 
 /**
@@ -107,15 +201,27 @@ function text(value, x, y, size, { align = "start", angle = 0, weight = 400, col
  * @param {number} p.t1 last token column shown (t0 ≤ t1 < T)
  * @param {{zmin: number, zmax: number}} p.zrange
  * @param {Array<[number, string]>} p.stops the colour scale
+ * @param {string} [p.scaleMode] color_ranges.js mode: "fixed" or "shared" (numbers on the colour bar),
+ *   "robust" (the ends read "≥" / "≤"), "unit" (words: "+max", "0", "−max", each row's own range)
+ * @param {Map<number, string>|null} [p.names] unit → short name ("tense"): those rows are always labelled
+ * @param {number|null} [p.selectedUnit] its row label is bold, after "▶"
+ * @param {Iterable<number>} [p.pinned] units whose labels start with "●"
+ * @param {boolean} [p.frameUnit] frame the selected unit's row (exports; on screen the overlay draws it)
  * @param {string} [p.title] drawn in a band above the drawing, which grows by it (exports; on screen
  *   the figcaption says it)
+ * @param {string} [p.legend] drawn in a band under the drawing, which grows by it (exports; on screen
+ *   the figure's legend line says it)
  * @param {number|null} [p.step] a token column to outline (exports; on screen the overlay draws it)
  * @param {(text: string, font: string) => number} p.measure width of text in CSS px
- * @returns {{width, height, plot: {x, y, w, h}, t0, t1, rows, items: object[], ticks: Array<{t, text}>} | null}
+ * @returns {{width, height, plot: {x, y, w, h}, t0, t1, rows, items: object[], ticks: Array<{t, text}>,
+ *   rowLabels: Array<{row, unit, text}>} | null}
  *   null when the drawing has no room
  */
 export function layoutPanel(p) {
-  const { width, height, scale, fontPx: f, color, labels, units, t0, t1, zrange, stops, title, step, measure } = p;
+  const {
+    width, height, scale, fontPx: f, color, labels, units, t0, t1, zrange, stops, title, legend, step, measure,
+    scaleMode = "shared", names = null, selectedUnit = null, pinned = [], frameUnit = false,
+  } = p;
   if (!(width > 0 && height > 0)) return null;
   const tickFont = font(f);
   const measureTick = (s) => measure(s, tickFont);
@@ -147,17 +253,41 @@ export function layoutPanel(p) {
   const y1 = Math.round((total - bottom) * scale) / scale;
   const h = Math.max(y1 - y0, 1);
 
-  // Colour bar ticks (a true minus sign, as Plotly) and unit labels, which set the side margins.
+  // Colour bar labels (a true minus sign, as Plotly; words in "unit" mode), which set the right margin.
   const { zmin, zmax } = zrange;
-  const bar = niceTicks(zmin, zmax, Math.floor(h / (BAR_TICK_SPACING_EM * f)));
-  const barLabels = bar.values.map((v) => ({ v, text: formatTick(v, bar.step) }));
+  const barLabels = barLabelsOf(zmin, zmax, scaleMode, h, f, measureTick);
   const barW = Math.round(f * BAR_EM);
-  const right = BAR_GAP + barW + 4 + widest(barLabels.map((b) => b.text), measureTick) + 4;
+  const side = scaleMode === "unit" ? Math.ceil(f * 1.3) : 0; // the rotated "each row's own range"
+  const right = BAR_GAP + barW + 4 + widest(barLabels.map((b) => b.text), measureTick) + 4 + side;
+
+  // Row labels: every n-th row, and always the selected, pinned and named units' (moved off their row
+  // with a leader line when their neighbours' labels took the spot), none overlapping.
   const rowPx = h / Math.max(units.length, 1);
   const every = rowStep(rowPx, f);
-  const rowLabels = [];
-  for (let r = 0; r < units.length; r += every) rowLabels.push({ r, text: String(units[r]) });
-  let left = Math.ceil(f * 1.3 + GAP + widest(rowLabels.map((l) => l.text), measureTick) + GAP);
+  const pins = new Set(pinned ?? []);
+  const maxLabelPx = Math.max(f * 3, Math.min(f * ROW_LABEL_MAX_EM, width * ROW_LABEL_MAX_SHARE));
+  const centre = (r) => y0 + (r + 0.5) * rowPx;
+  const special = [];
+  const plain = [];
+  units.forEach((unit, r) => {
+    const priority = unit === selectedUnit ? 0 : pins.has(unit) ? 1 : names?.has(unit) ? 2 : 3;
+    if (priority < 3) special.push({ r, y: centre(r), priority });
+    else if (r % every === 0) plain.push({ r, y: centre(r) });
+  });
+  const sep = every === 1 ? Math.min(ROW_LABEL_SPACING_EM * f, rowPx) : ROW_LABEL_SPACING_EM * f;
+  const placed = placeRowLabels(special, plain, sep, Math.max(y0, sep / 2), y0 + h);
+  const rowLabels = placed.map(({ r, y, want }) => {
+    const unit = units[r];
+    const selected = unit === selectedUnit;
+    const weight = selected ? 700 : 400;
+    const fit = (s) => measure(s, font(f, weight));
+    const label = rowLabelText(unit, { name: names?.get(unit) ?? null, selected, pinned: pins.has(unit) },
+      maxLabelPx, fit);
+    return { row: r, unit, text: label, y, want, weight, w: fit(label) };
+  });
+  const moved = rowLabels.some((l) => Math.abs(l.y - l.want) > 0.5);
+  const gutter = GAP + (moved ? LEADER_PX : 0);
+  let left = Math.ceil(f * 1.3 + GAP + rowLabels.reduce((w, l) => Math.max(w, l.w), 0) + gutter);
   if (tickangle === -45 && ticks.length) {
     // The first slanted label leans left of its column; keep it on the drawing.
     const colW = (width - left - right) / Math.max(n, 1);
@@ -170,13 +300,22 @@ export function layoutPanel(p) {
   const colW = w / Math.max(n, 1);
 
   if (n > 0) items.push({ kind: "raster", ...plot, t0, t1 });
-  items.push({ kind: "colorbar", x: x1 + BAR_GAP, y: y0, w: barW, h, stops });
+  const barX = x1 + BAR_GAP;
+  items.push({ kind: "colorbar", x: barX, y: y0, w: barW, h, stops });
   for (const { v, text: s } of barLabels) {
     const y = y0 + h * (1 - (v - zmin) / (zmax - zmin || 1));
-    items.push(text(s, x1 + BAR_GAP + barW + 4, y, f, { color }));
+    items.push(text(s, barX + barW + 4, y, f, { color }));
   }
-  for (const { r, text: s } of rowLabels) {
-    items.push(text(s, x0 - GAP, y0 + (r + 0.5) * rowPx, f, { align: "end", color }));
+  if (side) {
+    const x = barX + barW + 4 + widest(barLabels.map((b) => b.text), measureTick) + 4 + side / 2;
+    items.push(text(fitText(UNIT_BAR_WORDS.side, h, measureTick), x, y0 + h / 2, f,
+      { align: "middle", angle: -90, color }));
+  }
+  for (const label of rowLabels) {
+    items.push(text(label.text, x0 - gutter, label.y, f, { align: "end", weight: label.weight, color }));
+    if (Math.abs(label.y - label.want) > 0.5) {
+      items.push({ kind: "line", x1: x0 - gutter + 2, y1: label.y, x2: x0 - 1, y2: label.want, color: LEADER_COLOR });
+    }
   }
   items.push(text("unit", f * 0.65 + 2, y0 + h / 2, f, { align: "middle", angle: -90, color }));
   for (const tick of ticks) {
@@ -185,9 +324,23 @@ export function layoutPanel(p) {
       ? text(tick.text, x, y1 + GAP + f * 0.6, f, { align: "middle", color })
       : text(tick.text, x, y1 + GAP, f, { align: "end", angle: tickangle, color }));
   }
-  const scene = { width, height: total, plot, t0, t1, rows: units.length, items, ticks };
+
+  // A legend (exports only) gets a band of its own under the drawing.
+  if (legend) {
+    const size = Math.max(TICK_MIN_PX - 3, Math.round(f * LEGEND_EM));
+    const lines = wrapText(legend, width - 16, (s) => measure(s, font(size)));
+    lines.forEach((line, k) => items.push(text(line, 8, total + size * (0.9 + 1.3 * k), size, { color })));
+    total += Math.ceil(size * (0.5 + 1.3 * lines.length));
+  }
+
+  const scene = {
+    width, height: total, plot, t0, t1, rows: units.length, items, ticks,
+    rowLabels: rowLabels.map(({ row, unit, text: s }) => ({ row, unit, text: s })),
+  };
   const outlined = columnBox(scene, step);
   if (outlined) items.push({ kind: "outline", x: outlined.x, y: y0, w: outlined.w, h, color: SELECTED_STROKE });
+  const frame = frameUnit ? rowFrame(scene, units.indexOf(selectedUnit)) : null;
+  if (frame) items.push({ kind: "outline", ...frame, color: SELECTED_STROKE });
   return scene;
 }
 
@@ -219,4 +372,29 @@ export function cellCentre(layout, t, row) {
   const col = columnBox(layout, t);
   if (!col || row < 0 || row >= layout.rows) return null;
   return { x: col.x + col.w / 2, y: layout.plot.y + ((row + 0.5) * layout.plot.h) / layout.rows };
+}
+
+/** Row `row`'s box in CSS px of the drawing ({x, y, w, h}), or null when there is no such row. */
+export function rowBox(layout, row) {
+  if (!(row >= 0 && row < layout.rows)) return null;
+  const { plot } = layout;
+  const rowH = plot.h / layout.rows;
+  return { x: plot.x, y: plot.y + row * rowH, w: plot.w, h: rowH };
+}
+
+/** The frame drawn around a selected row: a 2 px line just outside its box, so the row's own colours
+ *  stay whole. null when there is no such row. */
+export function rowFrame(layout, row) {
+  const box = rowBox(layout, row);
+  return box && { x: box.x - 1, y: box.y - 1, w: box.w + 2, h: box.h + 2 };
+}
+
+/**
+ * How many rows of at least minRowPx fit in a panel's plot area of a drawing `height` px tall, before
+ * its tokens are known: the token labels are assumed to take their largest band (LABEL_SHARE of the
+ * height), so the estimate errs on the side of taller rows. At least 1.
+ */
+export function rowCapacityOf(height, fontPx, minRowPx = 6) {
+  const h = height - Math.ceil(fontPx * 0.6) - Math.ceil(height * LABEL_SHARE + GAP + 4);
+  return Math.max(1, Math.floor(h / minRowPx));
 }

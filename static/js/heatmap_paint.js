@@ -21,6 +21,14 @@ export function paintScene(ctx, layout, scale, raster) {
       ctx.strokeStyle = item.color;
       ctx.lineWidth = 2;
       ctx.strokeRect(item.x, item.y, item.w, item.h);
+    } else if (item.kind === "line") {
+      ctx.setTransform(scale, 0, 0, scale, 0, 0);
+      ctx.strokeStyle = item.color;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(item.x1, item.y1);
+      ctx.lineTo(item.x2, item.y2);
+      ctx.stroke();
     } else if (item.kind === "colorbar") {
       ctx.setTransform(scale, 0, 0, scale, 0, 0);
       const gradient = ctx.createLinearGradient(0, item.y + item.h, 0, item.y);

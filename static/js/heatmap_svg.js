@@ -1,5 +1,6 @@
 // A heatmap panel's scene (heatmap_layout.js) as a standalone SVG document: the raster as an
-// embedded PNG image, the colour bar as a gradient, every label as <text>. Pure: no DOM.
+// embedded PNG image, the colour bar as a gradient, every label as <text>, frames and leader lines as
+// <rect> and <line>. Pure: no DOM.
 import { FONT_FAMILY } from "./heatmap_layout.js";
 
 const ANCHOR = { start: "start", middle: "middle", end: "end" };
@@ -54,6 +55,9 @@ export function sceneToSvg(layout, { width, height, rasterHref, background = "#f
     } else if (item.kind === "outline") {
       body.push(`<rect x="${num(item.x)}" y="${num(item.y)}" width="${num(item.w)}" height="${num(item.h)}"`
         + ` fill="none" stroke="${xmlText(item.color)}" stroke-width="2"/>`);
+    } else if (item.kind === "line") {
+      body.push(`<line x1="${num(item.x1)}" y1="${num(item.y1)}" x2="${num(item.x2)}" y2="${num(item.y2)}"`
+        + ` stroke="${xmlText(item.color)}" stroke-width="1"/>`);
     } else if (item.kind === "colorbar") {
       const id = `scale${defs.length}`;
       defs.push(gradient(id, item.stops));

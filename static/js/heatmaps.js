@@ -1,12 +1,13 @@
 // Heatmaps of one layer: units (rows, in the order the page chose) × tokens (columns), one canvas
 // panel per quantity (heatmap_canvas.js). Panels are created once and updated; they share one token
 // range, so a drag-zoom in one zooms them all and survives redraws while the text is long enough.
-// The selected step is outlined and a hovered token's column is highlighted in every panel.
-import { maxAbs } from "./arrays.js";
+// The selected step and unit are outlined and a hovered token's column is highlighted in every panel;
+// selected, pinned and named units keep their row labels. Colour ranges come from color_ranges.js.
+import { colourRanges, scaleModeOf } from "./color_ranges.js";
 import { download } from "./export_panel.js";
 import { createPanel } from "./heatmap_canvas.js";
+import { rowCapacityOf, tickFontPx } from "./heatmap_layout.js";
 import { displayToken } from "./tokens.js";
-import { panelRanges } from "./views.js";
 
 // A token's label, remembered per token object: a keystroke's holding keeps the token objects of the
 // steps it kept, so only the new tokens are labelled again.
@@ -21,12 +22,26 @@ function labelOf(token) {
 }
 
 /**
- * View over a container. render({tokens, matrices, panels, units, step, approximate, source, lineage})
- * (a promise, settled when drawn) draws one heatmap per key of `panels` (see views.js) from
- * matrices[key] ({T, H, data}) with rows `units` in that order; `approximate` (default true) marks hover
- * values with "≈" (quantised data) rather than "=". Optional, to spare reading every value again:
- * `source` names the data (the same object for the same numbers), `lineage` {from, steps} says it
- * keeps the first `steps` steps of the data named `from`.
+ * View over a container.
+ *
+ * render({tokens, matrices, panels, units, step, approximate, source, lineage, names, selectedUnit,
+ * pinned, scale, rangeMatrices}) (a promise, settled when drawn) draws one heatmap per key of `panels`
+ * (see views.js) from matrices[key] ({T, H, data}, (T, H) time-major) with rows `units` ((U,) unit
+ * indices, top first); `tokens` (T,) {text}; `step` the selected token column or null; `approximate`
+ * (default true) marks hover values with "≈" (quantised data) rather than "=". Optional:
+ *   names         Map unit → short name ("tense", unit_names.js unitNames): those rows are always labelled
+ *   selectedUnit  number | null: its row is framed and its label bold after "▶"
+ *   pinned        number[]: their labels start with "●"
+ *   scale         "unit" (default: each row its own range), "robust" (99th percentile) or "shared"
+ *                 (largest |value|): how signed panels are coloured (color_ranges.js)
+ *   rangeMatrices {key: {T', H, data}} the numbers the colour ranges are computed over, T' ≥ T: the
+ *                 whole text while an animation shows its first T steps, so colours keep one meaning
+ *                 (default: matrices)
+ *   source, lineage  spare reading every value again: `source` names the data (the same object for the
+ *                 same numbers, of rangeMatrices as of matrices), `lineage` {from, steps} says it keeps the
+ *                 first `steps` steps of the data named `from`.
+ * rowCapacity(minRowPx = 6) how many rows of at least minRowPx fit in the first shown panel's plot area
+ * (before any render: an estimate from the panels' CSS height); at least 1.
  * Events (bind): "hover-step" (t | null), "select" ({t, unit}).
  * downloadImage(key, format, filename) saves a shown panel as "png" or "svg".
  */
@@ -39,6 +54,7 @@ export function createHeatmaps(container) {
   let step = null;
   let hover = null;
   let zoom = null; // {t0, t1} or null for every token
+  let ranges = { source: null, T: 0, mode: null, cache: null }; // color_ranges.js statistics kept
 
   const windowOf = () => zoom ?? { t0: 0, t1: T - 1 };
 
@@ -67,10 +83,25 @@ export function createHeatmaps(container) {
     return panels.get(key);
   }
 
+  /** The colour ranges of `keys` over `whole`, re-reading only the steps that changed since the last
+   *  call (known from source and lineage, as the panels' rasters know it). */
+  function rangesOf(keys, whole, mode, source, lineage) {
+    const T1 = Object.values(whole)[0]?.T ?? 0;
+    let keep = 0;
+    if (ranges.cache && ranges.mode === mode && source) {
+      if (source === ranges.source) keep = Math.min(ranges.T, T1);
+      else if (ranges.source && lineage?.from === ranges.source) keep = Math.min(lineage.steps, ranges.T, T1);
+    }
+    const computed = colourRanges({ keys, matrices: whole, mode, cache: keep > 0 ? ranges.cache : null, keep });
+    ranges = { source, T: T1, mode, cache: computed.cache };
+    return computed.ranges;
+  }
+
   function render({ tokens, matrices, panels: keys, units, step: selected, approximate = true, source = null,
-    lineage = null }) {
+    lineage = null, names = null, selectedUnit = null, pinned = [], scale = undefined, rangeMatrices = null }) {
     const labels = tokens.map(labelOf);
-    const ranges = panelRanges(keys, Object.fromEntries(keys.map((key) => [key, maxAbs(matrices[key])])));
+    const mode = scaleModeOf(scale);
+    const panelRanges = rangesOf(keys, rangeMatrices ?? matrices, mode, source, lineage);
     T = labels.length;
     step = selected ?? null;
     if (zoom && zoom.t1 >= T) zoom = null; // the text got shorter than the zoomed stretch
@@ -81,7 +112,10 @@ export function createHeatmaps(container) {
     shown = keys;
     for (const key of keys) {
       const p = panels.get(key);
-      p.setData({ matrix: matrices[key], units, labels, zrange: ranges[key], approximate, source, lineage });
+      p.setData({
+        matrix: matrices[key], units, labels, range: panelRanges[key], approximate, source, lineage,
+        names: names ?? null, selectedUnit: selectedUnit ?? null, pinned: pinned ?? [],
+      });
       p.paint(windowOf());
       p.paintOverlay({ hover, step });
     }
@@ -101,10 +135,32 @@ export function createHeatmaps(container) {
     download(`${filename}.${format}`, blob, blob.type);
   }
 
+  /** How many rows of at least minRowPx fit in the first shown panel's plot area; before any render,
+   *  an estimate from the `.heatmap-plot` CSS height less the largest token-label band. At least 1. */
+  function rowCapacity(minRowPx = 6) {
+    // The plots' height now (main.js may just have changed it; a panel's last layout may be older),
+    // read from a probe with the panels' classes: their CSS height and font (display: none answers too).
+    const figure = document.createElement("figure");
+    figure.className = "heatmap";
+    figure.setAttribute("aria-hidden", "true");
+    figure.style.visibility = "hidden";
+    figure.style.position = "absolute";
+    const plot = document.createElement("div");
+    plot.className = "heatmap-plot";
+    figure.append(plot);
+    container.append(figure);
+    const style = getComputedStyle(plot);
+    const height = parseFloat(style.height) || plot.clientHeight;
+    const fontPx = tickFontPx(parseFloat(style.fontSize) || 16);
+    figure.remove();
+    return height > 0 ? rowCapacityOf(height, fontPx, minRowPx) : 1;
+  }
+
   return {
     render,
     highlight,
     downloadImage,
+    rowCapacity,
     bind(event, handler) {
       handlers[event].push(handler);
     },

@@ -47,24 +47,32 @@ export function colorTable(stops) {
 /**
  * Fill pixels (units.length rows of `width` pixels, row-major) with the colours of m's values: row r
  * is unit units[r], column t is token t, for tokens from..T−1 (the others are left as they are, so an
- * append colours only its new columns). Values at or past zmin / zmax take the end colours.
+ * append colours only its new columns). Values at or past a row's zmin / zmax take the end colours.
  * @param {Uint32Array} pixels (U·width,) e.g. new Uint32Array(imageData.data.buffer)
  * @param {{T: number, H: number, data: Float32Array}} m (T, H) time-major
  * @param {ArrayLike<number>} units (U,) unit indices, top row first
- * @param {{zmin: number, zmax: number}} zrange
+ * @param {{zmin: number, zmax: number}} zrange every row's range, unless halfRanges is given
  * @param {Uint32Array} table from colorTable
- * @param {{from?: number, width?: number}} [columns] first token to colour (0); row length (T)
+ * @param {{from?: number, width?: number, halfRanges?: ArrayLike<number>|null, rows?: ArrayLike<number>|null}}
+ *   [columns] first token to colour (0); row length (T); halfRanges (H,): each unit's own symmetric
+ *   range, row r spans ±halfRanges[units[r]] (color_ranges.js "unit" mode); rows: the row indices to
+ *   fill (every row when omitted)
  */
-export function fillRaster(pixels, m, units, { zmin, zmax }, table, { from = 0, width = m.T } = {}) {
+export function fillRaster(pixels, m, units, { zmin, zmax }, table,
+  { from = 0, width = m.T, halfRanges = null, rows = null } = {}) {
   const { T, H, data } = m;
   if (width < T || pixels.length < units.length * width) {
     throw new RangeError(`${units.length}×${T} pixels do not fit in rows of ${width}`);
   }
-  const scale = zmax > zmin ? TABLE_STEPS / (zmax - zmin) : 0;
-  for (let r = 0; r < units.length; r++) {
+  const count = rows ? rows.length : units.length;
+  for (let j = 0; j < count; j++) {
+    const r = rows ? rows[j] : j;
+    const lo = halfRanges ? -halfRanges[units[r]] : zmin;
+    const hi = halfRanges ? halfRanges[units[r]] : zmax;
+    const scale = hi > lo ? TABLE_STEPS / (hi - lo) : 0;
     let p = r * width + from;
     for (let k = from * H + units[r]; k < T * H; k += H) {
-      const x = (data[k] - zmin) * scale;
+      const x = (data[k] - lo) * scale;
       // NaN fails every comparison and lands on the transparent entry.
       pixels[p++] = table[x >= TABLE_STEPS ? TABLE_STEPS : x > 0 ? (x + 0.5) | 0 : x <= 0 ? 0 : TRANSPARENT];
     }

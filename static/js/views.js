@@ -1,15 +1,16 @@
 // What each heatmap shows and which heatmaps a view groups. Pure data and functions (no DOM), so
 // the page and Node's tests share them.
 
-/** Scale kinds: "gate" 0..1 sequential; "tanh" -1..1 diverging; "signed" diverging centred on 0,
- *  symmetric around the largest magnitude of every panel with the same `group`, rounded up to a nice
- *  number (niceCeil). */
+/** Scale kinds: "gate" 0..1 sequential; "tanh" -1..1 diverging; "signed" diverging centred on 0, its
+ *  range shared by every panel with the same `group` (color_ranges.js: per row, a percentile or the
+ *  largest magnitude, rounded up to a nice number with niceCeil). */
 export const PANELS = {
   kept: { title: "kept memory", symbol: "f⊙cₜ₋₁", plain: "what is remembered", scale: "signed", group: "ledger" },
   forgotten: { title: "forgotten memory", symbol: "(1−f)⊙cₜ₋₁", plain: "what is erased", scale: "signed",
     group: "ledger" },
-  // Written memory has its own range: i⊙g lies in -1..1, while kept memory accumulates far past it.
-  written: { title: "written memory", symbol: "i⊙g", plain: "what is added", scale: "signed" },
+  // One scale for the memory ledger: c = kept + written, so a colour means the same amount of memory in
+  // all three (per row in color_ranges.js "unit" mode, which keeps small writes visible).
+  written: { title: "written memory", symbol: "i⊙g", plain: "what is added", scale: "signed", group: "ledger" },
   f: { title: "forget gate", symbol: "f", plain: "what is kept", scale: "gate" },
   i: { title: "input gate", symbol: "i", plain: "how much is written", scale: "gate" },
   g: { title: "candidate", symbol: "g", plain: "what could be written", scale: "tanh" },

@@ -123,3 +123,33 @@ test("sharedSteps finds the first token that changed, bit for bit", () => {
   const view = { T: 2, H: 2, data: a.data.subarray(2, 6) }; // a view at an offset
   assert.equal(sharedSteps(view, { T: 2, H: 2, data: Float32Array.from([3, NaN, 5, 6]) }), 2);
 });
+
+test("each row on its own range: row r spans ± halfRanges[units[r]]", () => {
+  // Unit 0 at ±15, unit 1 at ±1.5: 1.5 is the end colour in unit 1's row and a pale one in unit 0's.
+  const m = { T: 3, H: 2, data: Float32Array.from([15, 1.5, 0, -1.5, 1.5, 0]) };
+  const table = colorTable(DIVERGING);
+  const pixels = new Uint32Array(2 * 3);
+  const halfRanges = Float64Array.from([15, 1.5]);
+  fillRaster(pixels, m, [1, 0], { zmin: -15, zmax: 15 }, table, { halfRanges });
+  const k = (v, half) => Math.round(((v + half) / (2 * half)) * TABLE_STEPS);
+  assert.deepEqual(Array.from(pixels), colours(table, [TABLE_STEPS, 0, TABLE_STEPS / 2, TABLE_STEPS, k(0, 15), k(1.5, 15)]));
+  // On one shared ±15 scale unit 1's row would be nearly white.
+  const shared = new Uint32Array(6);
+  fillRaster(shared, m, [1, 0], { zmin: -15, zmax: 15 }, table);
+  assert.deepEqual(Array.from(shared.subarray(0, 3)), colours(table, [k(1.5, 15), k(-1.5, 15), k(0, 15)]));
+});
+
+test("only the rows asked for are filled, so a row whose range changed is recoloured alone", () => {
+  const H = 3;
+  const m = { T: 4, H, data: Float32Array.from({ length: 4 * H }, (_, k) => Math.cos(k)) };
+  const units = [0, 1, 2];
+  const table = colorTable(DIVERGING);
+  const before = Float64Array.from([1, 1, 1]);
+  const after = Float64Array.from([1, 2, 1]); // unit 1's range doubled
+  const pixels = new Uint32Array(units.length * 4);
+  fillRaster(pixels, m, units, { zmin: -1, zmax: 1 }, table, { halfRanges: before });
+  fillRaster(pixels, m, units, { zmin: -1, zmax: 1 }, table, { halfRanges: after, rows: [1] });
+  const full = new Uint32Array(units.length * 4);
+  fillRaster(full, m, units, { zmin: -1, zmax: 1 }, table, { halfRanges: after });
+  assert.deepEqual(pixels, full);
+});

@@ -15,6 +15,12 @@ test("titles put plain words first and the symbol beside them", () => {
   assert.equal(panelTitle("written"), "written memory i⊙g — what is added");
 });
 
+test("kept, forgotten and written form one group (c = kept + written); c and a have their own", () => {
+  assert.deepEqual(["kept", "forgotten", "written"].map((key) => PANELS[key].group), ["ledger", "ledger", "ledger"]);
+  assert.notEqual(PANELS.c.group, "ledger");
+  assert.equal(PANELS.a.group, undefined);
+});
+
 test("gates span 0..1, tanh values -1..1, signed panels share a symmetric range per group", () => {
   const ranges = panelRanges(["f", "g", "kept", "forgotten", "written", "c"],
     { f: 0.9, g: 0.7, kept: 2.5, forgotten: 0.5, written: 0.8, c: 4 });
@@ -22,8 +28,9 @@ test("gates span 0..1, tanh values -1..1, signed panels share a symmetric range 
   assert.deepEqual(ranges.g, { zmin: -1, zmax: 1 });
   assert.deepEqual(ranges.kept, { zmin: -2.5, zmax: 2.5 });
   assert.deepEqual(ranges.forgotten, ranges.kept); // both are parts of c_{t-1}: one scale
-  assert.deepEqual(ranges.written, { zmin: -0.8, zmax: 0.8 }); // i⊙g alone would vanish on kept's scale
+  assert.deepEqual(ranges.written, ranges.kept); // c = kept + written: the memory ledger shares one scale
   assert.deepEqual(ranges.c, { zmin: -4, zmax: 4 });
+  assert.deepEqual(panelRanges(["written"], { written: 0.8 }).written, { zmin: -0.8, zmax: 0.8 }); // alone
 });
 
 test("a signed range is the group's largest |value| rounded up to a nice number", () => {
@@ -33,7 +40,7 @@ test("a signed range is the group's largest |value| rounded up to a nice number"
   assert.deepEqual(ranges.g, { zmin: -1, zmax: 1 });
   assert.deepEqual(ranges.kept, { zmin: -3.5, zmax: 3.5 }); // the group's largest, forgotten's 3.01
   assert.deepEqual(ranges.forgotten, ranges.kept);
-  assert.deepEqual(ranges.written, { zmin: -1, zmax: 1 });
+  assert.deepEqual(ranges.written, ranges.kept);
   assert.deepEqual(ranges.c, { zmin: -1500, zmax: 1500 });
   assert.deepEqual(panelRanges(["a"], { a: 0.0123 }).a, { zmin: -0.015, zmax: 0.015 });
 });
