@@ -86,7 +86,8 @@ def test_closed_panel_fetches_nothing_and_open_draws_the_forget_gate_products(pa
     assert memory["y"] == answer["memory_jacobian_norm"] and hidden["y"] == answer["jacobian_norm"]
     assert all(np.isfinite(memory["y"])) and "‖∂c_t/∂c_s‖" in memory["name"]
     status = page.locator(f"{PANEL} .retention-status").text_content()
-    assert status.startswith("From step 2 “due” of lesson (LSTM), over the next 17 tokens")
+    # s is step 2 (0-based, as the API's `step`), token 3 of 20 as a person counts
+    assert status.startswith("From s = token 3 of 20, “due”, of lesson (LSTM), over the next 17 tokens")
 
 
 def test_a_step_change_refetches_and_the_last_token_says_why_nothing_follows(page, server):

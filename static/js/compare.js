@@ -4,11 +4,14 @@
 // the units that behave most differently, and both next-token predictions at the selected column.
 // Created once, updated with Plotly.react (constant uirevision keeps a person's zoom); it never
 // fetches or reads the URL. Text goes in through textContent only; Plotly labels through plotlyText.
-// `Plotly` is the global of the vendored plotly.min.js, which the page loads before this module.
+// plotly.js is loaded when the heatmaps first draw (plotly_loader.js): the captions, the ranking and the
+// predictions never wait for it, and if it cannot load the heatmaps' place says so in words.
+// Tokens and columns are numbered for people ("A token 3 of 19"); events carry 0-based indices.
 import { alignTokens, diffMatrix, rankByDifference } from "./align.js";
 import { maxAbs, unitRows } from "./arrays.js";
 import { DIVERGING, SEQUENTIAL, columnShape, plotlyText, range, xTicks } from "./plot_axes.js";
-import { displayToken } from "./tokens.js";
+import { loadedPlotly, plotlyNotice } from "./plotly_loader.js";
+import { displayToken, tokenPlace } from "./tokens.js";
 import { PANELS, panelRanges, panelTitle } from "./views.js";
 
 /** Quantities a person can compare, in the order the select lists them. */
@@ -24,11 +27,8 @@ const LISTED_SKIPS = 6; // unaligned tokens named in the note, per text
 const GAP_LABELS = 6; // at most this many gaps get a label above the difference heatmap
 const GAP_LABEL_CHARS = 18;
 const FALLBACK_WIDTH_PX = 600;
-const CONFIG = {
-  responsive: true,
-  displaylogo: false,
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
-};
+// No mode bar: it would float over the top rows, and the page has its own Export panel.
+const CONFIG = { responsive: true, displayModeBar: false };
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', sans-serif", size: 15, color: "#1f2328" };
 
 function el(tag, className, text) {
@@ -222,7 +222,10 @@ export function createCompare(container) {
   predictionsBox.append(predictionsTitle, predictionsWhere, predictionColumns);
   lower.append(rankingBox, predictionsBox);
 
-  root.append(bar, pair, diffFigure, lower);
+  const notice = plotlyNotice(() => {
+    if (last) render(last.data);
+  });
+  root.append(bar, notice.element, pair, diffFigure, lower);
   container.replaceChildren(root);
 
   function alignmentOf(a, b) {
@@ -328,7 +331,7 @@ export function createCompare(container) {
     predictionsWhere.textContent = k === null
       ? "No aligned tokens: after the last token of each text."
       : `At aligned column ${k + 1} of ${pairs.length}${step === null ? " (the last; click a column to pick another)" : ""}:`
-        + ` A's token ${ta + 1}, B's token ${tb + 1}.`;
+        + ` A's ${tokenPlace(ta, data.a.tokens.length)}, B's ${tokenPlace(tb, data.b.tokens.length)}.`;
     predictionsBox.hidden = !data.predictionsA && !data.predictionsB; // neither model has a decoder
     predictionColumns.replaceChildren(
       predictionList("A", data.predictionsA, ta, data.a.tokens),
@@ -415,7 +418,8 @@ export function createCompare(container) {
 
   /** Redraw only the column outlines (hover, selection) without rebuilding the heatmaps. */
   function highlight() {
-    if (!last) return;
+    const Plotly = loadedPlotly();
+    if (!last || !Plotly) return;
     const { model, gaps } = last;
     if (sideA.plot.layout) Plotly.relayout(sideA.plot, { shapes: shapesFor("a", model) });
     if (sideB.plot.layout) Plotly.relayout(sideB.plot, { shapes: shapesFor("b", model) });
@@ -454,7 +458,7 @@ export function createCompare(container) {
       return heatmapFigure({
         z: unitRows(m, units),
         labels,
-        hover: labels.map((label, t) => `${name} token ${t + 1}: ${plotlyText(label)}`),
+        hover: labels.map((label, t) => `${name} ${tokenPlace(t, labels.length)}: ${plotlyText(label)}`),
         units,
         colours,
         hovertemplate: `%{text}<br>unit %{y}<br>${symbol} = %{z:.5f}<extra></extra>`,
@@ -474,6 +478,20 @@ export function createCompare(container) {
     diffEmpty.textContent = model.diff === null
       ? "A and B have different numbers of units, so their units cannot be subtracted."
       : "The texts share no tokens, so there is nothing to subtract.";
+    // plotly.js, loaded on the first draw: the parts above are already on screen meanwhile.
+    let Plotly = loadedPlotly();
+    if (!Plotly) {
+      Plotly = await notice.plotly({ charts: hasDiff ? 3 : 2 });
+      if (!Plotly) {
+        for (const plot of [sideA.plot, sideB.plot, diffPlot]) plot.hidden = true;
+        diffHint.hidden = true;
+        return;
+      }
+      if (last.data !== data) return; // a newer render draws
+    }
+    notice.hide();
+    sideA.plot.hidden = false;
+    sideB.plot.hidden = false;
     const draw = async (name, plot, fig) => {
       await Plotly.react(plot, fig.data, fig.layout, CONFIG);
       bindPlot(name, plot);
@@ -488,8 +506,9 @@ export function createCompare(container) {
       const labels = pairs.map(labelOf);
       const gapAt = new Map(gaps.map((gap) => [gap.k, gap]));
       const hoverText = pairs.map(([ta, tb], k) => {
-        let text = `column ${k + 1}: A token ${ta + 1} “${plotlyText(displayToken(textOf(a.tokens[ta])))}”`
-          + ` · B token ${tb + 1} “${plotlyText(displayToken(textOf(b.tokens[tb])))}”`;
+        let text = `column ${k + 1} of ${pairs.length}: A ${tokenPlace(ta, a.tokens.length)}`
+          + ` “${plotlyText(displayToken(textOf(a.tokens[ta])))}”`
+          + ` · B ${tokenPlace(tb, b.tokens.length)} “${plotlyText(displayToken(textOf(b.tokens[tb])))}”`;
         const gap = gapAt.get(k);
         if (gap) {
           const only = (tokens, [from, to]) => plotlyText(skipped(tokens, from, to).join(" ") || "–");

@@ -1,23 +1,376 @@
-// The model card (GET /api/models/{id}) in a modal <dialog>: what the model is, how it was trained,
-// how well it does, and which units are worth reading. Keys it does not know are still shown, as a
-// plain definition list, so a new card field never disappears. Text goes in through textContent only.
+// The model card (GET /api/models/{id}) in a modal <dialog>, written for people: what the model is, then
+// its notable units first (one sentence each, with a button that shows the unit), how it was trained,
+// and how well it does, in sentences and short lists rather than keys and array dumps. Keys it does
+// not know are still shown (under "More", or beside the section they sit in), so a new card field never
+// disappears. Text goes in through textContent only (strict CSP: never innerHTML).
+//
+// The wording is built by pure functions (exported, tested in Node); createModelCard only lays it out.
 import { displayToken } from "./tokens.js";
+import { carriesLabel } from "./unit_names.js";
 
 const VOCAB_SHOWN = 40;
-const LIST_SHOWN = 40;
-// Keys rendered by their own section; anything else at the top level lands under "More".
-const KNOWN = new Set(["id", "title", "description", "cell", "recurrent_activation", "tokenizer", "sizes",
-  "provenance", "evaluation", "notable_units", "examples", "version"]);
-const PROVENANCE_ORDER = ["corpus", "corpus_name", "licence", "steps", "run_steps", "batch_size", "seq_len",
-  "lr", "lr_final", "clip", "seed", "wall_time_s", "train_loss", "valid_loss"];
+const LIST_SHOWN = 5; // a long list shows its first few items, "and N more"
+const SHORT_LIST = 6; // a list this long or shorter is shown whole
+const TABLE_ROWS = 8;
+const LONG_STRING = 30; // strings longer than this are listed one per line, not joined by commas
+const MINUS = "\u2212";
+
+// Top-level keys rendered by their own part; anything else lands under "More".
+const KNOWN = new Set(["id", "title", "description", "snapshot_of", "cell", "recurrent_activation", "nonlinearity",
+  "tokenizer", "sizes", "provenance", "evaluation", "notable_units", "examples", "version"]);
+// Keys of a notable unit that its sentence says; any other is listed under it.
+const UNIT_SAID = new Set(["layer", "unit", "carries", "note", "mean_delta_c", "mean_delta_h", "sign_consistency",
+  "pairs", "positions", "correlation"]);
+// Keys of evaluation.memory_span that its summary says; a task is any other key holding an accuracy curve.
+const SPAN_SAID = new Set(["definition", "distances", "unit", "probes_per_point", "seed", "command"]);
+const CURVE_SAID = new Set(["frame", "example", "training_range", "in_training_range", "accuracy", "mean_prob", "n",
+  "token_distance", "chance"]);
+
+/** Words for keys that "_" → " " reads badly. */
 const LABELS = {
-  corpus_name: "corpus name", seq_len: "sequence length", lr: "learning rate", lr_final: "final learning rate",
-  clip: "gradient clip", wall_time_s: "wall time", train_loss: "train loss", valid_loss: "validation loss",
-  run_steps: "steps in this run", batch_size: "batch size", numpy: "NumPy", python: "Python",
-  mean_delta_c: "mean Δc", sign_consistency: "same sign in", snapshot_of: "snapshot of",
-  cuisine_two_person: "cuisine (two people)", lecture_all_correct: "all lecture examples correct",
-  prob: "p(expected)",
+  seq_len: "sequence length", lr: "learning rate", lr_final: "final learning rate", clip: "gradient clip",
+  wall_time_s: "time", train_loss: "training loss", valid_loss: "validation loss", run_steps: "steps in the run",
+  batch_size: "batch size", numpy: "NumPy", python: "Python", python_version: "Python version",
+  snapshot_of: "snapshot of", cuisine_two_person: "cuisine (two people)", tense: "tense (need or had)",
+  lecture_all_correct: "all the lecture's examples right", prob: "p(expected)", split: "test data",
+  init: "initialisation", imported_from: "imported from", source_sha256: "source sha256", vocab_size: "vocabulary size",
+  embedding_size: "embedding size", hidden_size: "units per layer", num_layers: "layers", unk: "unknown token",
+  mean_delta_c: "mean Δc", mean_delta_h: "mean Δh", sign_consistency: "same sign in",
 };
+
+/** A card key as words ("valid_loss" → "validation loss", "inside_string" → "inside a string"); a dotted
+ *  name (a tensor such as "lstm.bias_ih_l0", in an imported model's provenance) is shown as written. */
+export function label(key) {
+  if (LABELS[key]) return LABELS[key];
+  return key.includes(".") ? key : carriesLabel(key);
+}
+
+/** 1,669 · 0.003 · 1.2e-5: integers grouped, others to four significant digits; negatives with a real minus. */
+export function formatNumber(v) {
+  if (!Number.isFinite(v)) return String(v);
+  let text;
+  if (Number.isInteger(v)) text = Math.abs(v).toLocaleString("en-US");
+  else if (Math.abs(v) < 1e-4) text = Math.abs(v).toExponential(1);
+  else text = String(Number(Math.abs(v).toPrecision(4)));
+  return v < 0 ? `${MINUS}${text}` : text;
+}
+
+/** 0.9862 → "98.6%", 1 → "100%". */
+export function percent(v) {
+  return `${Number((v * 100).toFixed(1))}%`;
+}
+
+/** A size people read at a glance: 4.6135 → "4.6", 0.9677 → "0.97" (absolute value). */
+function magnitude(v) {
+  const a = Math.abs(v);
+  return a >= 1 ? a.toFixed(1) : String(Number(a.toPrecision(2)));
+}
+
+/** 0.5514 → "0.55", −0.5514 → "−0.55". */
+function signed(v, digits = 2) {
+  return `${v < 0 ? MINUS : ""}${Math.abs(v).toFixed(digits)}`;
+}
+
+/** 172.2 → "2 min 52 s", 3485.9 → "58 min 6 s", 7300 → "2 h 1 min". */
+export function duration(seconds) {
+  if (seconds < 60) return `${Number(seconds.toFixed(1))} s`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.round(seconds % 60);
+  return h ? `${h} h ${m} min` : `${m} min ${s} s`;
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function plain(v) {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "number") return formatNumber(v);
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "string") return v;
+  return JSON.stringify(v);
+}
+
+/**
+ * A list of plain values as a short phrase, never a dump: "yes, no", "41 of 41 yes", "0, 1, 2, 3, 4 and 36
+ * more (0 to 40)". Lists of objects or of long strings are laid out by renderValue, not here.
+ */
+export function summariseList(values) {
+  if (!values.length) return "none";
+  if (values.every((v) => typeof v === "boolean")) {
+    if (values.length <= 2) return values.map(plain).join(", ");
+    return `${values.filter(Boolean).length} of ${values.length} yes`;
+  }
+  if (values.length <= SHORT_LIST) return values.map(plain).join(", ");
+  const shown = `${values.slice(0, LIST_SHOWN).map(plain).join(", ")} and ${values.length - LIST_SHOWN} more`;
+  const numbers = values.filter((v) => typeof v === "number" && Number.isFinite(v));
+  if (numbers.length < 2) return shown;
+  const low = Math.min(...numbers);
+  const high = Math.max(...numbers);
+  return low === high ? shown : `${shown} (${formatNumber(low)} to ${formatNumber(high)})`;
+}
+
+// ---- Notable units: one sentence each ----
+
+/** The unit's memory as a sentence names it: an LSTM's is c, a vanilla RNN's h. */
+function memoryOf(unit, card) {
+  if (typeof unit.mean_delta_h === "number" && typeof unit.mean_delta_c !== "number") return "h";
+  if (typeof unit.mean_delta_c === "number") return "c";
+  return card?.cell === "rnn" ? "h" : "c";
+}
+
+// "after a past-time opener (had)" beside "after a present-time opener (need)": "after a past-time one (had)".
+function otherOne(first, second) {
+  const noun = (text) => /(\S+)(?:\s+\([^)]*\))?$/.exec(text)?.[1];
+  const word = noun(first);
+  if (!word || noun(second) !== word || noun(second) === undefined) return second;
+  return second.replace(new RegExp(`(^|\\s)${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s+\\([^)]*\\))?$`),
+    (_, space, paren = "") => `${space}one${paren}`);
+}
+
+// What a unit whose memory correlates with a signal does, by the signal's card key and r's sign.
+const FOLLOWS = {
+  inside_string: ["is higher inside a string", "is lower inside a string"],
+  bracket_depth: ["rises the deeper the brackets nest", "falls the deeper the brackets nest"],
+  indentation: ["rises with the line's indentation", "falls as the line's indentation grows"],
+  line_position: ["rises along each line", "falls along each line"],
+};
+
+/**
+ * One notable unit in words (without its name): "its memory c is 4.6 higher after a present-time opener
+ * (need) than after a past-time one (had) (same sign at 100% of 1,669 positions in 112 sentence pairs)";
+ * "its memory c is lower inside a string (r = −0.55 over 20,000 held-out characters)". card: for the cell.
+ */
+export function unitSentence(unit, card = {}) {
+  const q = memoryOf(unit, card);
+  const memory = q === "h" && card?.cell === "rnn" ? "its state h (its only memory)" : `its memory ${q}`;
+  const delta = unit[`mean_delta_${q}`];
+  const note = typeof unit.note === "string" ? unit.note : "";
+  if (typeof delta === "number") {
+    const m = /^\s*\S+ is higher (after .+?) than (after .+?)(?:, across .*)?$/.exec(note);
+    const sentence = m
+      ? `${memory} is ${magnitude(delta)} higher ${m[1]} than ${otherOne(m[1], m[2])}`
+      : `${memory} differs by ${magnitude(delta)} on average between the paired texts${note ? ` (${note})` : ""}`;
+    const facts = [];
+    if (typeof unit.sign_consistency === "number") {
+      let fact = `same sign at ${percent(unit.sign_consistency)}`;
+      if (typeof unit.positions === "number") fact += ` of ${formatNumber(unit.positions)} positions`;
+      if (typeof unit.pairs === "number") fact += ` in ${formatNumber(unit.pairs)} sentence pairs`;
+      facts.push(fact);
+    } else if (typeof unit.pairs === "number") {
+      facts.push(`over ${formatNumber(unit.pairs)} sentence pairs`);
+    }
+    return facts.length ? `${sentence} (${facts.join("; ")})` : sentence;
+  }
+  if (typeof unit.correlation === "number") {
+    const r = unit.correlation;
+    const words = FOLLOWS[unit.carries];
+    const label = carriesLabel(unit.carries ?? "the signal");
+    const does = words ? words[r >= 0 ? 0 : 1] : r >= 0 ? `rises with ${label}` : `falls as ${label} rises`;
+    const over = /over ([\d,]+) held-out (\w+)/.exec(note);
+    // "r = −0.55" kept on one line (no-break spaces): a narrow dialog would split it after "r".
+    return `${memory} ${does} (r\u00a0=\u00a0${signed(r)}${over ? ` over ${over[1]} held-out ${over[2]}` : ""})`;
+  }
+  return note;
+}
+
+/** The line's head, "Unit 2 — tense" ("Unit 2 of layer 2 — tense" when the model has several layers). */
+export function unitHead(unit, card = {}) {
+  const layers = card?.sizes?.num_layers ?? 1;
+  const name = `Unit ${unit.unit}${layers > 1 ? ` of layer ${(unit.layer ?? 0) + 1}` : ""}`;
+  return unit.carries ? `${name} — ${carriesLabel(unit.carries)}` : name;
+}
+
+/** "Unit 2 — tense: its memory c is …": the head and the sentence. */
+export function unitLine(unit, card = {}) {
+  const sentence = unitSentence(unit, card);
+  return `${unitHead(unit, card)}${sentence ? `: ${sentence}` : ""}`;
+}
+
+// ---- Summary, training, evaluation: facts in words ----
+
+/** "A word-level LSTM with sigmoid gates: 1 layer of 64 units, 305 tokens in its vocabulary, lowercased." */
+export function modelSummary(card) {
+  const sizes = card.sizes ?? {};
+  const tok = card.tokenizer ?? {};
+  const cell = card.cell === "rnn" ? `vanilla RNN (${card.nonlinearity ?? "tanh"})`
+    : `${(card.cell ?? "lstm").toUpperCase()} with ${(card.recurrent_activation ?? "sigmoid").replace(/_/g, " ")} gates`;
+  const kind = tok.kind ? `${{ char: "character" }[tok.kind] ?? tok.kind}-level ` : "";
+  const article = /^[aeiou]/i.test(kind || cell) ? "An" : "A";
+  const parts = [];
+  if (Number.isInteger(sizes.num_layers) && Number.isInteger(sizes.hidden_size)) {
+    parts.push(`${sizes.num_layers} layer${sizes.num_layers === 1 ? "" : "s"} of ${formatNumber(sizes.hidden_size)} units`);
+  }
+  const vocab = sizes.vocab_size ?? (Array.isArray(tok.vocab) ? tok.vocab.length : undefined);
+  if (Number.isInteger(vocab)) parts.push(`${formatNumber(vocab)} tokens in its vocabulary`);
+  if (tok.lowercase) parts.push("lowercased");
+  let text = `${article} ${kind}${cell}${parts.length ? `: ${parts.join(", ")}` : ""}.`;
+  if (card.snapshot_of) {
+    const at = card.provenance?.steps;
+    text += ` A snapshot of “${card.snapshot_of}”${Number.isInteger(at) ? ` after ${formatNumber(at)} training steps` : ""}.`;
+  }
+  return text;
+}
+
+
+/**
+ * The provenance as [label, text] facts a person reads ("training": "8,000 steps, each on 32 sequences of
+ * 100 tokens"), then the keys they do not say, as [key, value] for the generic layout. The command is
+ * left to the caller (a code block).
+ */
+export function trainingFacts(prov) {
+  const facts = [];
+  const used = new Set(["command"]); // the caller shows the command
+  const has = (key) => prov[key] !== undefined;
+  const num = (key) => (typeof prov[key] === "number" ? prov[key] : null);
+  const use = (...keys) => keys.forEach((key) => used.add(key));
+  if (has("corpus")) {
+    const name = prov.corpus_name && !String(prov.corpus).includes(prov.corpus_name) ? ` (corpus “${prov.corpus_name}”)` : "";
+    facts.push(["trained on", `${plain(prov.corpus)}${name}`]);
+    use("corpus", "corpus_name");
+  } else if (has("corpus_name")) {
+    facts.push(["trained on", `the corpus “${plain(prov.corpus_name)}”`]);
+    use("corpus_name");
+  }
+  if (has("licence")) facts.push(["licence", plain(prov.licence)]);
+  use("licence");
+  if (isPlainObject(prov.characters)) {
+    const { train, valid, ...rest } = prov.characters;
+    const parts = [];
+    if (typeof train === "number") parts.push(`${formatNumber(train)} characters to train on`);
+    else if (train !== undefined) parts.push(`train ${plain(train)}`);
+    if (typeof valid === "number") parts.push(`${formatNumber(valid)} held out to validate`);
+    else if (valid !== undefined) parts.push(`valid ${plain(valid)}`);
+    for (const [key, value] of Object.entries(rest)) parts.push(`${label(key)} ${plain(value)}`);
+    facts.push(["text", parts.join(", ")]);
+    use("characters");
+  }
+  const steps = num("steps");
+  const runSteps = num("run_steps");
+  if (steps !== null || runSteps !== null) {
+    let text = steps === 0 ? "none (not trained)" : `${formatNumber(steps ?? runSteps)} steps`;
+    use(steps !== null ? "steps" : "run_steps");
+    if (steps !== 0) {
+      const batch = num("batch_size");
+      const len = num("seq_len");
+      if (batch !== null) {
+        text += `, each on ${formatNumber(batch)} sequences${len !== null ? ` of ${formatNumber(len)} tokens` : ""}`;
+        use("batch_size", ...(len !== null ? ["seq_len"] : []));
+      } else if (len !== null) {
+        text += ` on sequences of ${formatNumber(len)} tokens`;
+        use("seq_len");
+      }
+    }
+    if (steps !== null && runSteps !== null) {
+      if (runSteps !== steps) text += ` (of a ${formatNumber(runSteps)}-step run)`;
+      use("run_steps");
+    }
+    facts.push(["training", text]);
+  }
+  if (typeof prov.lr === "number") {
+    const end = num("lr_final");
+    let text = formatNumber(prov.lr);
+    if (end !== null) text += end === prov.lr ? " throughout" : `, falling to ${formatNumber(end)}`;
+    facts.push(["learning rate", text]);
+    use("lr", ...(end !== null ? ["lr_final"] : []));
+  }
+  if (typeof prov.clip === "number") {
+    facts.push(["gradient clipping", `at a norm of ${formatNumber(prov.clip)}`]);
+    use("clip");
+  }
+  const train = num("train_loss");
+  const valid = num("valid_loss");
+  if (train !== null || valid !== null) {
+    // "0.554 nats per token on the training text, 0.576 on held-out text (perplexity 1.74 and 1.78)"
+    const unit = typeof prov.loss_unit === "string" ? ` ${prov.loss_unit}` : "";
+    const said = [[train, "on the training text"], [valid, "on held-out text"]].filter(([v]) => v !== null);
+    let text = said.map(([v, where], k) => `${v.toFixed(3)}${k === 0 ? unit : ""} ${where}`).join(", ");
+    if (unit.trim().startsWith("nats")) {
+      text += ` (perplexity ${said.map(([v]) => Math.exp(v).toFixed(2)).join(" and ")})`;
+    }
+    const unrecorded = ["train_loss", "valid_loss"].filter((key) => key in prov && prov[key] === null);
+    if (unrecorded.length) text += `; ${unrecorded.map(label).join(" and ")} not recorded`;
+    facts.push(["loss", text]);
+    use(...(train !== null ? ["train_loss"] : []), ...(valid !== null ? ["valid_loss"] : []), ...unrecorded,
+      ...(unit ? ["loss_unit"] : []));
+  }
+  if (typeof prov.wall_time_s === "number") {
+    facts.push(["time", duration(prov.wall_time_s)]);
+    use("wall_time_s");
+  }
+  const software = [["NumPy", "numpy"], ["Python", "python"]].filter(([, key]) => has(key));
+  if (software.length) {
+    facts.push(["software", software.map(([name, key]) => `${name} ${plain(prov[key])}`).join(", ")]);
+    use(...software.map(([, key]) => key));
+  }
+  // What the sentences did not say (a known key with a value of an unexpected kind, or any other key) is
+  // still shown, by the generic layout: nothing in a card disappears.
+  const others = Object.entries(prov).filter(([key]) => !used.has(key) && prov[key] !== undefined);
+  return { facts, others };
+}
+
+/** "100% of 1,000 held-out test cases; 100% at every distance from 2 to 29 words" (an accuracy result). */
+export function accuracySentence(result) {
+  let text = `${percent(result.accuracy)} right, of ${formatNumber(result.n)} held-out test cases`;
+  const by = isPlainObject(result.by_distance) ? Object.entries(result.by_distance)
+    .map(([d, a]) => [Number(d), a]).filter(([d, a]) => Number.isFinite(d) && typeof a === "number") : [];
+  if (by.length > 1) {
+    by.sort((x, y) => x[0] - y[0]);
+    const span = `${by[0][0]} to ${by[by.length - 1][0]} words between cue and prediction`;
+    const low = by.reduce((m, x) => (x[1] < m[1] ? x : m));
+    text += low[1] === by.reduce((m, x) => Math.max(m, x[1]), 0)
+      ? `; ${percent(low[1])} at every distance from ${span}`
+      : `; at ${span}, the lowest is ${percent(low[1])} (at ${low[0]} words)`;
+  }
+  return text;
+}
+
+/** One lecture example in words: "✓ “Today, … loan.” — 12 words after “Today”, it predicts need (99.7%)". */
+export function lectureLine(row) {
+  const mark = row.correct ? "✓" : "✗";
+  const prob = typeof row.prob === "number" ? ` (${percent(row.prob)})` : "";
+  const after = row.cue ? `${typeof row.distance === "number" ? `${row.distance} words ` : ""}after “${row.cue}”, ` : "";
+  const predicts = row.correct || row.predicted === undefined
+    ? `it predicts “${row.expected ?? row.predicted}”${prob}`
+    : `it predicts “${row.predicted}”, not “${row.expected}”${prob ? ` (“${row.expected}” at ${percent(row.prob)})` : ""}`;
+  return `${mark} “${row.text}” — ${after}${predicts}`;
+}
+
+/**
+ * One memory-span task in words: "within the trained 0 to 25 filler words: 98.1% on average (lowest 94%,
+ * at 5 words); beyond, up to 40 words: 97.3% on average (lowest 96%, at 40 words); chance is 50%".
+ * distances: the span's distance list.
+ */
+export function spanSentence(curve, distances) {
+  const accuracy = Array.isArray(curve.accuracy) ? curve.accuracy : [];
+  const inside = Array.isArray(curve.in_training_range) ? curve.in_training_range : [];
+  const points = accuracy.map((a, k) => ({ d: distances?.[k] ?? k, a, trained: inside[k] !== false }))
+    .filter((p) => typeof p.a === "number");
+  const [lo, hi] = Array.isArray(curve.training_range) ? curve.training_range : [];
+  const parts = [];
+  const describe = (list) => {
+    const low = list.reduce((m, p) => (p.a < m.a ? p : m));
+    const mean = list.reduce((s, p) => s + p.a, 0) / list.length;
+    return low.a === list.reduce((m, p) => Math.max(m, p.a), 0)
+      ? `${percent(low.a)}`
+      : `${percent(mean)} on average (lowest ${percent(low.a)}, at ${low.d} words)`;
+  };
+  const trained = points.filter((p) => p.trained);
+  const beyond = points.filter((p) => !p.trained);
+  const range = Number.isFinite(lo) ? `${lo} to ${hi} filler words` : "distances";
+  if (trained.length) parts.push(`within the trained ${range}: ${describe(trained)}`);
+  else if (Number.isFinite(lo)) parts.push(`trained with ${range}`);
+  if (beyond.length) {
+    const far = Math.max(...beyond.map((p) => p.d));
+    parts.push(`${trained.length ? "beyond" : "at untrained distances"}, up to ${far} words: ${describe(beyond)}`);
+  }
+  let text = parts.join("; ");
+  if (typeof curve.chance === "number") text += `; chance is ${percent(curve.chance)}`;
+  return text;
+}
+
+// ---- DOM ----
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -26,50 +379,32 @@ function el(tag, className, text) {
   return node;
 }
 
-/** A card key as words ("valid_loss" → "valid loss"); a dotted name (a tensor such as
- *  "lstm.bias_ih_l0", in an imported model's provenance) is shown as written. */
-function label(key) {
-  return LABELS[key] ?? (key.includes(".") ? key : key.replace(/_/g, " "));
-}
-
-function formatNumber(v) {
-  if (Number.isInteger(v)) return v.toLocaleString("en-US");
-  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(1);
-  return String(Number(v.toPrecision(4)));
-}
-
-function percent(v) {
-  return `${Number((v * 100).toFixed(1))}%`;
-}
-
-function duration(seconds) {
-  if (seconds < 60) return `${seconds} s`;
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = Math.round(seconds % 60);
-  return h ? `${h} h ${m} min` : `${seconds} s (${m} min ${s} s)`;
-}
-
-function isPlainObject(v) {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-/** Any JSON value as DOM: numbers formatted, objects as definition lists, lists of objects as tables. */
+/** Any JSON value as DOM: numbers formatted, objects as definition lists, lists summarised (no dumps). */
 function renderValue(value) {
   if (value === null || value === undefined) return el("span", "card-muted", "—");
-  if (typeof value === "boolean") return el("span", null, value ? "yes" : "no");
-  if (typeof value === "number") return el("span", null, formatNumber(value));
   if (typeof value === "string") return el(value.includes("\n") ? "pre" : "span", null, value);
+  if (typeof value !== "object") return el("span", null, plain(value));
   if (Array.isArray(value)) {
-    if (value.length && value.every(isPlainObject)) return table(value);
-    const shown = value.slice(0, LIST_SHOWN).map((v) => (isPlainObject(v) ? JSON.stringify(v) : String(v)));
-    const more = value.length > LIST_SHOWN ? ` … (${value.length} in all)` : "";
-    return el("span", null, shown.join(", ") + more);
+    if (value.length && value.every(isPlainObject)) {
+      const wrap = el("div");
+      wrap.append(table(value.slice(0, TABLE_ROWS)));
+      if (value.length > TABLE_ROWS) wrap.append(el("p", "card-muted", `and ${value.length - TABLE_ROWS} more`));
+      return wrap;
+    }
+    if (value.some((v) => typeof v === "object" && v !== null)
+      || value.some((v) => typeof v === "string" && v.length > LONG_STRING)) {
+      const list = el("ul", "card-list");
+      value.slice(0, TABLE_ROWS).forEach((v) => list.append(el("li", null,
+        typeof v === "object" && v !== null ? JSON.stringify(v) : plain(v))));
+      if (value.length > TABLE_ROWS) list.append(el("li", "card-muted", `and ${value.length - TABLE_ROWS} more`));
+      return list;
+    }
+    return el("span", null, summariseList(value));
   }
   return definitions(Object.entries(value));
 }
 
-/** A <dl> of [key, value] pairs; a value may be a ready DOM node. */
+/** A <dl> of [key, value] pairs; a value may be a ready DOM node, or words already (when `said`). */
 function definitions(entries) {
   const dl = el("dl", "card-dl");
   for (const [key, value] of entries) {
@@ -81,22 +416,22 @@ function definitions(entries) {
   return dl;
 }
 
-function table(rows, columns = [...new Set(rows.flatMap(Object.keys))], cell = renderValue) {
+function table(rows, columns = [...new Set(rows.flatMap(Object.keys))], cell = renderValue, head = label) {
   const wrap = el("div", "card-table-wrap");
   const tableEl = el("table", "card-table");
-  const head = el("tr");
-  columns.forEach((key) => head.append(el("th", null, label(key))));
+  const tr = el("tr");
+  columns.forEach((key) => tr.append(el("th", null, head(key))));
   const thead = el("thead");
-  thead.append(head);
+  thead.append(tr);
   const tbody = el("tbody");
   for (const row of rows) {
-    const tr = el("tr");
+    const line = el("tr");
     for (const key of columns) {
       const td = el("td");
       td.append(cell(row[key], key, row));
-      tr.append(td);
+      line.append(td);
     }
-    tbody.append(tr);
+    tbody.append(line);
   }
   tableEl.append(thead, tbody);
   wrap.append(tableEl);
@@ -115,6 +450,12 @@ function codeBlock(text) {
   return pre;
 }
 
+function details(summary, ...children) {
+  const node = el("details", "card-details");
+  node.append(el("summary", null, summary), ...children);
+  return node;
+}
+
 function rest(object, used) {
   return Object.entries(object).filter(([key]) => !used.includes(key));
 }
@@ -123,47 +464,29 @@ function modelSection(card) {
   const sizes = card.sizes ?? {};
   const tok = card.tokenizer ?? {};
   const vocab = Array.isArray(tok.vocab) ? tok.vocab : [];
-  const vocabNode = el("div", "card-vocab");
-  const size = sizes.vocab_size ?? vocab.length;
-  vocabNode.append(el("span", null, `${formatNumber(size)} tokens${vocab.length ? "; the first:" : ""}`));
-  const chips = el("ul", "card-chips");
-  vocab.slice(0, VOCAB_SHOWN).forEach((token) => chips.append(el("li", "card-chip", displayToken(token))));
-  if (vocab.length) vocabNode.append(chips);
-  if (vocab.length > VOCAB_SHOWN) vocabNode.append(el("span", "card-muted", `… and ${vocab.length - VOCAB_SHOWN} more`));
-
-  const layers = sizes.num_layers;
-  const tokens = [tok.kind && `${tok.kind}-level`, tok.lowercase && "lowercased",
-    tok.unk !== undefined && tok.unk !== null && `unknown token ${displayToken(tok.unk)}`].filter(Boolean);
-  return section("Model", definitions([
-    ["version", card.version],
-    ["cell", card.cell && `${card.cell.toUpperCase()}, ${card.recurrent_activation ?? "sigmoid"} gates`],
-    ["layers × units", layers !== undefined ? `${layers} layer${layers === 1 ? "" : "s"} × ${sizes.hidden_size} units` : undefined],
-    ["embedding", sizes.embedding_size === undefined ? undefined
-      : sizes.embedding_size ? `${sizes.embedding_size} numbers per token` : "none (one-hot inputs)"],
-    ["tokens", tokens.join(", ") || undefined],
-    ["vocabulary", vocabNode],
-    ...rest(sizes, ["num_layers", "hidden_size", "embedding_size", "vocab_size"]),
-    ...rest(tok, ["kind", "lowercase", "unk", "vocab"]),
-  ]));
-}
-
-function loss(value, unit) {
-  if (typeof value !== "number") return value;
-  const perplexity = unit && unit.startsWith("nats") ? ` (perplexity ${Math.exp(value).toFixed(2)})` : "";
-  return `${value.toFixed(3)} ${unit ?? ""}${perplexity}`.trim();
+  const entries = [["id", card.id], ["version", card.version]];
+  if (sizes.embedding_size !== undefined) {
+    entries.push(["inputs", sizes.embedding_size ? `an embedding of ${formatNumber(sizes.embedding_size)} numbers per token`
+      : "one-hot (no embedding)"]);
+  }
+  if (tok.unk !== undefined && tok.unk !== null) entries.push(["unknown token", displayToken(String(tok.unk))]);
+  if (vocab.length) {
+    const chips = el("ul", "card-chips");
+    vocab.slice(0, VOCAB_SHOWN).forEach((token) => chips.append(el("li", "card-chip", displayToken(String(token)))));
+    const node = el("div", "card-vocab");
+    node.append(details(`${formatNumber(vocab.length)} tokens${vocab.length > VOCAB_SHOWN ? `; the first ${VOCAB_SHOWN}` : ""}`,
+      chips, ...(vocab.length > VOCAB_SHOWN ? [el("p", "card-muted", `and ${formatNumber(vocab.length - VOCAB_SHOWN)} more`)] : [])));
+    entries.push(["vocabulary", node]);
+  }
+  entries.push(...rest(sizes, ["num_layers", "hidden_size", "embedding_size", "vocab_size"]));
+  entries.push(...rest(tok, ["kind", "lowercase", "unk", "vocab"]));
+  return section("Model", definitions(entries)); // the summary sentence is at the top of the card
 }
 
 function trainingSection(prov) {
-  const special = {
-    wall_time_s: (v) => (typeof v === "number" ? duration(v) : v),
-    train_loss: (v) => loss(v, prov.loss_unit),
-    valid_loss: (v) => loss(v, prov.loss_unit),
-  };
-  const ordered = PROVENANCE_ORDER.filter((key) => key in prov)
-    .map((key) => [key, special[key] ? special[key](prov[key]) : prov[key]]);
-  const others = rest(prov, [...PROVENANCE_ORDER, "command", "loss_unit"]);
-  const parts = [definitions([...ordered, ...others])];
-  if (prov.command) parts.push(el("p", "card-label", "Command"), codeBlock(prov.command));
+  const { facts, others } = trainingFacts(prov);
+  const parts = [definitions([...facts.map(([key, text]) => [key, el("span", null, text)]), ...others])];
+  if (prov.command) parts.push(el("p", "card-label", "Command"), codeBlock(String(prov.command)));
   return section("Training", ...parts);
 }
 
@@ -173,43 +496,100 @@ function isAccuracy(v) {
 
 function accuracyNode(result) {
   const node = el("div");
-  node.append(el("span", "card-strong", percent(result.accuracy)),
-    el("span", null, ` of ${formatNumber(result.n)} held-out test cases`));
-  const byDistance = result.by_distance;
-  if (isPlainObject(byDistance) && Object.keys(byDistance).length) {
-    const details = el("details", "card-details");
-    details.append(el("summary", null, "by distance (words between the cue and the prediction)"));
-    const row = { distance: "accuracy", ...byDistance };
-    const cell = (v) => el("span", "card-nowrap", typeof v === "number" ? percent(v) : v);
-    // Integer-like keys sort first in a JS object, so the columns are listed explicitly.
-    details.append(table([row], ["distance", ...Object.keys(byDistance)], cell));
-    node.append(details);
+  node.append(el("span", null, accuracySentence(result)));
+  const by = result.by_distance;
+  if (isPlainObject(by) && Object.keys(by).length) {
+    const rows = Object.entries(by).map(([distance, accuracy]) => ({ distance, accuracy }))
+      .sort((a, b) => Number(a.distance) - Number(b.distance));
+    node.append(details("by distance", table(rows, ["distance", "accuracy"],
+      (v, key) => el("span", "card-nowrap", key === "accuracy" && typeof v === "number" ? percent(v) : plain(v)),
+      (key) => (key === "distance" ? "words between" : "right"))));
   }
   const others = rest(result, ["accuracy", "n", "by_distance"]);
   if (others.length) node.append(definitions(others));
   return node;
 }
 
-function lectureTable(rows) {
-  const columns = ["text", "cue", "expected", "predicted", "correct", "prob"];
-  const extra = [...new Set(rows.flatMap(Object.keys))].filter((key) => !columns.includes(key));
-  return table(rows, [...columns, ...extra], (value, key) => {
-    if (key === "correct") return el("span", value ? "card-ok" : "card-bad", value ? "✓ yes" : "✗ no");
-    if (key === "prob" && typeof value === "number") return el("span", null, percent(value));
-    if (key === "text") return el("span", "card-lecture-text", value);
-    return renderValue(value);
-  });
+function lectureNode(rows, allCorrect) {
+  const node = el("div");
+  const right = rows.filter((r) => r.correct === true).length;
+  node.append(el("p", "card-label", `The lecture's examples: ${right} of ${rows.length} right`
+    + (allCorrect === false && right === rows.length ? " (the card says not all)" : "")));
+  const list = el("ul", "card-lecture");
+  for (const row of rows) {
+    if (!isPlainObject(row)) {
+      list.append(el("li", null, plain(row)));
+      continue;
+    }
+    const item = el("li", row.correct ? "card-ok-line" : "card-bad-line", lectureLine(row));
+    const others = rest(row, ["text", "cue", "expected", "predicted", "correct",
+      ...["prob", "distance"].filter((key) => typeof row[key] === "number")]);
+    if (others.length) item.append(definitions(others));
+    list.append(item);
+  }
+  node.append(list);
+  return node;
+}
+
+function spanNode(span) {
+  const node = el("div");
+  const how = [];
+  if (typeof span.probes_per_point === "number") how.push(`${formatNumber(span.probes_per_point)} probes per point`);
+  if (span.seed !== undefined) how.push(`seed ${plain(span.seed)}`);
+  const probes = how.length ? ` (${how.join(", ")})` : "";
+  node.append(el("p", "card-label", "How far back it remembers"),
+    el("p", null, `Accuracy at the word the cue decides, against the ${span.unit ?? "words"} between cue and `
+      + `prediction${probes}. The chart is under “Memory that lasts”.`));
+  const distances = Array.isArray(span.distances) ? span.distances : [];
+  const list = el("ul", "card-list");
+  for (const [task, curve] of Object.entries(span)) {
+    if (SPAN_SAID.has(task)) continue;
+    const item = el("li");
+    if (!isPlainObject(curve) || !Array.isArray(curve.accuracy)) {
+      item.append(el("span", "card-strong", `${label(task)}: `), renderValue(curve));
+      list.append(item);
+      continue;
+    }
+    item.append(el("span", "card-strong", `${label(task)}: `), el("span", null, spanSentence(curve, distances)));
+    const tokens = (span) => (Array.isArray(span) ? (span[0] === span[1] ? plain(span[0]) : `${plain(span[0])}–${plain(span[1])}`)
+      : span);
+    const rows = curve.accuracy.map((a, k) => ({
+      words: distances[k] ?? k, tokens: tokens(curve.token_distance?.[k]), right: a, p: curve.mean_prob?.[k],
+      probes: curve.n?.[k], trained: curve.in_training_range?.[k],
+    }));
+    const cell = (v, key) => el("span", "card-nowrap", v === null || v === undefined ? "—"
+      : (key === "right" || key === "p") && typeof v === "number" ? percent(v) : plain(v));
+    const more = [];
+    if (curve.frame) more.push(el("p", null, `Sentences: ${curve.frame}`));
+    if (curve.example) more.push(el("p", "card-muted", `For example: ${curve.example}`));
+    more.push(table(rows, ["words", "tokens", "right", "p", "probes", "trained"], cell,
+      (key) => ({ tokens: "tokens between", p: "mean p", trained: "in training" }[key] ?? key)));
+    const others = rest(curve, [...CURVE_SAID]);
+    if (others.length) more.push(definitions(others));
+    item.append(details("each distance", ...more));
+    list.append(item);
+  }
+  node.append(list);
+  if (span.definition) node.append(details("how this is measured", el("p", null, String(span.definition))));
+  if (span.command) node.append(el("p", "card-label", "Measured by"), codeBlock(String(span.command)));
+  return node;
 }
 
 function sampleNode(sample) {
   if (!isPlainObject(sample) || typeof sample.text !== "string") return renderValue(sample);
   const node = el("div");
-  const facts = rest(sample, ["text"]);
-  if (facts.length) node.append(definitions(facts));
+  const how = [];
+  if (typeof sample.temperature === "number") how.push(`temperature ${formatNumber(sample.temperature)}`);
+  if (typeof sample.seed === "number") how.push(`seed ${formatNumber(sample.seed)}`);
+  node.append(el("p", "card-label", `A generated sample${how.length ? ` (${how.join(", ")})` : ""}`
+    + (sample.prompt ? "; the prompt is marked" : "")));
+  const others = rest(sample, ["text", "prompt", ...["temperature", "seed"].filter((key) => typeof sample[key] === "number")]);
+  if (others.length) node.append(definitions(others));
   const pre = el("pre", "card-sample");
   if (sample.prompt && sample.text.startsWith(sample.prompt)) {
     pre.append(el("mark", null, sample.prompt), sample.text.slice(sample.prompt.length));
   } else {
+    if (sample.prompt) node.append(el("p", "card-muted", `Prompt: ${sample.prompt}`));
     pre.textContent = sample.text;
   }
   node.append(pre);
@@ -220,26 +600,15 @@ function evaluationSection(evaluation) {
   const entries = [];
   const parts = [];
   for (const [key, value] of Object.entries(evaluation)) {
-    if (key === "command") continue;
+    if (key === "command" || (key === "lecture_all_correct" && Array.isArray(evaluation.lecture))) continue;
     if (isAccuracy(value)) entries.push([key, accuracyNode(value)]);
-    else if (key === "lecture" && Array.isArray(value)) parts.push(el("p", "card-label", "The lecture's examples"), lectureTable(value));
-    else if (key === "sample") parts.push(el("p", "card-label", "A generated sample"), sampleNode(value));
+    else if (key === "lecture" && Array.isArray(value)) parts.push(lectureNode(value, evaluation.lecture_all_correct));
+    else if (key === "memory_span" && isPlainObject(value)) parts.push(spanNode(value));
+    else if (key === "sample") parts.push(sampleNode(value));
     else entries.push([key, value]);
   }
-  if (evaluation.command) parts.push(el("p", "card-label", "Command"), codeBlock(evaluation.command));
-  return section("Evaluation", definitions(entries), ...parts);
-}
-
-function unitStats(unit) {
-  const stats = [];
-  if (typeof unit.mean_delta_c === "number") stats.push(`mean Δc ${unit.mean_delta_c.toFixed(2)}`);
-  if (typeof unit.correlation === "number") stats.push(`correlation ${unit.correlation.toFixed(2)}`);
-  if (typeof unit.sign_consistency === "number") {
-    const pairs = typeof unit.pairs === "number" ? ` of ${formatNumber(unit.pairs)} pairs` : "";
-    stats.push(`same sign in ${percent(unit.sign_consistency)}${pairs}`);
-  }
-  if (typeof unit.positions === "number") stats.push(`${formatNumber(unit.positions)} positions`);
-  return stats.join(" · ");
+  if (evaluation.command) parts.push(el("p", "card-label", "Command"), codeBlock(String(evaluation.command)));
+  return section("Evaluation", ...(entries.length ? [definitions(entries)] : []), ...parts);
 }
 
 export function createModelCard(dialog) {
@@ -267,25 +636,29 @@ export function createModelCard(dialog) {
   // A click on the dialog element itself (not its content) is a click on the backdrop.
   dialog.addEventListener("click", (event) => event.target === dialog && close());
 
-  function notableSection(units) {
+  function notableSection(card) {
+    const units = card.notable_units;
     if (!Array.isArray(units) || !units.length) {
-      return section("Notable units", el("p", "card-muted", "None recorded for this model yet."));
+      return section("Notable units", el("p", "card-muted", "None recorded for this model."));
     }
     const list = el("ul", "card-units");
     for (const unit of units) {
       const item = el("li", "card-unit");
+      if (!isPlainObject(unit) || !Number.isInteger(unit.unit)) {
+        item.append(renderValue(unit));
+        list.append(item);
+        continue;
+      }
       const text = el("div", "card-unit-text");
-      const name = el("span", "card-strong", `Unit ${unit.unit} · layer ${(unit.layer ?? 0) + 1}`);
-      text.append(name);
-      if (unit.carries) text.append(el("span", "card-tag", unit.carries));
-      if (unit.note) text.append(el("p", "card-unit-note", unit.note));
-      const stats = unitStats(unit);
-      if (stats) text.append(el("p", "card-muted", stats));
-      const others = rest(unit, ["unit", "layer", "carries", "note", "mean_delta_c", "correlation",
-        "sign_consistency", "pairs", "positions"]);
+      const line = el("p", "card-unit-line");
+      const sentence = unitSentence(unit, card);
+      line.append(el("strong", null, unitHead(unit, card)), sentence ? `: ${sentence}` : "");
+      text.append(line);
+      const others = rest(unit, [...UNIT_SAID]);
       if (others.length) text.append(definitions(others));
       const show = el("button", "card-show-unit", `Show unit ${unit.unit}`);
       show.type = "button";
+      show.dataset.unit = String(unit.unit);
       show.addEventListener("click", () => {
         emit("select-unit", { layer: unit.layer ?? 0, unit: unit.unit });
         close();
@@ -298,7 +671,13 @@ export function createModelCard(dialog) {
 
   function examplesSection(examples) {
     const list = el("ul", "card-examples");
-    examples.forEach((text) => list.append(el("li", null, text)));
+    for (const text of examples) {
+      const item = el("li");
+      // Code keeps its lines and indentation; a sentence wraps as prose.
+      item.append(typeof text === "string" && text.includes("\n") ? el("pre", "card-sample", text.replace(/\n$/, ""))
+        : el("span", null, plain(text)));
+      list.append(item);
+    }
     return section("Examples", list);
   }
 
@@ -307,13 +686,19 @@ export function createModelCard(dialog) {
     title.textContent = card.title ?? card.id ?? "Model";
     const parts = [];
     if (card.description) parts.push(el("p", "card-description", card.description));
-    parts.push(modelSection(card));
+    parts.push(el("p", "card-summary", modelSummary(card)));
+    parts.push(notableSection(card));
     if (isPlainObject(card.provenance)) parts.push(trainingSection(card.provenance));
+    else if (card.provenance !== undefined) parts.push(section("Training", renderValue(card.provenance)));
     if (isPlainObject(card.evaluation)) parts.push(evaluationSection(card.evaluation));
-    parts.push(notableSection(card.notable_units));
+    else if (card.evaluation === null) parts.push(section("Evaluation", el("p", "card-muted", "None recorded for this model.")));
+    parts.push(modelSection(card));
     if (Array.isArray(card.examples) && card.examples.length) parts.push(examplesSection(card.examples));
     const more = rest(card, [...KNOWN]);
-    if (more.length) parts.push(section("More", definitions([["id", card.id], ...more])));
+    if (card.evaluation !== undefined && card.evaluation !== null && !isPlainObject(card.evaluation)) {
+      more.push(["evaluation", card.evaluation]);
+    }
+    if (more.length) parts.push(section("More", definitions(more)));
     body.replaceChildren(...parts);
     if (!dialog.open) dialog.showModal();
     body.scrollTop = 0; // after showModal: a closed dialog has no layout to scroll

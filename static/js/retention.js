@@ -11,7 +11,7 @@ import { fetchCard, fetchRetention } from "./api.js";
 import { decodeSpec } from "./arrays.js";
 import { TITLES, curveFigure, curveTitle, heatmapFigure, modelLabel, spanCommands, spanFigure } from "./retention_figures.js";
 import { createRetentionView } from "./retention_view.js";
-import { displayToken } from "./tokens.js";
+import { displayToken, tokenPlace } from "./tokens.js";
 
 /** The models whose cards hold the memory-span curves the chart compares: the LSTM and the RNN. */
 export const SPAN_MODELS = ["lesson", "lesson-rnn"];
@@ -43,18 +43,20 @@ export function plan({ a, b = null, step = null, layer = 0 }) {
   const notes = [];
   if (b && b.model.id !== a.model.id) {
     if (step < b.tokens.length - 1) subjects.push(subject(b));
-    else notes.push(`${modelLabel(b.model)}: its text has no token after step ${step}.`);
+    else notes.push(`${modelLabel(b.model)}: its text has no token after ${tokenPlace(step)}.`);
   }
   return { step, subjects, notes };
 }
 
-/** The status line for answers in hand: which step, which models, how many later tokens. */
+/** The status line for answers in hand: which step s (as a person counts tokens: from 1), which models,
+ *  how many later tokens. */
 export function statusLine(subjects, answers) {
   const [first] = subjects;
   const answer = answers.get(first.key);
-  const later = first.tokens.length - 1 - answer.step;
+  const T = first.tokens.length;
+  const later = T - 1 - answer.step;
   const token = displayToken(answer.token.text);
-  let line = `From step ${answer.step} “${token}” of ${modelLabel(first.model)}, over the next `
+  let line = `From s = ${tokenPlace(answer.step, T)}, “${token}”, of ${modelLabel(first.model)}, over the next `
     + `${answer.window} token${answer.window === 1 ? "" : "s"}`;
   if (answer.window < later) line += ` (of ${later}: the most this model's Jacobian may span)`;
   const second = subjects[1];
@@ -79,6 +81,7 @@ export function createRetention(details) {
   let spanDrawn = false;
   let pointAt = null; // the part the tour asked to point at, once it is drawn (the page above settles first)
   let drawn = ""; // what the charts show now: the page redraws often (a view, an order), the panel need not
+  let drawing = 0; // counts drawCharts calls: only the latest marks the panel drawn
 
   function cancel() {
     request?.abort();
@@ -106,22 +109,29 @@ export function createRetention(details) {
       .map((s) => `${modelLabel(s.model)}: ${errors.get(s.key)}`)];
     const lstm = held.find((s) => cellOf(s.model) === "lstm");
     view.showing(show);
+    const draws = [];
     if (lstm) {
       const answer = answers.get(lstm.key);
-      view.draw("kept", (width) => heatmapFigure({
+      draws.push(view.draw("kept", (width) => heatmapFigure({
         values: decodeSpec(answer[show]), steps: answer.steps, labels: labels(lstm), show, unit: input.unit ?? null,
         width,
-      }), { caption: `${TITLES[show]} · ${modelLabel(lstm.model)}, layer ${lstm.layer + 1}` });
+      }), { caption: `${TITLES[show]} · ${modelLabel(lstm.model)}, layer ${lstm.layer + 1}` }));
     } else {
-      view.draw("kept", null, { caption: TITLES.kept, note: held.length
-        ? "A vanilla RNN has no forget gate: its only memory is h itself, so only the curve applies." : "" });
+      draws.push(view.draw("kept", null, { caption: TITLES.kept, note: held.length
+        ? "A vanilla RNN has no forget gate: its only memory is h itself, so only the curve applies." : "" }));
     }
     const series = held.map((s) => ({ model: s.model, answer: answers.get(s.key), labels: labels(s) }));
-    view.draw("curve", series.length ? (width) => curveFigure({ series, width }) : null,
-      { caption: curveTitle(held.map((s) => cellOf(s.model))), note: notes.join(" ") });
-    details.dataset.step = String(p.step);
-    details.dataset.models = held.map((s) => s.model.id).join(",");
-    pointWhenDrawn();
+    draws.push(view.draw("curve", series.length ? (width) => curveFigure({ series, width }) : null,
+      { caption: curveTitle(held.map((s) => cellOf(s.model))), note: notes.join(" ") }));
+    // Marked drawn (data-step, data-models: what tests and the tour wait for) once the charts are, which
+    // the first time includes loading plotly.js.
+    const mine = ++drawing;
+    Promise.all(draws).then(() => {
+      if (mine !== drawing) return;
+      details.dataset.step = String(p.step);
+      details.dataset.models = held.map((s) => s.model.id).join(",");
+      pointWhenDrawn();
+    });
   }
 
   async function loadSpan() {
@@ -130,7 +140,7 @@ export function createRetention(details) {
     const cards = (await Promise.allSettled(SPAN_MODELS.map((id) => fetchCard(id))))
       .filter((r) => r.status === "fulfilled").map((r) => r.value);
     const withSpan = cards.filter((card) => card.evaluation?.memory_span);
-    view.draw("span", withSpan.length ? () => spanFigure(withSpan) : null, {
+    await view.draw("span", withSpan.length ? (width) => spanFigure(withSpan, { width }) : null, {
       note: withSpan.length === SPAN_MODELS.length ? "" : `This chart needs the cards of ${SPAN_MODELS.join(" and ")}`
         + " with their memory-span curves (lstm-viz eval MODEL --memory-span --write-card).",
     });
@@ -150,6 +160,7 @@ export function createRetention(details) {
       view.draw("curve", null, { caption: curveTitle([cellOf(input?.a?.model ?? {})]) });
       delete details.dataset.step;
       drawn = "";
+      drawing++; // a draw still waiting for plotly.js no longer marks the panel drawn
       pointWhenDrawn();
       return;
     }

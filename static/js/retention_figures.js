@@ -3,7 +3,10 @@
 // and the cards' memory-span curves (accuracy against the words between cue and prediction).
 // Pure: answers of /api/retention and model cards in, {data, layout} out; no DOM, no Plotly, so
 // Node tests it. Every label that may come from a person or a card goes through plotlyText.
+// x stays the API's 0-based step t (as /api/retention's `steps`); what a person reads numbers tokens
+// from 1 ("“need”, token 14 of 20"; axis "later tokens t (4–20 of 20)").
 import { DIVERGING, SEQUENTIAL, plotlyText, range, xTicks } from "./plot_axes.js";
+import { tokenPlace } from "./tokens.js";
 
 export const FONT = { family: "system-ui, -apple-system, 'Segoe UI', sans-serif", size: 15, color: "#1f2328" };
 // Okabe–Ito colours, one per cell kind: distinguishable with colour-blindness.
@@ -40,6 +43,19 @@ function axisFont(size = 14) {
   return { ...FONT, size };
 }
 
+/** "“need”, token 14 of 20": token t (0-based) of a text of T tokens, as hovers name it (escaped). */
+export function tokenName(label, t, T) {
+  return `“${plotlyText(label ?? "")}”, ${tokenPlace(t, T)}`;
+}
+
+/** The x axis title over later tokens t = steps (0-based): "later tokens t (4–20 of 20)". */
+export function laterTitle(steps, T) {
+  if (!steps.length) return "later tokens t";
+  const first = steps[0] + 1;
+  const last = steps[steps.length - 1] + 1;
+  return `later tokens t (${first === last ? first : `${first}–${last}`} of ${T})`;
+}
+
 function baseLayout(extra) {
   return {
     font: FONT, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
@@ -57,7 +73,7 @@ function baseLayout(extra) {
 export function heatmapFigure({ values, steps, labels, show, unit = null, width = 800 }) {
   const { T: W, H, data } = values;
   const z = range(H).map((u) => range(W).map((n) => data[n * H + u]));
-  const tokenText = steps.map((t) => plotlyText(labels[t] ?? String(t)));
+  const tokenText = steps.map((t) => tokenName(labels[t] ?? String(t), t, labels.length));
   const text = range(H).map(() => tokenText);
   let scale = { colorscale: SEQUENTIAL, zmin: 0, zmax: 1 };
   if (show === "written") {
@@ -75,14 +91,14 @@ export function heatmapFigure({ values, steps, labels, show, unit = null, width 
     data: [{
       type: "heatmap", z, x: steps, y: range(H), text, ...scale,
       colorbar: { title: { text: symbol, side: "right" }, thickness: 14, tickfont: axisFont(13) },
-      hovertemplate: `unit %{y} · “%{text}” (token %{x})<br>${symbol} = %{z:.4f}<extra></extra>`,
+      hovertemplate: `unit %{y} · %{text}<br>${symbol} = %{z:.4f}<extra></extra>`,
     }],
     layout: baseLayout({
       uirevision: "retention-kept",
       margin: { l: 56, r: 8, t: 8, b: 8 },
       xaxis: { tickmode: "array", tickvals: ticks.tickvals.map((n) => steps[n]),
         ticktext: ticks.ticktext, tickangle: ticks.tickangle, automargin: true, showgrid: false,
-        title: { text: "later token t", font: axisFont() } },
+        title: { text: laterTitle(steps, labels.length), font: axisFont() } },
       yaxis: { title: { text: "unit", font: axisFont() }, autorange: "reversed", showgrid: false,
         zeroline: false },
       shapes,
@@ -103,19 +119,19 @@ export function curveFigure({ series, width = 800 }) {
     const color = (cells.includes(cell) ? SECOND_COLORS : CELL_COLORS)[cell] ?? "#333";
     cells.push(cell);
     const name = plotlyText(modelLabel(model));
-    const tokens = answer.steps.map((t) => plotlyText(labels[t] ?? String(t)));
+    const tokens = answer.steps.map((t) => tokenName(labels[t] ?? String(t), t, labels.length));
     const memory = answer.memory === "c" ? "‖∂c_t/∂c_s‖" : "‖∂h_t/∂h_s‖";
     data.push({
       type: "scatter", mode: answer.steps.length <= 60 ? "lines+markers" : "lines", x: answer.steps,
       y: answer.memory_jacobian_norm, name: `${name}: ${memory}`, customdata: tokens,
       line: { color, width: 3 }, marker: { size: 6, color },
-      hovertemplate: `${name} · “%{customdata}” (token %{x})<br>${memory} = %{y:.3g}<extra></extra>`,
+      hovertemplate: `${name} · %{customdata}<br>${memory} = %{y:.3g}<extra></extra>`,
     });
     if (answer.memory === "c") {
       data.push({
         type: "scatter", mode: "lines", x: answer.steps, y: answer.jacobian_norm,
         name: `${name}: ‖∂h_t/∂h_s‖`, customdata: tokens, line: { color, width: 2, dash: "dot" },
-        hovertemplate: `${name} · “%{customdata}” (token %{x})<br>‖∂h_t/∂h_s‖ = %{y:.3g}<extra></extra>`,
+        hovertemplate: `${name} · %{customdata}<br>‖∂h_t/∂h_s‖ = %{y:.3g}<extra></extra>`,
       });
     }
   }
@@ -131,7 +147,7 @@ export function curveFigure({ series, width = 800 }) {
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 14 } },
       xaxis: { tickmode: "array", tickvals: ticks.tickvals.map((n) => steps[n]),
         ticktext: ticks.ticktext, tickangle: ticks.tickangle, automargin: true, zeroline: false,
-        title: { text: "later token t", font: axisFont() } },
+        title: { text: laterTitle(steps, first?.labels.length ?? 0), font: axisFont() } },
       yaxis: { type: "log", exponentformat: "power", title: { text: "norm (log scale)", font: axisFont() } },
     }),
   };
@@ -150,17 +166,23 @@ export function beyondRuns(flags) {
 }
 
 const TASKS = [
-  { key: "tense", title: "tense: “need” or “had”", axis: "x", ref: "x" },
-  { key: "cuisine", title: "cuisine", axis: "x2", ref: "x2" },
+  { key: "tense", title: "tense: “need” or “had”", axis: "x", ref: "x", y: "y" },
+  { key: "cuisine", title: "cuisine", axis: "x2", ref: "x2", y: "y2" },
 ];
+/** Narrower than this (px), the span chart's two panels stack, each as wide as the chart. */
+export const SPAN_STACK_BELOW = 560;
+const SPAN_HEIGHT = { side: 360, stacked: 640 };
 
 /**
  * The memory-span chart from model cards ({id, cell, evaluation: {memory_span}}): one panel per task
  * (tense, cuisine) with one curve per model (colour by cell), accuracy against filler words; distances
  * beyond the training range shaded (from each card's `in_training_range`, which both models share);
- * chance as a dotted line. Cards without evaluation.memory_span are skipped.
+ * chance as a dotted line. Cards without evaluation.memory_span are skipped. width (px): below
+ * SPAN_STACK_BELOW the panels stack (a phone), else they sit side by side; the figure sets its height.
  */
-export function spanFigure(cards) {
+export function spanFigure(cards, { width = 800 } = {}) {
+  const stacked = width < SPAN_STACK_BELOW;
+  const yOf = (task) => (stacked ? task.y : "y");
   const spans = cards.filter((card) => card?.evaluation?.memory_span);
   const data = [];
   const shapes = [];
@@ -174,7 +196,7 @@ export function spanFigure(cards) {
       const color = CELL_COLORS[cell] ?? "#333";
       const label = plotlyText(`${card.id} (${CELL_NAMES[cell] ?? cell})`);
       data.push({
-        type: "scatter", mode: "lines+markers", x: span.distances, y: curve.accuracy, xaxis: task.axis, yaxis: "y",
+        type: "scatter", mode: "lines+markers", x: span.distances, y: curve.accuracy, xaxis: task.axis, yaxis: yOf(task),
         name: label, legendgroup: card.id, showlegend: k === 0, line: { color, width: 3 },
         marker: { size: 5, color }, connectgaps: false,
         hovertemplate: `${label} · ${task.key}<br>%{x} words between: %{y:.0%}<extra></extra>`,
@@ -185,33 +207,39 @@ export function spanFigure(cards) {
     const span = reference.evaluation.memory_span;
     const curve = span[task.key];
     for (const [a, b] of beyondRuns(curve.in_training_range ?? [])) {
-      shapes.push({ type: "rect", xref: task.ref, yref: "paper", x0: span.distances[a] - 0.5,
+      shapes.push({ type: "rect", xref: task.ref, yref: stacked ? `${task.y} domain` : "paper", x0: span.distances[a] - 0.5,
         x1: span.distances[b] + 0.5, y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" });
     }
     if (Number.isFinite(curve.chance)) {
-      shapes.push({ type: "line", xref: `${task.ref} domain`, yref: "y", x0: 0, x1: 1, y0: curve.chance,
+      shapes.push({ type: "line", xref: `${task.ref} domain`, yref: yOf(task), x0: 0, x1: 1, y0: curve.chance,
         y1: curve.chance, line: { color: CHANCE, width: 1.5, dash: "dot" } });
-      annotations.push({ xref: `${task.ref} domain`, yref: "y", x: 1, y: curve.chance, xanchor: "right",
+      annotations.push({ xref: `${task.ref} domain`, yref: yOf(task), x: 1, y: curve.chance, xanchor: "right",
         yanchor: "bottom", text: "chance", showarrow: false, font: { size: 12, color: CHANCE } });
     }
     const [lo, hi] = curve.training_range ?? [];
-    annotations.push({ xref: `${task.ref} domain`, yref: "paper", x: 0.5, y: 1, yanchor: "bottom",
-      text: `<b>${task.title}</b>${Number.isFinite(lo) ? ` · trained on ${lo}–${hi} words` : ""}`,
+    annotations.push({ xref: `${task.ref} domain`, yref: stacked ? `${task.y} domain` : "paper", x: 0.5, y: 1,
+      yanchor: "bottom",
+      text: `<b>${stacked ? task.key : task.title}</b>${Number.isFinite(lo) ? ` · trained on ${lo}–${hi}${stacked ? "" : " words"}` : ""}`,
       showarrow: false, font: { size: 14 } });
   });
   const far = Math.max(0, ...spans.flatMap((card) => card.evaluation.memory_span.distances ?? []));
-  const xaxis = (domain) => ({ domain, title: { text: "words between cue and prediction", font: axisFont() },
+  const xaxis = (domain) => ({ domain, title: { text: stacked ? "words between cue and target" : "words between cue and prediction", font: axisFont() },
     zeroline: false, range: [-0.5, far + 0.5] });
+  const yaxis = (domain) => ({ domain, range: [0, 1.05], tickformat: ".0%",
+    title: { text: "accuracy", font: axisFont() } });
+  const axes = stacked
+    ? { xaxis: { ...xaxis([0, 1]), anchor: "y" }, xaxis2: { ...xaxis([0, 1]), anchor: "y2" },
+      yaxis: yaxis([0.6, 1]), yaxis2: { ...yaxis([0, 0.4]), anchor: "x2" } }
+    : { xaxis: xaxis([0, 0.47]), xaxis2: { ...xaxis([0.53, 1]), anchor: "y" }, yaxis: yaxis([0, 1]) };
   return {
     data,
     layout: baseLayout({
       uirevision: "retention-span",
+      height: SPAN_HEIGHT[stacked ? "stacked" : "side"],
       margin: { l: 64, r: 8, t: 28, b: 8 },
       showlegend: true,
-      legend: { orientation: "h", x: 0, y: -0.22, yanchor: "top", font: { size: 14 } },
-      xaxis: xaxis([0, 0.47]),
-      xaxis2: { ...xaxis([0.53, 1]), anchor: "y" },
-      yaxis: { range: [0, 1.05], tickformat: ".0%", title: { text: "accuracy", font: axisFont() } },
+      legend: { orientation: "h", x: 0, y: stacked ? -0.1 : -0.22, yanchor: "top", font: { size: 14 } },
+      ...axes,
       shapes,
       annotations,
     }),

@@ -2,10 +2,14 @@
 // drawn) holding the ∏ f heatmap with its kept/written toggle, the ‖∂m_t/∂m_s‖ curve chart, and the
 // memory-span chart with the commands that produced it. A view: it never fetches; retention.js drives
 // it. Text goes in through textContent only; Plotly labels come escaped from retention_figures.js.
-// `Plotly` is the global of the vendored plotly.min.js, which the page loads before this module.
+// plotly.js is loaded when a chart first draws (plotly_loader.js); if it cannot be, the panel says so
+// under its status line and the rest of the page carries on.
+import { loadedPlotly, plotlyNotice } from "./plotly_loader.js";
 import { TITLES } from "./retention_figures.js";
 
-const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+// No mode bar: it would float over the legends, and the page has its own Export panel.
+const CONFIG = { responsive: true, displayModeBar: false };
+const RESIZE_DEBOUNCE_MS = 200;
 const POINTED_MS = 6000; // the tour's mark on a part fades after a while: it is a pointer, not a state
 
 function el(tag, className, parent, text) {
@@ -25,7 +29,7 @@ function figure(parent, part, title) {
   plot.dataset.part = part;
   const note = el("p", "note retention-note", root);
   note.setAttribute("role", "status");
-  return { root, caption, bar, plot, note };
+  return { root, caption, bar, plot, note, build: null, drawing: 0 };
 }
 
 /**
@@ -34,6 +38,8 @@ function figure(parent, part, title) {
  *   status(text): the line under the heading (what s is, or what to do).
  *   draw(part, build, {caption, note}): part "kept" | "curve" | "span"; build(width) -> {data, layout}
  *     or null (the chart is hidden, the note stays); caption replaces the figure's title when given.
+ *     Returns a promise, settled (never rejected) when the chart is drawn or cannot be: plotly.js is
+ *     loaded on the first draw, and a newer draw of the same part supersedes an older one.
  *   showing(show): mark the kept/written toggle.
  *   commands(lines): the shell commands under the memory-span chart.
  *   point(part): scroll a part into view and mark it for a moment (the guided tour).
@@ -44,6 +50,10 @@ export function createRetentionView(details) {
   const body = el("div", "retention-body", details);
   const statusLine = el("p", "retention-status", body);
   statusLine.setAttribute("role", "status");
+  const notice = plotlyNotice(() => {
+    for (const part of Object.keys(parts)) paint(part);
+  });
+  body.append(notice.element);
   const grid = el("div", "retention-grid", body);
   const parts = {
     kept: figure(grid, "kept", TITLES.kept),
@@ -66,7 +76,46 @@ export function createRetentionView(details) {
   parts.span.root.insertBefore(spanKey, parts.span.note);
   let pointedTimer = 0;
 
+  async function paint(part) {
+    const p = parts[part];
+    const drawing = ++p.drawing;
+    const fig = p.build ? p.build(p.plot.clientWidth || 600) : null;
+    p.plot.hidden = !fig || notice.failed;
+    p.bar.hidden = !fig || notice.failed;
+    if (!fig) {
+      if (p.plot.data) loadedPlotly()?.purge(p.plot);
+      return;
+    }
+    let Plotly = loadedPlotly();
+    if (!Plotly) {
+      Plotly = await notice.plotly({ charts: 2 });
+      if (!Plotly) {
+        for (const other of Object.values(parts)) {
+          other.plot.hidden = true;
+          other.bar.hidden = true;
+        }
+        return;
+      }
+      if (drawing !== p.drawing) return; // a newer draw of this part has it
+      notice.hide();
+      p.plot.hidden = false;
+      p.bar.hidden = false;
+    }
+    await Plotly.react(p.plot, fig.data, fig.layout, CONFIG);
+  }
+
   details.addEventListener("toggle", () => emit("toggle", details.open));
+
+  // Plotly follows the width itself (responsive); how many tick labels fit, and whether the span chart's
+  // panels sit side by side or stack, is ours to redo.
+  let resizeTimer = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      if (!details.open || !loadedPlotly()) return;
+      for (const [part, p] of Object.entries(parts)) if (p.build && p.plot.data) paint(part);
+    }, RESIZE_DEBOUNCE_MS);
+  });
 
   return {
     bind(event, handler) {
@@ -84,11 +133,8 @@ export function createRetentionView(details) {
       const p = parts[part];
       if (caption !== undefined) p.caption.textContent = caption;
       p.note.textContent = note;
-      const fig = build ? build(p.plot.clientWidth || 600) : null;
-      p.plot.hidden = !fig;
-      p.bar.hidden = !fig;
-      if (fig) Plotly.react(p.plot, fig.data, fig.layout, CONFIG);
-      else if (p.plot.data) Plotly.purge(p.plot);
+      p.build = build;
+      return paint(part);
     },
     showing(show) {
       for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.show === show));

@@ -1,9 +1,11 @@
 // The unit detail's line chart: one unit's gates and states per token, in three stacked panels over
 // one token axis, with the selected step marked. Created once, then updated with Plotly.react (a
 // constant uirevision, so a person's zoom survives). Tokens go to Plotly escaped, never as markup.
-// `Plotly` is the global of the vendored plotly.min.js, which the page loads before this module.
+// plotly.js is loaded on the first draw (plotly_loader.js); if it cannot be, the chart's box says so.
+// Tokens are numbered for people on the chart (x = t + 1: "token 12 of 19"); events carry t (0-based).
 import { maxAbsOf } from "./colors.js";
 import { plotlyText } from "./plot_axes.js";
+import { loadPlotly, loadedPlotly, plotlyNotice } from "./plotly_loader.js";
 import { displayToken } from "./tokens.js";
 
 // Three panels over one token axis, each on the range its quantities live in, so no line is squashed
@@ -30,19 +32,17 @@ const SELECTED_COLOR = "#0b5cad";
 const UPRIGHT_LABEL_PX = 14;
 const SLANTED_LABEL_PX = 26;
 const NON_DATA_PX = 90;
-const CONFIG = {
-  responsive: true,
-  displaylogo: false,
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
-};
+// No mode bar: it would float over the legend and the top panel, and the page has its own Export panel.
+const CONFIG = { responsive: true, displayModeBar: false };
 
 // Plotly reads labels as pseudo-HTML; escape so a token such as "<b>" shows as typed.
 function xTicks(labels, width) {
   const room = Math.max(width - NON_DATA_PX, SLANTED_LABEL_PX);
   const upright = labels.every((label) => Array.from(label).length <= 2);
   const every = Math.max(1, Math.ceil((labels.length * (upright ? UPRIGHT_LABEL_PX : SLANTED_LABEL_PX)) / room));
-  const tickvals = labels.map((_, t) => t).filter((t) => t % every === 0);
-  return { tickvals, ticktext: tickvals.map((t) => plotlyText(labels[t])), tickangle: upright ? 0 : -45 };
+  const shown = labels.map((_, t) => t).filter((t) => t % every === 0);
+  return { tickvals: shown.map((t) => t + 1), ticktext: shown.map((t) => plotlyText(labels[t])),
+    tickangle: upright ? 0 : -45 };
 }
 
 function axis(panel) {
@@ -52,12 +52,13 @@ function axis(panel) {
   };
 }
 
-function chartFigure(series, labels, step, width) {
+/** The chart's {data, layout}: x is the token's number for people (t + 1), so hovers read "token 3 of 19". */
+export function chartFigure(series, labels, step, width) {
   // A vanilla RNN has no gates and no c: its pre-activation a takes the middle panel, h the bottom one,
   // and the gates' panel gives them its room.
   const rnn = !series.c && Boolean(series.a);
   const reach = Math.max(1, maxAbsOf(series.c ?? series.a ?? [])) * 1.1; // symmetric, at least -1..1
-  const x = labels.map((_, t) => t);
+  const x = labels.map((_, t) => t + 1);
   const data = LINES.filter((line) => series[line.key]).map((line) => ({
     type: "scatter",
     mode: labels.length <= 60 ? "lines+markers" : "lines",
@@ -77,7 +78,7 @@ function chartFigure(series, labels, step, width) {
   });
   const selected = Number.isInteger(step) && step >= 0 && step < labels.length;
   const shapes = !selected ? [] : [{
-    type: "line", xref: "x", yref: "paper", x0: step, x1: step, y0: 0, y1: 1,
+    type: "line", xref: "x", yref: "paper", x0: step + 1, x1: step + 1, y0: 0, y1: 1,
     line: { color: SELECTED_COLOR, width: 2, dash: "dash" },
   }];
   const font = { family: "system-ui, -apple-system, 'Segoe UI', sans-serif", size: 15, color: "#1f2328" };
@@ -96,9 +97,9 @@ function chartFigure(series, labels, step, width) {
       shapes,
       xaxis: {
         tickmode: "array", ...xTicks(labels, width), automargin: true, showgrid: false, zeroline: false,
-        range: [-0.5, labels.length - 0.5],
+        range: [0.5, labels.length + 0.5],
         anchor: PANELS.values.axis, // tick labels under the bottom panel, not between panels
-        unifiedhovertitle: { text: "token %{x}" },
+        unifiedhovertitle: { text: `token %{x} of ${labels.length}` },
         showspikes: false,
       },
       [PANELS.gates.layout]: { ...axis(PANELS.gates), range: [-0.05, 1.05], tickvals: [0, 0.5, 1], zeroline: false,
@@ -114,33 +115,59 @@ function chartFigure(series, labels, step, width) {
 /**
  * A chart appended to parent (a div.unit-chart), drawn on the first update.
  *   update({tokens, series, step}) draws series {f, i, g, o, c, h} (each one value per token; a
- *     missing key draws no line) over the tokens, with a dashed line at step (or none when null).
+ *     missing key draws no line) over the tokens, with a dashed line at step (or none when null). It
+ *     returns at once: before plotly.js has loaded, the chart draws the latest update when it has.
  *   redraw() draws the last update again for the chart's current width (how many tick labels fit).
  *   resize() makes Plotly measure the chart again: one drawn while hidden has a stale width.
- *   bind("select-step", handler): handler(t) when a point of token t is clicked.
+ *   bind("select-step", handler): handler(t) when a point of token t (0-based) is clicked.
  */
 export function createUnitChart(parent) {
   const handlers = {};
+  const notice = plotlyNotice(() => load());
   const plot = document.createElement("div");
   plot.className = "unit-chart";
-  parent.append(plot);
+  parent.append(notice.element, plot);
   let view = null; // the data of the last update
   let plotted = false;
+  let loading = false; // a load of plotly.js is under way
+  let failed = false; // the last load failed: wait for "Try again" rather than ask on every update
 
-  function draw() {
+  function drawWith(Plotly) {
     const { tokens, series, step } = view;
     const labels = tokens.map((token) => displayToken(token.text));
     const { data, layout } = chartFigure(series, labels, step, plot.clientWidth);
     if (!plotted) {
       Plotly.newPlot(plot, data, layout, CONFIG);
       plot.on("plotly_click", (event) => {
-        const t = event.points?.[0]?.x;
-        if (Number.isInteger(t)) (handlers["select-step"] ?? []).forEach((handler) => handler(t));
+        const x = event.points?.[0]?.x;
+        if (Number.isInteger(x)) (handlers["select-step"] ?? []).forEach((handler) => handler(x - 1));
       });
       plotted = true;
     } else {
       Plotly.react(plot, data, layout, CONFIG);
     }
+  }
+
+  function load() {
+    loading = true;
+    loadPlotly().then((Plotly) => {
+      loading = false;
+      failed = false;
+      notice.hide();
+      plot.hidden = false;
+      if (view) drawWith(Plotly);
+    }, (error) => {
+      loading = false;
+      failed = true;
+      plot.hidden = true; // an empty 440 px box would look like a chart that shows nothing
+      notice.show(error);
+    });
+  }
+
+  function draw() {
+    const Plotly = loadedPlotly();
+    if (Plotly && !loading) drawWith(Plotly);
+    else if (!loading && !failed) load();
   }
 
   return {
@@ -152,7 +179,7 @@ export function createUnitChart(parent) {
       if (plotted) draw();
     },
     resize() {
-      Plotly.Plots.resize(plot);
+      if (plotted) loadedPlotly()?.Plots.resize(plot);
     },
     bind(event, handler) {
       (handlers[event] ??= []).push(handler);

@@ -34,19 +34,19 @@ test("a second model joins; a second text on the same model does not; keys chang
   const short = { ...B, tokens: tokens("Today", ",") };
   const p = plan({ a: A, b: short, step: 2 });
   assert.equal(p.subjects.length, 1);
-  assert.match(p.notes[0], /lesson-rnn \(RNN\): its text has no token after step 2/);
+  assert.match(p.notes[0], /lesson-rnn \(RNN\): its text has no token after token 3\./); // step 2, counted from 1
   const key = (input) => plan(input).subjects[0].key;
   assert.notEqual(key({ a: A, step: 1 }), key({ a: A, step: 2 }));
   assert.notEqual(key({ a: A, step: 1 }), key({ a: { ...A, text: "Today , I had ." }, step: 1 }));
   assert.notEqual(key({ a: A, step: 1 }), key({ a: { ...A, model: { ...lstm, version: "v9" } }, step: 1 }));
 });
 
-test("the status line names the step, its token, the models and a window cut short", () => {
+test("the status line names the step (as people count tokens), its token, the models and a window cut short", () => {
   const p = plan({ a: A, b: { ...A, model: rnn }, step: 1 });
   const answer = (window) => ({ step: 1, token: { text: "," }, window });
   const answers = new Map([[p.subjects[0].key, answer(3)], [p.subjects[1].key, answer(3)]]);
-  assert.equal(statusLine(p.subjects, answers),
-    "From step 1 “,” of lesson (LSTM), over the next 3 tokens; beside it lesson-rnn (RNN) on the same text.");
+  assert.equal(statusLine(p.subjects, answers), "From s = token 2 of 5, “,”, of lesson (LSTM), over the next 3 "
+    + "tokens; beside it lesson-rnn (RNN) on the same text.");
   answers.set(p.subjects[0].key, answer(1));
   assert.match(statusLine(p.subjects.slice(0, 1), answers), /next 1 token \(of 3: the most this model's Jacobian/);
 });
@@ -72,8 +72,12 @@ test("the heatmap is units × later tokens, its values the answer's, labels esca
   assert.deepEqual(trace.z.map((row) => row.map((v) => Math.fround(v))),
     [[0.9, 0.8, 0.7].map(Math.fround), [0.5, 0.25, 0.125]]);
   assert.deepEqual([trace.zmin, trace.zmax], [0, 1]);
-  assert.deepEqual(trace.text[0], ["&lt;b&gt;x&lt;/b&gt;", "a&amp;b", "y"]);
+  // Hovers name each token escaped and numbered for people (x stays the API's 0-based step).
+  assert.deepEqual(trace.text[0], ["“&lt;b&gt;x&lt;/b&gt;”, token 2 of 4", "“a&amp;b”, token 3 of 4",
+    "“y”, token 4 of 4"]);
   assert.ok(layout.xaxis.ticktext.every((t) => !t.includes("<b>")));
+  assert.equal(layout.xaxis.title.text, "later tokens t (2–4 of 4)");
+  assert.doesNotMatch(trace.hovertemplate, /%\{x\}/);
   assert.deepEqual([layout.shapes[0].y0, layout.shapes[0].y1], [0.5, 1.5]); // the selected unit's row
   const written = heatmapFigure({ values: { T: 1, H: 2, data: Float32Array.from([-0.4, 0.2]) }, steps: [1],
     labels, show: "written" }).data[0];
@@ -92,7 +96,9 @@ test("the curve chart draws the memory of each model, and an LSTM's h dotted, on
     "lesson-rnn (RNN): ‖∂h_t/∂h_s‖"]);
   assert.deepEqual(data.map((d) => d.y), [[5, 4], [2, 0.5], [4, 0.2]]);
   assert.equal(data[1].line.dash, "dot");
-  assert.deepEqual(data[0].customdata, [",", "&lt;i&gt;"]);
+  assert.deepEqual(data[0].customdata, ["“,”, token 2 of 3", "“&lt;i&gt;”, token 3 of 3"]);
+  assert.ok(data.every((d) => !d.hovertemplate.includes("%{x}"))); // no 0-based step reaches a person
+  assert.equal(layout.xaxis.title.text, "later tokens t (2–3 of 3)");
   assert.notEqual(data[0].line.color, data[2].line.color);
 });
 
@@ -118,6 +124,13 @@ test("the memory-span chart has the four curves of the two cards, shading beyond
   assert.deepEqual(spanCommands(cards), ["lstm-viz eval lesson --memory-span --write-card",
     "lstm-viz eval lesson-rnn --memory-span --write-card"]);
   assert.deepEqual(spanFigure([{ id: "x", evaluation: {} }]).data, []);
+  // On a phone the two panels stack, each on its own y axis, and the chart is taller.
+  const narrow = spanFigure(cards, { width: 350 });
+  assert.deepEqual(narrow.data.map((d) => [d.xaxis, d.yaxis]), [["x", "y"], ["x", "y"], ["x2", "y2"], ["x2", "y2"]]);
+  assert.deepEqual([narrow.layout.xaxis.domain, narrow.layout.xaxis2.domain], [[0, 1], [0, 1]]);
+  assert.ok(narrow.layout.height > layout.height);
+  assert.deepEqual(narrow.layout.shapes.filter((s) => s.type === "rect").map((s) => s.yref),
+    ["y domain", "y2 domain", "y2 domain"]);
 });
 
 test("two models of the same cell get different colours", () => {
