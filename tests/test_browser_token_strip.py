@@ -126,9 +126,11 @@ def test_a_short_texts_strip_is_as_tall_as_its_chips(page):
     box = strip_box(page)
     assert box["scrollHeight"] == box["clientHeight"]  # nothing to scroll: no scrollbar
     rows = page.evaluate("() => new Set([...document.querySelectorAll('#tokens li')].map((li) => li.offsetTop)).size")
-    # As tall as its rows of chips (2.2em each, the last without its gap) and its 6 px padding above and below.
+    # As tall as its rows of chips (2.2em each, the last without its 0.35em gap) and its 6 px padding above and
+    # below.
+    em = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('#tokens')).fontSize)")
     assert rows > 1
-    assert abs(box["height"] - (rows * 44 - 7 + 12)) <= 2, (box, rows)
+    assert abs(box["height"] - (rows * 2.2 * em - 0.35 * em + 12)) <= 2, (box, rows, em)
 
 
 def test_a_long_text_shows_a_window_of_its_tokens_that_moves_where_it_is_needed(page):

@@ -1,16 +1,23 @@
 // The step detail: for token t and unit u of a layer, "why this number" — the six equations with
 // this step's numbers, the memory ledger, colah's cell diagram annotated with the values (drawn by
 // step_diagram.js), and the next-token predictions. A view: it never fetches and never reads the
-// URL. Text from the server (tokens) goes in through textContent only.
+// URL. Text from the server (tokens) goes in through textContent only. Steps count from 0 as in the API;
+// people read them from 1, as the player and the token strip say them ("Token 13 of 19").
 import {
   checkRnnStep, checkStep, formatNumber, formatTerm, ledgerRows, rnnEquation, rnnStepNumbers, stepEquations,
   stepNumbers,
 } from "./step_numbers.js";
 import { createCellDiagram, SUBSCRIPT } from "./step_diagram.js";
-import { displayToken } from "./tokens.js";
+import { displayToken, tokenPlace } from "./tokens.js";
 
 const HTML_NS = "http://www.w3.org/1999/xhtml";
 const DEFAULT_EMPTY = "Pick a token and a unit to see how this step's numbers come about.";
+
+/** The panel's heading: "Token 13 of 19 · “I” · unit 2 · layer 1" for the 0-based step t = 12 of T = 19
+ *  (T null: "Token 13 · …"), token the display text, layer 0-based (shown 1-based, as the layer menu). */
+export function stepHeading({ t, T = null, token, unit, layer }) {
+  return `${tokenPlace(t, T, { capital: true })} · “${token}” · unit ${unit} · layer ${layer + 1}`;
+}
 
 function el(tag, className, parent, text) {
   const node = document.createElementNS(HTML_NS, tag);
@@ -68,7 +75,7 @@ function createEquation(list) {
         line.append(" ");
         const last = k === eq.steps.length - 1;
         const chunk = el("span", last ? "step-eq-chunk step-eq-result" : "step-eq-chunk", line);
-        chunk.append("= ");
+        chunk.append("=\u00a0"); // "=" never ends a line
         return segmentLine(chunk);
       });
     }
@@ -93,7 +100,7 @@ function createLedgerRow(list) {
       updates = entry.steps.map(() => {
         formula.append(" ");
         const chunk = el("span", "step-eq-chunk", formula);
-        chunk.append("= ");
+        chunk.append("=\u00a0"); // "=" never ends a line
         return segmentLine(chunk);
       });
     }
@@ -211,11 +218,14 @@ export function createStepDetail(container) {
     const t = step.step;
     const token = `“${displayToken(step.token.text)}”`;
     current = { step: t, unit };
-    heading.textContent = `Step ${t} · token ${token} · unit ${unit} · layer ${layer + 1}`;
+    heading.textContent = stepHeading({ t, T: numSteps ?? null, token: displayToken(step.token.text), unit, layer });
+    heading.dataset.step = String(t); // 0-based, as the API's: a hook for tests and tools
+    heading.dataset.unit = String(unit);
     const limits = { step: [0, numSteps === undefined ? Infinity : numSteps - 1], unit: [0, n.H - 1] };
     for (const { key, delta, button } of buttons) {
       const target = current[key] + delta;
       button.disabled = target < limits[key][0] || target > limits[key][1];
+      button.title = button.disabled ? "" : key === "step" ? tokenPlace(target, numSteps ?? null) : `unit ${target}`;
     }
 
     if (rnn) {
@@ -251,6 +261,8 @@ export function createStepDetail(container) {
   function clear(message = DEFAULT_EMPTY) {
     current = null;
     heading.textContent = "Step detail";
+    delete heading.dataset.step;
+    delete heading.dataset.unit;
     empty.textContent = message;
     show(false);
   }

@@ -1,7 +1,9 @@
 // The token strip: one chip per token, in order. Text goes in through textContent only, never
 // innerHTML, because it is whatever the person (or a shared link) typed. Hovering a chip highlights
-// its column everywhere; a click selects that step; shift+click selects a span from the step.
-// A long text's strip scrolls inside itself (app.css): it follows the newest chip while it is scrolled
+// its column everywhere; a click selects that step; shift+click selects a span from the step, and so does
+// span mode (setSpanMode, for touch: no shift key), where one tap picks the span's first token and the next
+// its last. Tokens are numbered for people from 1 ("token 13 of 19"); the page's steps t count from 0.
+// A long text's strip scrolls inside itself (tokens.css): it follows the newest chip while it is scrolled
 // to its end, and brings the selected chip into view when the selection moves. It holds at most
 // STRIP_WINDOW chips, a window of the tokens (named above it, with buttons for earlier and later ones)
 // that follows the end while you type there and moves to a step selected outside it: the browser lays
@@ -13,6 +15,29 @@ const VISIBLE_WHITESPACE = { " ": "␣", "\n": "↵", "\r": "␍", "\t": "⇥" }
 /** A token as shown on screen: whitespace made visible ("␣" for a space, "↵" for a newline). */
 export function displayToken(text) {
   return Array.from(text, (ch) => VISIBLE_WHITESPACE[ch] ?? (/\s/.test(ch) ? "␣" : ch)).join("");
+}
+
+/** A token's number for people: 1-based, while the API's and the page's step t counts from 0. */
+export function tokenNumber(t) {
+  return t + 1;
+}
+
+/** "token 13 of 19" for step t = 12 of T = 19 ("token 13" when T is unknown); `capital` for a heading. */
+export function tokenPlace(t, T = null, { capital = false } = {}) {
+  const word = capital ? "Token" : "token";
+  return T === null || T === undefined ? `${word} ${tokenNumber(t)}` : `${word} ${tokenNumber(t)} of ${T}`;
+}
+
+/** "tokens 3–8" for the 0-based span {start: 2, end: 7}, "token 3" for a span of one token. */
+export function spanPlace({ start, end }) {
+  return start === end ? `token ${tokenNumber(start)}` : `tokens ${tokenNumber(start)}–${tokenNumber(end)}`;
+}
+
+/** A chip's title: its place, its id, whether the vocabulary lacks it, and what a click does. (No "of T":
+ *  the chips kept while typing would all need a new title at every keystroke.) */
+export function chipTitle({ t, id, unknown = false }) {
+  return `${tokenPlace(t)}: id ${id}${unknown ? " (not in the vocabulary: read as the unknown token)" : ""}`
+    + " · click: select · shift+click: select a span";
 }
 
 export const STRIP_WINDOW = 400; // chips at most
@@ -31,13 +56,18 @@ export function windowAround(t, T) {
 
 /**
  * View over an <ol>. render({tokens: [{text, id}], unkId, step, span: {start, end} | null}).
- * Events (bind): "hover-step" (t | null), "select-step" (t), "select-span" ({start, end}).
+ * Events (bind): "hover-step" (t | null), "select-step" (t), "select-span" ({start, end}, 0-based,
+ * start ≤ end), "span-mode" ({on, phase: "first" | "last" | null, start: t | null}) when span mode
+ * starts, moves on to its last token or ends.
+ * setSpanMode(on) starts or cancels span mode: the next click (a tap) on a chip selects that step and
+ * anchors a span there, the one after it selects the span between the two (and the mode ends); Escape
+ * cancels it. shift+click does the same in one go, from the selected step.
  * When the list scrolls (a long text), a render keeps it at its end if it was there (or is new), and a
  * new selected step scrolls its chip into view: the list's own scrollTop, never the page's. Past
  * STRIP_WINDOW tokens the list shows a window of them (chip t is list.children[t - first shown]).
  */
 export function createTokenStrip(list) {
-  const handlers = { "hover-step": [], "select-step": [], "select-span": [] };
+  const handlers = { "hover-step": [], "select-step": [], "select-span": [], "span-mode": [] };
   const emit = (event, value) => handlers[event].forEach((fn) => fn(value));
   let current = { step: null };
 
@@ -80,13 +110,29 @@ export function createTokenStrip(list) {
     item.className = "token";
     item.textContent = displayToken(token.text);
     item.dataset.step = String(t);
-    let title = `token ${t}: id ${token.id}`;
-    if (unkId !== null && token.id === unkId) {
-      item.classList.add("token-unk");
-      title += " (not in the vocabulary: read as the unknown token)";
-    }
-    item.title = `${title} · click: select · shift+click: select a span`;
+    const unknown = unkId !== null && token.id === unkId;
+    if (unknown) item.classList.add("token-unk");
+    item.title = chipTitle({ t, id: token.id, unknown });
     return item;
+  }
+
+  // Span mode (touch has no shift key): null, or {phase: "first"} until a chip is tapped, then
+  // {phase: "last", start: t} until the second tap.
+  let picking = null;
+  function setPicking(next) {
+    const was = picking;
+    picking = next;
+    list.classList.toggle("token-strip-picking", picking !== null);
+    const anchor = was?.start ?? null;
+    if (anchor !== null && anchor !== picking?.start) chipOf(anchor)?.classList.remove("token-span-anchor");
+    if (picking?.start !== undefined) chipOf(picking.start)?.classList.add("token-span-anchor");
+    if (picking === null) document.removeEventListener("keydown", onEscape);
+    else if (was === null) document.addEventListener("keydown", onEscape);
+    emit("span-mode", { on: picking !== null, phase: picking?.phase ?? null, start: picking?.start ?? null });
+  }
+  // Not prevented: an open dialog (the model card) still closes on the same Escape.
+  function onEscape(event) {
+    if (event.key === "Escape" && picking !== null) setPicking(null);
   }
 
   function stepOf(event) {
@@ -99,10 +145,21 @@ export function createTokenStrip(list) {
     if (t !== null) emit("hover-step", t);
   });
   list.addEventListener("mouseleave", () => emit("hover-step", null));
+  // shift+click selects a span of tokens, not the page's text between the two chips.
+  list.addEventListener("mousedown", (event) => {
+    if (event.shiftKey && stepOf(event) !== null) event.preventDefault();
+  });
   list.addEventListener("click", (event) => {
     const t = stepOf(event);
     if (t === null) return;
-    if (event.shiftKey && current.step !== null) {
+    if (picking?.phase === "first") {
+      setPicking({ phase: "last", start: t });
+      emit("select-step", t);
+    } else if (picking?.phase === "last") {
+      const { start } = picking;
+      setPicking(null);
+      emit("select-span", { start: Math.min(start, t), end: Math.max(start, t) });
+    } else if (event.shiftKey && current.step !== null) {
       emit("select-span", { start: Math.min(current.step, t), end: Math.max(current.step, t) });
     } else {
       emit("select-step", t);
@@ -168,6 +225,7 @@ export function createTokenStrip(list) {
       if (item) setMarks(item, t, step, span);
     }
     marked = { step, span };
+    if (picking?.start !== undefined) chipOf(picking.start)?.classList.add("token-span-anchor");
   }
 
   /** Chips for the tokens of window w (from shown), the chips of tokens before `keep` kept when the
@@ -210,6 +268,8 @@ export function createTokenStrip(list) {
       if (fresh) atEnd = true;
       shown = tokens.slice();
       shownUnk = unkId;
+      // A span begun on a token the text no longer has (or a new text) starts again from its first tap.
+      if (picking?.start !== undefined && (fresh || picking.start >= T)) setPicking({ phase: "first" });
       let w = following ? endWindow(T) : Math.min(w0, endWindow(T));
       const moved = step !== null && step !== current.step;
       if ((moved || fresh) && step !== null && (step < w || step >= w + STRIP_WINDOW)) w = windowAround(step, T);
@@ -221,6 +281,15 @@ export function createTokenStrip(list) {
     },
     /** Update the selected step and span without rebuilding the chips (of the window shown). */
     mark,
+    /** Start (true) or cancel (false) span mode: the next two taps on chips select a span. */
+    setSpanMode(on) {
+      if (on && picking === null) setPicking({ phase: "first" });
+      else if (!on && picking !== null) setPicking(null);
+    },
+    /** The span mode's phase: "first", "last" (a first token tapped) or null (off). */
+    get spanMode() {
+      return picking?.phase ?? null;
+    },
     /** Highlight token t (null clears), e.g. while its heatmap column is hovered. */
     highlight(t) {
       if (hovered !== null) chipOf(hovered)?.classList.remove("token-hover");
@@ -228,6 +297,7 @@ export function createTokenStrip(list) {
       if (hovered !== null) chipOf(hovered)?.classList.add("token-hover");
     },
     bind(event, handler) {
+      if (!(event in handlers)) throw new Error(`unknown event ${event}: use one of ${Object.keys(handlers)}`);
       handlers[event].push(handler);
     },
   };

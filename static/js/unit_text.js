@@ -5,7 +5,7 @@
 import {
   DIVERGING, VIRIDIS, cssGradient, divergingColor, maxAbsOf, readableTextColor, sequentialColor, textSegments,
 } from "./colors.js";
-import { displayToken } from "./tokens.js";
+import { displayToken, tokenPlace } from "./tokens.js";
 
 // What the text can be tinted by. g and h are tanh-bounded (-1..1); c is unbounded, so it is scaled
 // by its own largest magnitude over the text (the heatmaps round theirs up to a nice number).
@@ -19,7 +19,14 @@ const TINTS = {
   a: { label: "a pre-activation (RNN)", scale: "centred" },
 };
 const DEFAULT_TINT = "c";
-const READOUT_HINT = "Hover a token to read its value; click one to select that step.";
+const READOUT_HINT = "Hover a token to read its value; click (or tap) one to select it.";
+
+/** A token's readout and title: "token 13 of 19 · “I” · c = 0.123" for the 0-based step t = 12 (people
+ *  count tokens from 1); "—" for a missing value. */
+export function tokenReadout({ t, T, text, tint, value }) {
+  const shown = Number.isFinite(value) ? value.toFixed(3) : "—";
+  return `${tokenPlace(t, T)} · “${displayToken(text)}” · ${tint} = ${shown}`;
+}
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -33,7 +40,8 @@ function el(tag, className, text) {
  *   update({text, tokens, series, step, textQuantity}) tints the tokens of text by
  *     series[tint] (one value per token; NaN when missing), where the tint is textQuantity when it
  *     is one of f, i, g, o, c, h, else the one chosen last ("c" at first); step is the selected
- *     token index (or null), scrolled into view inside the text box when it changed.
+ *     token index (0-based, or null; the readout counts from 1), scrolled into view inside the text box
+ *     when it changed.
  *   clear() forgets the data: the next update is like the first.
  *   bind(event, handler): "select-step" t (a click or arrow key), "text-quantity" key (the menu).
  */
@@ -71,9 +79,7 @@ export function createUnitText(parent) {
 
   function describe(t) {
     if (!last || t === null || t === undefined || t < 0 || t >= last.tokens.length) return "";
-    const value = tintValues[t];
-    const shown = Number.isFinite(value) ? value.toFixed(3) : "—";
-    return `token ${t}: ${displayToken(last.tokens[t].text)} — ${tint} = ${shown}`;
+    return tokenReadout({ t, T: last.tokens.length, text: last.tokens[t].text, tint, value: tintValues[t] });
   }
 
   function buildSpans(text, tokens) {
