@@ -12,7 +12,7 @@ TIMEOUT_MS = 15_000
 
 @contextmanager
 def watched_page(browser, server: str | None = None, **context_options) -> Iterator:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context_options})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.errors, page.requests = [], []
@@ -27,6 +27,12 @@ def watched_page(browser, server: str | None = None, **context_options) -> Itera
                                                                          if not u.startswith(server)]
     finally:
         context.close()
+
+
+def open_examples(page) -> None:
+    """Unfold the examples menu (a <details> under the model row), so its buttons can be clicked."""
+    page.locator("#examples-row:not([open]) > summary").click()
+    page.locator("#examples button").first.wait_for()
 
 
 def wait_idle(page) -> None:

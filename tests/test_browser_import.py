@@ -53,7 +53,7 @@ def open_step(page, server: str, model: str, text: str, step: int, unit: int) ->
     page.goto(f"{server}/?model={model}&text={text}&step={step}&unit={unit}")
     page.wait_for_function(
         f"() => {DRAWN} === 3 && document.querySelector('#results').getAttribute('aria-busy') === 'false'")
-    page.locator(".step-heading", has_text=f"Step {step}").wait_for()
+    page.locator(f'.step-heading[data-step="{step}"]', has_text=f"Token {step + 1} of").wait_for()
 
 
 def test_a_model_without_decoder_draws_heatmaps_and_hides_predictions(page, server):
@@ -70,7 +70,7 @@ def test_a_model_without_decoder_draws_heatmaps_and_hides_predictions(page, serv
 
 def test_a_model_with_a_decoder_still_shows_predictions(page, server):
     page.goto(f"{server}/?model=lesson&text=I need to&step=1&unit=0")
-    page.locator(".step-heading", has_text="Step 1").wait_for()
+    page.locator('.step-heading[data-step="1"]', has_text="Token 2 of").wait_for()
     page.locator(".step-prediction").first.wait_for()
     assert page.locator(".step-predictions").is_visible()
 

@@ -47,6 +47,9 @@ def test_an_rnn_model_has_one_view_of_h_and_a_with_the_apis_numbers(page, server
     assert [p.get_attribute("data-quantity") for p in page.locator("#heatmaps .heatmap-plot").all()] == ["h", "a"]
     assert page.locator("#views button").all_text_contents() == [
         "Hidden state: h · a (a vanilla RNN has no gates and no cell)"]
+    assert 8 <= len(row_units(page, "h")) < 100  # as many of its 100 units as can be read at 1280×900
+    page.select_option("#top-n", "all")
+    page.wait_for_function("() => document.querySelector('#heatmaps .heatmap-plot').heatmap.units.length === 100")
     body = exact(server, TEXT)
     for q in ("h", "a"):
         values = np.array(body["layers"][0][q], np.float32)  # (T, 100)
@@ -59,7 +62,7 @@ def test_an_rnn_step_is_one_equation_and_its_unit_chart_has_h_and_a(page, server
     page.locator("#model").select_option("lesson-rnn")
     wait_idle(page, 2)
     page.locator("#tokens li").nth(13).click()  # "need", and the first unit
-    page.locator(".step-heading", has_text="Step 13").wait_for()
+    page.locator('.step-heading[data-step="13"]', has_text="Token 14 of").wait_for()
     rnn = page.locator(".step-rnn")
     rnn.wait_for()
     assert page.locator(".step-cell").is_hidden()  # no cell diagram: there is no cell

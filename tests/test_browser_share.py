@@ -151,7 +151,8 @@ def test_play_reveals_the_text_token_by_token(context, live_server):
     page.locator("#player button[aria-label]").nth(2).click()  # play from the end restarts at the first token
     page.wait_for_function(f"() => ({columns})() < {T}")
     page.wait_for_function(f"() => ({columns})() === {T}", timeout=30_000)
-    page.locator(".step-heading", has_text=f"Step {T - 1}").wait_for()  # the cell diagram followed
+    # The cell diagram followed.
+    page.locator(f'.step-heading[data-step="{T - 1}"]', has_text=f"Token {T} of {T}").wait_for()
     assert page.errors == []
 
 
@@ -249,7 +250,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_a_heatmap_exports_as_png_and_as_svg_with_its_title_and_the_tokens_as_typed(context, live_server, tmp_path):
-    page = open_page(context, f"{live_server}/?model=lesson&text=I+%3C+%26+had+to+take+a+loan&step=4")
+    page = open_page(context, f"{live_server}/?model=lesson&text=I+%3C+%26+had+to+take+a+loan&step=4&top=all")
     page.locator("#export-chart").select_option("forgotten")
     saved = {}
     for fmt in ("PNG", "SVG"):

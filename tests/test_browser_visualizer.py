@@ -15,7 +15,7 @@ from app.config import Settings
 from app.main import create_app
 from app.model_store import write_model
 from app.tokenizer import Tokenizer
-from tests.heatmap_hooks import DRAWN, cell_point, click_cell, heatmap_row, hook, row_units, tick_labels
+from tests.heatmap_hooks import DRAWN, cell_point, click_cell, heatmap_row, hook, row_range, row_units, tick_labels
 from tests.helpers import random_params
 from tests.pages import watched_page
 from tests.servers import serve
@@ -40,7 +40,7 @@ def server(tmp_path_factory) -> Iterator[str]:
 @pytest.fixture
 def page(browser, server):
     with watched_page(browser, server) as page:
-        page.goto(f"{server}/")
+        page.goto(f"{server}/?top=all")  # every unit, in order (the default shows as many as fit: first_screen)
         wait_drawn(page)
         yield page
 
@@ -93,7 +93,7 @@ def test_clicking_a_token_shows_the_step_numbers_of_the_trace(page, server):
     t = 14  # "need"
     page.locator("#tokens li").nth(t).click()
     heading = page.locator(".step-heading")
-    heading.filter(has_text=f"Step {t}").wait_for()
+    heading.and_(page.locator(f'[data-step="{t}"]')).wait_for()
     unit = int(heading.text_content().split("unit ")[1].split(" ")[0])
     body = api_trace(server, "lesson", TEXT)
     layer = {q: np.array(v, np.float32) for q, v in body["layers"][0].items()}
@@ -111,7 +111,7 @@ def test_clicking_a_token_shows_the_step_numbers_of_the_trace(page, server):
 def test_a_heatmap_click_selects_step_and_unit_and_shows_the_unit_over_the_text(page, server):
     click_cell(page, "kept", 3, 2)
     page.locator(".unit-title", has_text="Unit 2").wait_for()
-    page.locator(".step-heading", has_text="Step 3").wait_for()
+    page.locator('.step-heading[data-step="3"]').wait_for()
     tinted = page.locator(".unit-token")
     tokens = api_trace(server, "lesson", TEXT)["tokens"]
     assert tinted.count() == len(tokens)
@@ -119,6 +119,7 @@ def test_a_heatmap_click_selects_step_and_unit_and_shows_the_unit_over_the_text(
     colours = {tinted.nth(k).evaluate("e => getComputedStyle(e).backgroundColor") for k in range(len(tokens))}
     assert len(colours) > 3  # tinted by the unit's value, not one flat colour
     chart = page.locator("#unit-detail .js-plotly-plot")
+    chart.wait_for()  # plotly.js is loaded when the first chart needs it
     assert chart.count() == 1
     names = chart.evaluate("p => p.data.map(d => d.name).filter(Boolean).join(' ')")
     for symbol in ("f", "i", "o", "g", "c", "h"):
@@ -159,12 +160,12 @@ def test_span_search_ranks_the_unit_most_active_inside_the_span_first(page, serv
 
 def test_arrow_keys_move_the_selected_step(page):
     page.locator("#tokens li").nth(4).click()
-    page.locator(".step-heading", has_text="Step 4").wait_for()
+    page.locator('.step-heading[data-step="4"]').wait_for()
     page.keyboard.press("ArrowRight")
-    page.locator(".step-heading", has_text="Step 5").wait_for()
+    page.locator('.step-heading[data-step="5"]').wait_for()
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
-    page.locator(".step-heading", has_text="Step 3").wait_for()
+    page.locator('.step-heading[data-step="3"]').wait_for()
     assert page.locator("#tokens li.token-selected").text_content() == "to"
 
 
@@ -210,10 +211,10 @@ def test_two_thousand_tokens_draw_and_say_how_to_zoom(page):
 
 def test_an_arrow_key_in_the_tinted_text_moves_one_step(page):
     click_cell(page, "kept", 5, 2)
-    page.locator(".step-heading", has_text="Step 5").wait_for()
+    page.locator('.step-heading[data-step="5"]').wait_for()
     page.locator(".unit-token").nth(5).click()
     page.keyboard.press("ArrowRight")
-    page.locator(".step-heading", has_text="Step 6").wait_for()
+    page.locator('.step-heading[data-step="6"]').wait_for()
     page.wait_for_timeout(300)
     assert page.locator("#tokens li.token-selected").get_attribute("data-step") == "6"
 
@@ -272,22 +273,35 @@ def nice_ceil(x: float) -> float:
     return min(c for c in candidates if c >= x)
 
 
-def test_cells_are_coloured_by_their_value_on_the_shared_diverging_scale(page):
+def test_cells_are_coloured_by_their_value_on_their_rows_own_diverging_scale(page):
     # The values the heatmaps hold (range-quantised; test_default_view... compares them with the API's),
-    # (units, T) per quantity; kept and forgotten share one range, centred on 0: the largest |value| of the
-    # two rounded up to a nice number, so that a keystroke seldom changes it (and every column's colour).
-    m = {q: np.array([heatmap_row(page, q, row) for row in range(64)], np.float64).T for q in QUANTITIES}
-    ledger = max(np.abs(m["kept"]).max(), np.abs(m["forgotten"]).max())
-    largest = {"kept": ledger, "forgotten": ledger, "written": np.abs(m["written"]).max()}
-    half = {q: nice_ceil(largest[q]) for q in QUANTITIES}
+    # (T, units) per quantity. By default (scale "unit") each row has its own range, centred on 0: its unit's
+    # largest |value| over kept, forgotten and written (one scale for the ledger: c = kept + written), at least
+    # 1 % of the ledger's largest (so a silent unit's quantisation noise stays pale), rounded up to a nice number
+    # so that a keystroke seldom changes it (and every column's colour). static/js/color_ranges.js.
+    units = row_units(page, "kept")
+    m = {q: np.array([heatmap_row(page, q, row) for row in range(len(units))], np.float64).T for q in QUANTITIES}
+    largest = np.max([np.abs(m[q]).max(axis=0) for q in QUANTITIES], axis=0)  # (rows,) per unit over the ledger
+    floor = largest.max() * 0.01
+    half = [nice_ceil(max(v, floor)) for v in largest]
     for q in QUANTITIES:
-        assert largest[q] <= half[q] <= 1.25 * largest[q], (q, largest[q], half[q])
-        assert hook(page, q, "h.zrange") == {"zmin": -half[q], "zmax": half[q]}, q
+        assert hook(page, q, "h.scaleMode") == "unit", q
+        for row in range(len(units)):
+            assert largest[row] <= half[row] <= 1.25 * max(largest[row], floor), (q, row)
+            assert row_range(page, q, row) == {"zmin": -half[row], "zmax": half[row]}, (q, row)
         for t, unit in ((0, 0), (7, 13), (14, 2), (18, 63)):
+            row = units.index(unit)
             x, y = cell_point(page, q, t, unit)
-            expected = scale_rgb((m[q][t, unit] / half[q] + 1) / 2)
+            expected = scale_rgb((m[q][t, row] / half[row] + 1) / 2)
             rgba = pixel(page, q, "canvas", x, y)
             assert rgba[3] == 255 and np.abs(np.array(rgba[:3]) - expected).max() <= 3, (q, t, unit, rgba, expected)
+    # Unit 2 (tense) lives far below the ledger's largest |value|, yet its row is clearly coloured: its strongest
+    # cell is at least 80 % of the way to the scale's end, not the near-white one shared range gave it.
+    row = units.index(2)
+    t = int(np.abs(m["kept"][:, row]).argmax())
+    assert largest[row] < largest.max() / 3
+    r, g, b, _ = pixel(page, "kept", "canvas", *cell_point(page, "kept", t, 2))
+    assert max(r, g, b) - min(r, g, b) > 120, (r, g, b)
 
 
 def test_hovering_a_cell_shows_its_numbers_and_highlights_its_column_in_every_panel(page, server):
@@ -303,7 +317,9 @@ def test_hovering_a_cell_shows_its_numbers_and_highlights_its_column_in_every_pa
     tooltip = page.locator('.heatmap-plot[data-quantity="kept"] .heatmap-tooltip')
     tooltip.wait_for(state="visible")
     lines = tooltip.text_content().split("\n")
-    assert lines[:2] == [f"token {t}: need", f"unit {unit}"]
+    # Tokens counted from 1 as people count; units by the model's own index, with the card's name.
+    assert lines[:2] == [f"token {t + 1} of 19: need", f"unit {unit} · tense"]
+    assert lines[3].startswith("row range ±")  # each row on its own range: the tooltip says which
     assert lines[2].startswith("kept ≈ ") and len(lines[2].split(".")[-1]) == 5  # approximate, 5 decimals
     shown = float(lines[2].removeprefix("kept ≈ "))
     assert shown == pytest.approx(held, abs=5.1e-6)
@@ -324,7 +340,7 @@ def test_hovering_a_cell_shows_its_numbers_and_highlights_its_column_in_every_pa
 def test_the_selected_step_is_outlined_in_every_panel(page):
     t = 6
     page.locator("#tokens li").nth(t).click()
-    page.locator(".step-heading", has_text=f"Step {t}").wait_for()
+    page.locator(f'.step-heading[data-step="{t}"]').wait_for()
     page.mouse.move(1, 1)
     for q in QUANTITIES:
         x, y = cell_point(page, q, t, 30)

@@ -395,8 +395,9 @@ def test_payloads_typed_into_the_text_and_compare_boxes(context, live_server):
         shown = page.evaluate(DISPLAY_JS, tokens)
         # Hover the token richest in markup characters: its label shows it as text.
         t = max(range(len(tokens)), key=lambda k: sum(ch in "<>&\"'`$" for ch in tokens[k]))
-        assert hover_label(page, "#heatmaps .heatmap-plot", t).startswith(f"token {t}: {shown[t]}\nunit")
-        page.locator(".step-heading", has_text=f"token “{shown[0]}”").wait_for()
+        label = hover_label(page, "#heatmaps .heatmap-plot", t)  # tokens counted from 1
+        assert label.startswith(f"token {t + 1} of {len(tokens)}: {shown[t]}\nunit"), label
+        page.locator(".step-heading", has_text=f"· “{shown[0]}” ·").wait_for()
         assert_clean(page, baseline, f"typed {payload!r}")
         assert_shows_text(page, payload, tokens, shown)
         ticks = page.evaluate(B_TICKS_JS)
@@ -440,6 +441,7 @@ def test_a_model_card_made_of_payloads_is_shown_as_text(context, tmp_path):
             page.locator("#card-button").click()
             page.locator("#model-card[open]").wait_for()
             page.locator("#step-detail .step-heading").wait_for()
+            page.locator("#unit-detail .js-plotly-plot").wait_for()  # the unit chart drawn: plotly is loaded lazily
             pages[model] = page
         page = pages["xss"]
         assert_clean(page, snapshot(pages["plain"]), "a model card made of payloads")

@@ -7,26 +7,31 @@ import { COMPARE_QUANTITIES, createCompare } from "./compare.js";
 import { createControls } from "./controls.js";
 import { cliLine, curlLine, traceCsv, traceJson } from "./export.js";
 import { createExportPanel, download } from "./export_panel.js";
+import { createFigureFit, showTourFocus } from "./figure.js";
 import { createHeatmaps } from "./heatmaps.js";
 import { checkpointsOf, createLearnSlider } from "./learn.js";
+import { overLimit } from "./limits.js";
 import { createModelCard } from "./model_card.js";
 import { createModelPanel } from "./model_panel.js";
 import { createPlayer, createPlayerControls } from "./player.js";
 import { createRetention } from "./retention.js";
 import { createShareBox } from "./share.js";
-import { buildLink, readLink } from "./state.js";
+import { SCALES, buildLink, readLink } from "./state.js";
 import { createStepDetail } from "./step_detail.js";
 import { createTokenStrip } from "./tokens.js";
 import { absorb, holds, requestFor, wholeRequest } from "./trace_store.js";
 import { LECTURE, createTour, tourSteps } from "./tour.js";
 import { createUnitDetail } from "./unit_detail.js";
-import { activity, changeAt, orderUnits, rankBySpan, spanScores } from "./units.js";
+import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from "./units.js";
+import { unitNames } from "./unit_names.js";
 import { PANELS, SPAN_QUANTITY, VIEWS, memoryQuantity, panelTitle, viewFor, viewsFor } from "./views.js";
 
 const TYPING_DEBOUNCE_MS = 250;
 const URL_DEBOUNCE_MS = 300;
 const TOP_K = 5;
 const SPAN_RESULTS = 8;
+const MIN_ROW_PX = 6; // rows thinner than this cannot be read off: show fewer units (fitUnits)
+const SCALE_LABELS = { unit: "each unit its own range", robust: "robust (99th percentile)", shared: "one range" };
 /** What the engine records for a model (i, f, g, o, c, h; h, a for an RNN): the model's quantities
  *  (/api/models) but the ledger, which is derived. The unit chart's lines and the downloads' columns. */
 const traced = (model) => model.quantities.filter((q) => !VIEWS.memory.panels.includes(q));
@@ -54,9 +59,11 @@ const el = {
   compareModel: byId("compare-model"), modeButtons: byId("mode-buttons"), teach: byId("teach"),
 };
 const models = new Map(JSON.parse(byId("models-data").textContent).map((m) => [m.id, m]));
+const limits = JSON.parse(byId("limits-data").textContent);
 const modelPanel = createModelPanel({
   description: byId("model-description"), facts: byId("model-facts"), examples: byId("examples"),
-  examplesRow: byId("examples-row"), layer: byId("layer"), layerLabel: byId("layer-label"),
+  examplesRow: byId("examples-row"), examplesCount: byId("examples-count"), layer: byId("layer"),
+  layerLabel: byId("layer-label"),
 });
 const tokenStrip = createTokenStrip(byId("tokens"));
 const heatmaps = createHeatmaps(el.heatmaps);
@@ -75,11 +82,15 @@ const exportPanel = createExportPanel({
 const playerControls = createPlayerControls(byId("player"));
 const tour = createTour(byId("tour"));
 const learn = createLearnSlider(byId("learn"));
+const figure = createFigureFit(el.heatmaps);
+const scaleSelect = byId("scale");
+scaleSelect.replaceChildren(...SCALES.map((key) => new Option(SCALE_LABELS[key], key)));
 
 // What the person chose (the link's properties) and what is on screen.
 const state = {
-  view: "memory", order: "index", topN: null, pinned: [], layer: 0, step: null, unit: null, span: null,
-  compare: "", compareModel: "", mode: "explore", tour: 0, checkpoint: null, speed: 5, hide: [], embed: false,
+  view: "memory", order: "index", topN: null, scale: "unit", pinned: [], layer: 0, step: null, unit: null, span: null,
+  compare: "", compareModel: "", mode: "explore", presenter: false, tour: 0, checkpoint: null, speed: 5, hide: [],
+  embed: false,
   memory: false, // the "Memory that lasts" panel is open
   spanResults: null, compareQuantity: "c", compareStep: null, reveal: null,
   shown: null, // what is held of the text's trace: trace_store.js's holding {model, text, layer, tokens,
@@ -93,6 +104,8 @@ let stepRequest = null;
 let unitRequest = null;
 let unitHeld = null; // the selected unit's exact values: a holding of one unit, f4
 let steps = []; // the guided tour's steps, built from the lesson model's card
+let refused = null; // {model, text}: the last text the server refused as over its limits (413)
+let fitted = null; // what fitUnits chose last: {shown, of, named} for the note under the controls
 
 const player = createPlayer({
   length: 1,
@@ -126,7 +139,7 @@ function showNotice(message) {
  *  orders, h for a span, and the compared quantity in compare mode. Only these are fetched. */
 function drawnQuantities(model) {
   const q = new Set(panelsOf(model));
-  if (state.order === "activity" || state.order === "change") q.add(memoryQuantity(cellOf(model)));
+  if (state.order === "activity" || state.order === "change" || cutsUnits(model)) q.add(memoryQuantity(cellOf(model)));
   if (state.span || state.order === "span") q.add(SPAN_QUANTITY);
   if (state.mode === "compare") q.add(compareQuantity(model, models.get(el.compareModel.value) ?? model));
   return Object.keys(PANELS).filter((key) => q.has(key));
@@ -156,14 +169,43 @@ function revealed(m, k) {
   return Object.fromEntries(Object.entries(m).map(([key, x]) => [key, { T: k, H: x.H, data: x.data.subarray(0, k * x.H) }]));
 }
 
-/** The heatmaps' rows: m holds the drawn quantities (drawnQuantities adds what an order scores). */
+/** How many rows the heatmaps can show at MIN_ROW_PX or more. */
+function rowCapacity() {
+  return Math.max(8, heatmaps.rowCapacity?.(MIN_ROW_PX) ?? Infinity);
+}
+
+/** Whether the default selection ("as many as fit") leaves units out for this model. */
+function cutsUnits(model) {
+  return state.topN === null && model.hidden_size > rowCapacity();
+}
+
+/** The named units of the selected layer (the card's notable units): Map unit → "tense". */
+function namesOf(model) {
+  return unitNames(model?.notable_units, state.layer);
+}
+
+/** The heatmaps' rows: m holds the drawn quantities (drawnQuantities adds what an order scores). With
+ *  no "Show" chosen and more units than rows that can be read, the named units and the most active
+ *  ones (mean |c|) that fit, shown in the chosen order. */
 function unitOrder(m) {
   let scores = null;
-  const q = m[memoryQuantity(cellOf(state.shown?.model))];
+  const model = state.shown?.model;
+  const q = m[memoryQuantity(cellOf(model))];
+  const H = Object.values(m)[0].H;
   if (state.order === "activity") scores = activity(q);
   else if (state.order === "change" && q.T) scores = changeAt(q, Math.min(state.step ?? q.T - 1, q.T - 1));
   else if (state.order === "span" && state.span) scores = spanScores(m[SPAN_QUANTITY], state.span.start, state.span.end);
-  return orderUnits({ H: Object.values(m)[0].H, scores, pinned: state.pinned, topN: state.topN });
+  fitted = null;
+  if (state.topN !== null) {
+    return orderUnits({ H, scores, pinned: state.pinned, topN: state.topN === "all" ? null : state.topN });
+  }
+  if (!model || !q || !cutsUnits(model)) return orderUnits({ H, scores, pinned: state.pinned, topN: null });
+  const named = [...namesOf(model).keys()];
+  const keep = fitUnits({ H, capacity: rowCapacity(), named, pinned: state.pinned, activity: activity(q),
+    selected: state.unit });
+  fitted = { shown: keep.length, of: H, named: named.length };
+  const chosen = new Set(keep);
+  return orderUnits({ H, scores, pinned: state.pinned, topN: null }).filter((u) => chosen.has(u));
 }
 
 function drawSummary(model, tokens) {
@@ -192,23 +234,33 @@ async function draw() {
   // The heatmaps first, while the layout is clean: they read their sizes, and a read after the other
   // views' writes (2,000 token chips) would make the browser lay the page out again, mid-keystroke.
   const width = el.heatmaps.clientWidth;
+  figure.fit();
   el.heatmaps.classList.toggle("hidden", T === 0);
   const work = [];
   if (k > 0) {
-    work.push(heatmaps.render({ tokens, matrices: m, panels: panelsOf(shown.model), units: unitOrder(m),
-      step: state.step, source: shown, lineage: shown.kept }));
+    work.push(heatmaps.render({ tokens, matrices: m, panels: panelsOf(shown.model), units: unitOrder(layerOf(shown)),
+      step: state.step, source: shown, lineage: shown.kept, names: namesOf(shown.model), selectedUnit: state.unit,
+      pinned: state.pinned, scale: state.scale, rangeMatrices: layerOf(shown) }));
   }
   if (state.other) work.push(drawCompare());
   drawSummary(shown.model, shown.tokens);
   tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
   controls.render({ ...state, view: viewOf(shown.model), cell: cellOf(shown.model), tokens: shown.tokens });
-  el.note.textContent = T > width / 2
-    ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "";
+  el.note.textContent = [
+    fitted ? `Showing ${fitted.shown} of ${fitted.of} units, as many as can be read here: `
+      + (fitted.named ? `the ${fitted.named} the model card names, then ` : "")
+      + "the most active (mean |c|). “Show: all units” shows every unit." : "",
+    T > width / 2 ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "",
+  ].filter(Boolean).join(" ");
+  scaleSelect.value = state.scale;
   drawDetails();
   drawRetention();
   drawExport();
+  renderPlayer();
   scheduleUrl();
   await Promise.all(work);
+  // The first drawing (or a new layout above the figure) can move the heatmaps: fit them again.
+  if (figure.fit()) await draw();
 }
 
 /** The aligned column just before the texts first differ after a shared stretch ("I" before need/had):
@@ -343,7 +395,16 @@ async function trace() {
   const model = models.get(el.model.value);
   const comparing = state.mode === "compare";
   const otherModel = models.get(el.compareModel.value) ?? model;
+  const tooLong = overLimit({ text: el.text.value, model, limits, refused })
+    ?? (comparing ? overLimit({ text: el.compareText.value, model: otherModel, limits, refused }) : null);
+  if (tooLong) {
+    showOverLimit(tooLong); // nothing is sent while the text stays over the limit
+    el.results.setAttribute("aria-busy", "false");
+    inFlight = null;
+    return;
+  }
   const controller = new AbortController();
+  const sent = el.text.value;
   inFlight = controller;
   el.results.setAttribute("aria-busy", "true");
   performance.mark("trace-start");
@@ -364,6 +425,8 @@ async function trace() {
     state.layer = shown.layer;
     clampSelection(shown.tokens.length, model.hidden_size);
     player.setLength(Math.max(shown.tokens.length, 1));
+    refused = null;
+    el.results.classList.remove("over-limit");
     showError("");
     await draw();
     performance.mark("draw-end");
@@ -373,13 +436,24 @@ async function trace() {
     requestAnimationFrame(() => setTimeout(() => performance.measure("trace-to-frame", "trace-start")));
     performance.measure("trace-fetch", "trace-start", "trace-held");
   } catch (err) {
-    if (err.name !== "AbortError") showError(err.message);
+    if (err.status === 413 && inFlight === controller) {
+      refused = { model: model.id, text: sent, message: err.message };
+      showOverLimit(err.message);
+    } else if (err.name !== "AbortError") showError(err.message);
   } finally {
     if (inFlight === controller) {
       inFlight = null;
       el.results.setAttribute("aria-busy", "false");
     }
   }
+}
+
+/** The text is over the server's limits: say so, grey the last heatmaps under the message. */
+let refusals = 0;
+function showOverLimit(message) {
+  showError(`${message[0].toUpperCase()}${message.slice(1)}.`);
+  el.results.classList.add("over-limit");
+  el.results.dataset.overLimit = String(++refusals); // counts refusals (tests wait on it)
 }
 
 function traceSoon() {
@@ -390,23 +464,39 @@ function traceSoon() {
 function select({ t = state.step, unit = state.unit }) {
   state.step = t;
   state.unit = unit ?? (state.shown ? unitOrder(layerOf(state.shown))[0] ?? null : null);
-  draw();
+  return draw();
 }
 
+/** The player says which token is on screen: the one revealed last while playing or stepping, else
+ *  the selected one (1-based, as everywhere a person reads a token's number). */
 function renderPlayer() {
   const { k, length, playing, speed } = player.state;
-  playerControls.render({ k, length, playing, speed });
+  const shown = !playing && state.reveal === null && state.step !== null ? Math.min(state.step + 1, length) : k;
+  playerControls.render({ k: shown, length, playing, speed });
 }
+
+let resizeTimer = 0;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => draw(), 150); // how many rows fit has changed
+});
 
 // ---- Modes: explore, compare (minimal pairs), tour, learn (checkpoints), presenter ----
 
+function setPresenter(on) {
+  state.presenter = on;
+  document.body.classList.toggle("presenter", on);
+  el.modeButtons.querySelector('[data-mode="presenter"]').setAttribute("aria-pressed", String(on));
+  figure.refit();
+}
+
 function setMode(mode) {
   state.mode = mode;
-  document.body.classList.toggle("presenter", mode === "presenter");
+  document.body.dataset.mode = mode;
   el.compareSection.classList.toggle("hidden", mode !== "compare");
   byId("tour").classList.toggle("hidden", mode !== "tour");
   byId("learn").classList.toggle("hidden", mode !== "learn");
-  for (const b of el.modeButtons.querySelectorAll("button[data-mode]")) {
+  for (const b of el.modeButtons.querySelectorAll("button[data-mode]:not([data-mode=presenter])")) {
     b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
   }
   if (mode !== "compare") state.other = null;
@@ -435,6 +525,7 @@ async function goTour(index) {
   });
   await trace();
   if (s.retention) retention.open(s.retention);
+  showTourFocus({ tour: byId("tour"), heatmaps: el.heatmaps, retention: byId("retention") }, s.retention);
 }
 
 function checkpoints() {
@@ -483,6 +574,12 @@ el.cardButton.addEventListener("click", async () => {
 el.modeButtons.addEventListener("click", (event) => {
   const b = event.target.closest("button[data-mode]");
   if (!b) return;
+  if (b.dataset.mode === "presenter") {
+    setPresenter(!state.presenter);
+    draw();
+    scheduleUrl();
+    return;
+  }
   setMode(state.mode === b.dataset.mode ? "explore" : b.dataset.mode);
   if (state.mode === "compare" && !el.compareText.value) el.compareText.value = PRESETS.tense[1];
   if (state.mode !== "tour") trace();
@@ -505,6 +602,9 @@ byId("presets").addEventListener("click", (event) => {
   trace();
 });
 
+// Span selection by touch: "Select a span" in the span bar, then a tap on the first and the last token.
+controls.bind("span-mode", (on) => tokenStrip.setSpanMode(on));
+tokenStrip.bind("span-mode", (mode) => controls.setSpanMode(mode));
 tokenStrip.bind("hover-step", (t) => heatmaps.highlight(t));
 tokenStrip.bind("select-step", (t) => select({ t }));
 tokenStrip.bind("select-span", (span) => {
@@ -550,10 +650,15 @@ unitDetail.bind("pin", ({ unit, pinned }) => {
 unitDetail.bind("select-step", (t) => select({ t }));
 stepDetail.bind("select-step", (t) => select({ t }));
 stepDetail.bind("select-unit", (unit) => select({ unit }));
-modelCard.bind("select-unit", ({ layer, unit }) => {
+// "Show unit N" in the model card: select the unit, make sure its row is drawn (pinned when the chosen
+// "Show" leaves it out) and bring the heatmaps, with the row marked, on screen.
+modelCard.bind("select-unit", async ({ layer, unit }) => {
   state.layer = Math.min(layer, (state.shown?.model.num_layers ?? 1) - 1);
   byId("layer").value = String(state.layer);
-  select({ unit });
+  state.unit = unit;
+  if (state.shown && !unitOrder(layerOf(state.shown)).includes(unit)) state.pinned = [...state.pinned, unit];
+  await select({ unit });
+  el.heatmaps.scrollIntoView({ block: "nearest" });
 });
 compareView.bind("quantity", (q) => {
   state.compareQuantity = q;
@@ -587,8 +692,17 @@ exportPanel.bind("download", async (kind) => {
   }
 });
 playerControls.bind("toggle", () => player.toggle());
-playerControls.bind("step", (delta) => player.step(delta));
+playerControls.bind("step", (delta) => {
+  // A selected token with the whole text shown: step the selection, keep every token on screen.
+  if (!player.state.playing && state.reveal === null && state.step !== null && state.shown) {
+    select({ t: Math.min(Math.max(state.step + delta, 0), state.shown.tokens.length - 1) });
+  } else player.step(delta);
+});
 playerControls.bind("seek", (k) => player.seek(k));
+scaleSelect.addEventListener("change", () => {
+  state.scale = scaleSelect.value;
+  draw();
+});
 playerControls.bind("speed", (s) => {
   player.setSpeed(s);
   state.speed = s;
@@ -652,9 +766,9 @@ async function start() {
   }
   if (link.fromFragment || (s.text && s.text !== el.text.value)) el.text.value = s.text;
   Object.assign(state, {
-    view: s.view, order: s.order, topN: s.topN, pinned: s.pinned, layer: s.layer, step: s.step, unit: s.unit,
-    span: s.span, tour: s.tour, checkpoint: s.checkpoint, speed: s.speed, hide: s.hide, embed: s.embed,
-    memory: s.memory,
+    view: s.view, order: s.order, topN: s.topN, scale: s.scale, pinned: s.pinned, layer: s.layer, step: s.step,
+    unit: s.unit, span: s.span, tour: s.tour, checkpoint: s.checkpoint, speed: s.speed, hide: s.hide,
+    embed: s.embed, memory: s.memory,
   });
   el.compareText.value = s.compare || PRESETS.tense[1];
   if (s.compareModel && models.has(s.compareModel)) el.compareModel.value = s.compareModel;
@@ -662,7 +776,10 @@ async function start() {
   player.setSpeed(s.speed);
   hideByLink(s.hide);
   modelPanel.render(model, state.layer);
-  setMode(s.compare ? "compare" : s.mode);
+  // Presenter is a flag any mode can have; an older link's mode=presenter (with a tour step: the tour).
+  setPresenter(s.presenter || s.mode === "presenter");
+  const mode = s.mode !== "presenter" ? s.mode : new URLSearchParams(location.search).has("tour") ? "tour" : "explore";
+  setMode(s.compare ? "compare" : mode);
   renderPlayer();
   if (state.mode !== "tour") await trace();
   if (s.memory) retention.open();

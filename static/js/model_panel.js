@@ -28,12 +28,15 @@ function option(value, label) {
   return opt;
 }
 
-/** el: {description, facts, examples, examplesRow, layer, layerLabel}. */
+/** el: {description, facts, examples, examplesRow (a <details>: the examples fold under one line and
+ *  fold again once one is chosen), examplesCount, layer, layerLabel}. */
 export function createModelPanel(el) {
   const handlers = { example: [], layer: [] };
   el.examples.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-text]");
-    if (button) handlers.example.forEach((fn) => fn(button.dataset.text));
+    if (!button) return;
+    el.examplesRow.open = false;
+    handlers.example.forEach((fn) => fn(button.dataset.text));
   });
   el.layer.addEventListener("change", () => handlers.layer.forEach((fn) => fn(Number(el.layer.value))));
 
@@ -41,9 +44,11 @@ export function createModelPanel(el) {
     render(model, layer) {
       const L = model.num_layers;
       el.description.textContent = model.description;
+      el.description.title = model.description; // shown in one line; whole on hover and in the model card
       el.facts.textContent = `${L} layer${L === 1 ? "" : "s"} × ${model.hidden_size} units, ${model.tokenizer} tokens`;
       el.examples.replaceChildren(...model.examples.map(exampleButton));
       el.examplesRow.classList.toggle("hidden", model.examples.length === 0);
+      el.examplesCount.textContent = String(model.examples.length);
       el.layer.replaceChildren(...Array.from({ length: L }, (_, k) => option(k, `${k + 1} of ${L}`)));
       el.layer.value = String(Math.min(layer, L - 1));
       el.layer.classList.toggle("hidden", L < 2);

@@ -13,11 +13,15 @@ export const MAX_INDEX = 999_999;
  *  conservative rule keeps a whole URL within 2,000 characters (old browsers stop at 2,083; proxies,
  *  chat apps and link shorteners assume about 2,000). 1,500 leaves 500 for scheme, host and path, so
  *  a link's shape never depends on the deployment's address; without its texts the longest possible
- *  query is 992 characters (64 pinned units, every control hidden), so it always fits. */
+ *  query is about 1,020 characters (64 pinned units, every control hidden), so it always fits. */
 export const MAX_QUERY_LENGTH = 1_500;
 
+/** "presenter" is read for older links (it is now a flag, `presenter=1`, that any mode can have). */
 export const MODES = Object.freeze(["explore", "compare", "tour", "learn", "presenter"]);
-export const TOP_N = Object.freeze([8, 16, 32, 64]);
+/** How many units the heatmaps show: a number, or "all"; absent (null), as many as fit (main.js). */
+export const TOP_N = Object.freeze([8, 16, 32, 64, "all"]);
+/** Colour ranges of signed heatmaps (views.js): each unit's own, the 99th percentile, the largest |value|. */
+export const SCALES = Object.freeze(["unit", "robust", "shared"]);
 /** Controls a link may hide (classroom and embed use). */
 export const HIDEABLE = Object.freeze(["model", "text", "examples", "views", "units", "span", "details", "step",
   "unit", "header", "export", "share"]);
@@ -128,8 +132,10 @@ export const PROPS = Object.freeze([
   row("units", "pinned", "int-list", Object.freeze([]), { maxItems: MAX_PINNED }),
   row("order", "order", "enum", "index", { values: Object.freeze(Object.keys(ORDERS)) }),
   row("top", "topN", "enum", null, { values: TOP_N }),
+  row("scale", "scale", "enum", "unit", { values: SCALES }),
   row("span", "span", "range", null), // {start, end}: token positions, both included
   row("mode", "mode", "enum", "explore", { values: MODES }),
+  row("presenter", "presenter", "bool", false), // large type, the figure first
   row("tour", "tour", "int", 0),
   row("checkpoint", "checkpoint", "int", null), // null: the trained weights
   row("speed", "speed", "int", 5, { min: 1, max: 10 }),

@@ -108,3 +108,33 @@ export function rankBySpan(m, start, end, n) {
     outside: outside === null ? null : outside[unit],
   }));
 }
+
+/**
+ * The units to show when not all rows can be read: pinned units, the selected unit and the named ones
+ * (the model card's notable units) first, then the most active (activity descending, ties: lower
+ * index) until `capacity` rows; never fewer than the pinned, selected and named units.
+ * @param {{H: number, capacity: number, named?: number[], pinned?: number[], activity: ArrayLike<number>,
+ *   selected?: number|null}} options activity (H,), e.g. activity() of c
+ * @returns {number[]} unit indices, each 0 ≤ u < H, no repeats, the ones that must stay first
+ */
+export function fitUnits({ H, capacity, named = [], pinned = [], activity: act, selected = null }) {
+  const keep = [];
+  const seen = new Set();
+  const add = (u) => {
+    if (Number.isInteger(u) && u >= 0 && u < H && !seen.has(u)) {
+      seen.add(u);
+      keep.push(u);
+    }
+  };
+  pinned.forEach(add);
+  add(selected);
+  named.forEach(add);
+  const score = (u) => (Number.isNaN(act[u]) ? -Infinity : act[u]);
+  const rest = Array.from({ length: H }, (_, u) => u).filter((u) => !seen.has(u));
+  rest.sort((a, b) => score(b) - score(a) || a - b);
+  for (const u of rest) {
+    if (keep.length >= capacity) break;
+    add(u);
+  }
+  return keep;
+}

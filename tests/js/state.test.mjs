@@ -174,7 +174,7 @@ test("unknown keys and bad values are rejected with reasons, and the defaults us
     ["view", "<script>"], ["layer", "-1"], ["layer", "1e3"], ["layer", "1.5"], ["layer", ""], ["units", "1,x,3"],
     ["model", "../etc"], ["model", "Lesson"], ["compare_model", "a/b"], ["version", "XYZ"], ["version", "ABCDEF123456"],
     ["span", "9-3"], ["span", "3"], ["span", "-1-4"], ["hide", "everything"], ["hide", "units,header,everything"],
-    ["embed", "yes"], ["embed", "0"], ["top", "10"], ["top", "all"], ["speed", "0"], ["speed", "11"],
+    ["embed", "yes"], ["embed", "0"], ["top", "10"], ["top", "every"], ["speed", "0"], ["speed", "11"],
     ["mode", "admin"], ["order", "index;drop"], ["step", " 1"], ["unit", "0x10"], ["checkpoint", "1e9"],
     ["tour", "9999999999"], ["units", Array.from({ length: MAX_PINNED + 1 }, (_, i) => i).join(",")],
     ["text", "x".repeat(MAX_TEXT + 1)], ["nonsense", "1"], ["__proto__", "x"], ["constructor", "1"], ["Text", "hi"],
@@ -263,15 +263,17 @@ test("the default state serializes to nothing, and its link is the bare page", a
 test("keys come in the table's order whatever the state object's order; app-only fields are ignored", () => {
   const s = applyDefaults({
     model: "lesson", version: "0123456789ab", compareModel: "untrained", view: "all", layer: 1, step: 4, unit: 9,
-    pinned: [9, 2], order: "change", topN: 8, span: { start: 1, end: 3 }, mode: "tour", tour: 2, checkpoint: 5,
-    speed: 3, hide: ["header", "share"], embed: true, memory: true, text: "hi there", compare: "bye",
+    pinned: [9, 2], order: "change", topN: 8, scale: "robust", span: { start: 1, end: 3 }, mode: "tour",
+    presenter: true, tour: 2, checkpoint: 5, speed: 3, hide: ["header", "share"], embed: true, memory: true,
+    text: "hi there", compare: "bye",
   });
   const shuffled = Object.fromEntries(Object.entries(s).reverse());
   const query = serializeQuery({ ...shuffled, shown: { big: true }, spanResults: [1, 2] });
   assert.equal(query, serializeQuery(s));
   assert.deepEqual([...new URLSearchParams(query).keys()], PROPS.map((p) => p.name));
   assert.equal(query, "model=lesson&version=0123456789ab&compare_model=untrained&view=all&layer=1&step=4&unit=9"
-    + "&units=9%2C2&order=change&top=8&span=1-3&mode=tour&tour=2&checkpoint=5&speed=3&hide=header%2Cshare&embed=1"
+    + "&units=9%2C2&order=change&top=8&scale=robust&span=1-3&mode=tour&presenter=1&tour=2&checkpoint=5&speed=3"
+    + "&hide=header%2Cshare&embed=1"
     + "&memory=1&text=hi+there&compare=bye");
 });
 
@@ -280,7 +282,7 @@ test("without its texts the longest possible query fits, so the fragment path al
   const s = applyDefaults({
     model: "m".repeat(64), version: "f".repeat(12), compareModel: "n".repeat(64), view: "memory", layer: big,
     step: big, unit: big, pinned: Array.from({ length: MAX_PINNED }, (_, i) => big - i), order: "activity",
-    topN: 64, span: { start: big - 1, end: big }, mode: "presenter", tour: big, checkpoint: big, speed: 10,
+    topN: "all", scale: "shared", span: { start: big - 1, end: big }, mode: "learn", presenter: true, tour: big, checkpoint: big, speed: 10,
     hide: [...HIDEABLE], embed: true, memory: true,
   });
   assert.deepEqual(validate(s), []);

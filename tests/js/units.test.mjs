@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { matrix } from "../../static/js/arrays.js";
-import { activity, changeAt, orderUnits, rankBySpan, spanScores } from "../../static/js/units.js";
+import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from "../../static/js/units.js";
 
 const mat = (rows) => matrix(rows.length, rows[0]?.length ?? 0, Float32Array.from(rows.flat()));
 
@@ -89,4 +89,15 @@ test("span search refuses tokens out of range, and any span when T = 0", () => {
   assert.throws(() => spanScores(spans, 0, 5), RangeError);
   assert.throws(() => rankBySpan(spans, -1, 2, 3), RangeError);
   assert.throws(() => spanScores(matrix(0, 3), 0, 0), RangeError);
+});
+
+test("fitUnits keeps pinned, selected and named units first, then the most active up to the capacity", () => {
+  const act = [0.5, 3, 0.1, 2, 2, Number.NaN, 9];
+  assert.deepEqual(fitUnits({ H: 7, capacity: 4, named: [2], activity: act }), [2, 6, 1, 3]);
+  // Ties go to the lower index; NaN is least active.
+  assert.deepEqual(fitUnits({ H: 7, capacity: 7, activity: act }), [6, 1, 3, 4, 0, 2, 5]);
+  assert.deepEqual(fitUnits({ H: 7, capacity: 3, pinned: [5], selected: 0, named: [2, 0], activity: act }),
+    [5, 0, 2]);
+  // Never fewer than the units that must stay, even past the capacity; out-of-range ones are ignored.
+  assert.deepEqual(fitUnits({ H: 7, capacity: 1, pinned: [4, 9], named: [2, -1], activity: act }), [4, 2]);
 });
