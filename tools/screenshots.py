@@ -2,8 +2,11 @@
 
     python tools/screenshots.py [--out docs]
 
-Serves the app with its bundled models on a loopback port and writes docs/screenshot.png (the default
-view of the lecture's tense sentence), docs/screenshot-step.png (a step's "why this number?") and
+Serves the app with its bundled models on a loopback port and writes the first screen as a person sees it
+(no scrolling) at three sizes: docs/screenshot.png (a laptop's 1280×900, the default view of the lecture's
+tense sentence), docs/screenshot-projector.png (a projector's 1024×768, presenter mode at the tour's step
+"One unit remembers the tense") and docs/screenshot-phone.png (a phone's 390×844); then
+docs/screenshot-step.png (a step's "why this number?") and
 docs/screenshot-unit.png (the tense unit over the text) and docs/screenshot-retention.png ("Memory that
 lasts": the lecture's sentence through lesson and lesson-rnn from step 0).
 """
@@ -32,17 +35,25 @@ def main() -> None:
 
     with serve(create_app()) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        settled = (f"() => {DRAWN} > 0 && document.querySelector('#results').getAttribute('aria-busy') === 'false'"
+                   " && document.querySelector('#heatmaps').style.getPropertyValue('--plot-height') !== ''")
+        for name, (width, height), query in (("screenshot-projector", (1024, 768), "?mode=presenter&tour=2"),
+                                             ("screenshot-phone", (390, 844), "")):
+            first = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
+            first.goto(f"{base}/{query}")
+            first.wait_for_function(settled)
+            first.wait_for_timeout(500)
+            first.screenshot(path=args.out / f"{name}.png")
+            first.close()
         page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
         page.goto(f"{base}/")
-        page.wait_for_function(f"() => {DRAWN} === 3")
+        page.wait_for_function(settled)
         page.wait_for_timeout(500)
-        bottom = page.locator("#heatmaps").bounding_box()
-        page.screenshot(path=args.out / "screenshot.png", full_page=True,
-                        clip={"x": 0, "y": 0, "width": 1280, "height": bottom["y"] + bottom["height"] + 16})
+        page.screenshot(path=args.out / "screenshot.png")
         t, unit = 14, 2  # "need"; unit 2 carries the tense (models/lesson.json notable_units)
         click_cell(page, "kept", t, unit)
         page.mouse.move(0, 0)  # no hover highlight in the pictures
-        page.locator(".step-heading", has_text=f"Step {t}").wait_for()
+        page.locator(f'.step-heading[data-step="{t}"]').wait_for()
         page.wait_for_timeout(500)
         page.locator(".details .detail-panel").first.screenshot(path=args.out / "screenshot-step.png")
         page.locator(".details .detail-panel").nth(1).screenshot(path=args.out / "screenshot-unit.png")
