@@ -35,7 +35,13 @@ def plotly_requests(page) -> list[str]:
 
 def open_page(page, server: str, query: str = "") -> None:
     page.goto(f"{server}/{query}")
-    page.wait_for_function(f"() => {DRAWN} === 3")
+    try:
+        page.wait_for_function(f"() => {DRAWN} === 3")
+    except Exception as timeout:  # say what the page showed instead
+        state = page.evaluate("() => [document.querySelector('#results').getAttribute('aria-busy'),"
+                              f" {DRAWN}, document.querySelector('#error').textContent, location.href]")
+        shown = f"busy, drawn, error, url = {state}; errors {page.errors}"
+        raise AssertionError(f"heatmaps not drawn: {shown}") from timeout
     wait_idle(page)
 
 

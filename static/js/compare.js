@@ -9,6 +9,7 @@
 // Tokens and columns are numbered for people ("A token 3 of 19"); events carry 0-based indices.
 import { alignTokens, diffMatrix, rankByDifference } from "./align.js";
 import { maxAbs, unitRows } from "./arrays.js";
+import { colourWords } from "./color_ranges.js";
 import { DIVERGING, SEQUENTIAL, columnShape, plotlyText, range, xTicks } from "./plot_axes.js";
 import { loadedPlotly, plotlyNotice } from "./plotly_loader.js";
 import { displayToken, tokenPlace } from "./tokens.js";
@@ -176,7 +177,8 @@ export function createCompare(container) {
   select.addEventListener("change", () => emit("quantity", select.value));
   const note = el("p", "compare-note");
   note.setAttribute("role", "status");
-  bar.append(quantityLabel, select, note);
+  const colourLine = el("p", "compare-hint compare-colours"); // what A's and B's colours mean, in words
+  bar.append(quantityLabel, select, note, colourLine);
 
   function side(name) {
     const figure = el("figure", `compare-panel compare-${name.toLowerCase()}`);
@@ -440,6 +442,7 @@ export function createCompare(container) {
     const offered = data.quantities ?? COMPARE_QUANTITIES;
     for (const option of select.options) option.hidden = option.disabled = !offered.includes(option.value);
     select.value = quantity;
+    colourLine.textContent = `A and B: ${colourWords(quantity)} One colour range for both.`;
     captions(data);
     note.textContent = describeNote(data, model);
     renderRanking(data, model);

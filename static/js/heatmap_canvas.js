@@ -182,7 +182,8 @@ export function createPanel(key, { onHover, onSelect, onZoom, onReset }) {
     ctx.clearRect(0, 0, w, h);
     if (layout) paintScene(ctx, layout, scale, raster);
     const { T } = data.matrix;
-    const zoomed = win.t0 > 0 || win.t1 < T - 1 ? `, tokens ${win.t0}–${win.t1} shown` : "";
+    // Tokens counted from 1, as everywhere a person reads them.
+    const zoomed = win.t0 > 0 || win.t1 < T - 1 ? `, tokens ${win.t0 + 1}–${win.t1 + 1} of ${T} shown` : "";
     base.setAttribute("aria-label",
       `${panelTitle(key)}: heatmap of ${data.units.length} units × ${T} tokens${zoomed}`);
     paintOverlay();
