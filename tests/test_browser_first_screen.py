@@ -177,3 +177,19 @@ def test_an_over_long_text_greys_the_heatmaps_and_sends_nothing_until_shortened(
     finally:
         page.errors[:] = [e for e in page.errors if "413" not in e]
         cm.__exit__(None, None, None)
+
+
+def test_show_unit_in_the_model_card_brings_its_row_on_screen_marked(browser, server):
+    cm, page = open_at(browser, server, PROJECTOR, "?model=python")
+    try:
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")  # the heatmaps off screen
+        page.locator("#card-button").scroll_into_view_if_needed()
+        page.locator("#card-button").click()
+        page.locator("#model-card .card-show-unit", has_text="Show unit 201").click()
+        page.wait_for_function(f"() => {FIRST}.heatmap.marks.selectedUnit === 201")
+        page.wait_for_function(f"() => {{ const h = {FIRST}.heatmap; const r = h.rowBox(h.units.indexOf(201));"
+                               " return r && r.y >= 0 && r.y + r.height <= innerHeight; }")
+        label = next(x["text"] for x in page.evaluate(f"() => {FIRST}.heatmap.rowLabels") if x["unit"] == 201)
+        assert label.startswith("▶ 201 · in")  # "indentation", cut to the panel's label width
+    finally:
+        cm.__exit__(None, None, None)
