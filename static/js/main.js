@@ -170,8 +170,11 @@ function revealed(m, k) {
 }
 
 /** How many rows the heatmaps can show at MIN_ROW_PX or more. */
+let capacity = null; // rowCapacity's answer until the plots' height or type size changes
 function rowCapacity() {
-  return Math.max(8, heatmaps.rowCapacity?.(MIN_ROW_PX) ?? Infinity);
+  // Measured once per figure size: reading it makes the browser lay the page out, not what a keystroke should.
+  capacity ??= Math.max(8, heatmaps.rowCapacity?.(MIN_ROW_PX) ?? Infinity);
+  return capacity;
 }
 
 /** Whether the default selection ("as many as fit") leaves units out for this model. */
@@ -234,7 +237,7 @@ async function draw() {
   // The heatmaps first, while the layout is clean: they read their sizes, and a read after the other
   // views' writes (2,000 token chips) would make the browser lay the page out again, mid-keystroke.
   const width = el.heatmaps.clientWidth;
-  figure.fit();
+  if (figure.fit()) capacity = null;
   el.heatmaps.classList.toggle("hidden", T === 0);
   const work = [];
   if (k > 0) {
@@ -260,7 +263,10 @@ async function draw() {
   scheduleUrl();
   await Promise.all(work);
   // The first drawing (or a new layout above the figure) can move the heatmaps: fit them again.
-  if (figure.fit()) await draw();
+  if (figure.fit()) {
+    capacity = null;
+    await draw();
+  }
 }
 
 /** The aligned column just before the texts first differ after a shared stretch ("I" before need/had):
@@ -478,7 +484,10 @@ function renderPlayer() {
 let resizeTimer = 0;
 window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => draw(), 150); // how many rows fit has changed
+  resizeTimer = setTimeout(() => { // how many rows fit may have changed
+    capacity = null;
+    draw();
+  }, 150);
 });
 
 // ---- Modes: explore, compare (minimal pairs), tour, learn (checkpoints), presenter ----
@@ -488,6 +497,7 @@ function setPresenter(on) {
   document.body.classList.toggle("presenter", on);
   el.modeButtons.querySelector('[data-mode="presenter"]').setAttribute("aria-pressed", String(on));
   figure.refit();
+  capacity = null; // presenter mode's type size
 }
 
 function setMode(mode) {
