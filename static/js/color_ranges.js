@@ -4,7 +4,7 @@
 //   "unit"   each row its own symmetric range: that unit's largest |value|, rounded up (niceCeil)
 //   "robust" one range for every row: the 99th percentile of |value|, rounded up; cells beyond it are
 //            drawn in the end colours ("clipped") and counted
-//   "shared" one range for every row: the largest |value|, rounded up (what the page did first)
+//   "shared" one range for every row: the largest |value|, rounded up
 // Ranges are computed over the whole text (rangeMatrices), so while an animation reveals the text step
 // by step a colour keeps one meaning.
 //
@@ -15,7 +15,7 @@
 // the niceCeil rounding that follows); the clipped cells are counted exactly, per block, again only in
 // blocks that changed (or everywhere when the range moved). Pure: no DOM; imports in Node too.
 import { maxAbs } from "./arrays.js";
-import { PANELS, niceCeil } from "./views.js";
+import { PANELS, niceCeil, panelRanges } from "./views.js";
 
 export const SCALE_MODES = Object.freeze(["unit", "robust", "shared"]);
 export const DEFAULT_SCALE_MODE = "unit";
@@ -184,21 +184,16 @@ export function colourRanges({ keys, matrices, mode, cache = null, keep = 0 }) {
   const done = new Set();
   for (const key of keys) {
     if (done.has(key)) continue;
-    const kind = PANELS[key].scale;
-    if (kind !== "signed") {
-      ranges[key] = {
-        mode: "fixed", zmin: kind === "gate" ? 0 : -1, zmax: 1, perUnit: null, clipped: 0, group: [key],
-      };
+    if (PANELS[key].scale !== "signed") { // gates 0..1, tanh −1..1: views.js panelRanges
+      ranges[key] = { mode: "fixed", ...panelRanges([key], {})[key], perUnit: null, clipped: 0, group: [key] };
       done.add(key);
       continue;
     }
     const group = groupOf(key, keys).filter((k) => matrices[k]);
     for (const k of group) done.add(k);
-    if (scale === "shared") {
-      const shared = niceCeil(group.reduce((m, k) => Math.max(m, maxAbs(matrices[k])), 0)) || 1;
-      for (const k of group) {
-        ranges[k] = { mode: "shared", zmin: -shared, zmax: shared, perUnit: null, clipped: 0, group };
-      }
+    if (scale === "shared") { // the group's largest |value|, rounded up: views.js panelRanges
+      const shared = panelRanges(group, Object.fromEntries(group.map((k) => [k, maxAbs(matrices[k])])));
+      for (const k of group) ranges[k] = { mode: "shared", ...shared[k], perUnit: null, clipped: 0, group };
       continue;
     }
     const stats = group.map((k) => {

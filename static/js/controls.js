@@ -2,6 +2,7 @@
 // pinned, and the span search. A view: render(state) updates it, bind(event, handler) reports choices.
 // Tokens are numbered for people from 1 (tokens.js tokenPlace), the spans it is given count from 0.
 import { displayToken, spanPlace, tokenPlace } from "./tokens.js";
+import { SCALE_MODES } from "./color_ranges.js";
 import { ORDERS, viewsFor } from "./views.js";
 
 // "fit" (null in the state): as many as can be read, the named ones first (main.js unitOrder).
@@ -24,6 +25,8 @@ function button(label, className, data = {}) {
   return b;
 }
 
+// Colour ranges of the signed heatmaps (color_ranges.js), in words.
+const SCALE_LABELS = { unit: "each unit its own range", robust: "robust (99th percentile)", shared: "one range" };
 const SPAN_WORDS = 60; // characters of a span's text quoted in its label, at most
 
 /** "Span: tokens 3–8 “due to my current job situation”" for the 0-based span {start: 2, end: 7}. */
@@ -54,10 +57,11 @@ export function spanResultTitle({ inside, outside }, span) {
 }
 
 /**
- * el: {views, order, topN, pins, span, spanResults}. Events: "view" (key), "order" (key), "top-n" (n | "all" | null for as many as fit),
- * "unpin" (unit), "find-span" (), "clear-span" (), "select-unit" (unit), "span-mode" (on: boolean, from the
- * "Select a span" toggle). setSpanMode({on, phase, start}) shows span mode's state (tokens.js's "span-mode"
- * event, whose object it takes as is): the toggle pressed and what to tap next.
+ * el: {views, order, topN, scale, pins, span, spanResults}. Events: "view" (key), "order" (key), "scale"
+ * (color_ranges.js mode), "top-n" (n | "all" | null for as many as fit), "unpin" (unit), "find-span" (),
+ * "clear-span" (), "select-unit" (unit), "span-mode" (on: boolean, from the "Select a span" toggle).
+ * setSpanMode({on, phase, start}) shows span mode's state (tokens.js's "span-mode" event, whose object it
+ * takes as is): the toggle pressed and what to tap next.
  */
 export function createControls(el) {
   const handlers = {};
@@ -72,6 +76,7 @@ export function createControls(el) {
   }
   viewButtons("lstm");
   el.order.replaceChildren(...Object.entries(ORDERS).map(([key, label]) => option(key, label)));
+  el.scale.replaceChildren(...SCALE_MODES.map((key) => option(key, SCALE_LABELS[key])));
   el.topN.replaceChildren(...TOP_N.map(([value, label]) => option(value, label)));
 
   el.views.addEventListener("click", (event) => {
@@ -79,6 +84,7 @@ export function createControls(el) {
     if (b) emit("view", b.dataset.view);
   });
   el.order.addEventListener("change", () => emit("order", el.order.value));
+  el.scale.addEventListener("change", () => emit("scale", el.scale.value));
   el.topN.addEventListener("change", () => {
     const { value } = el.topN;
     emit("top-n", value === "fit" ? null : value === "all" ? "all" : Number(value));
@@ -139,7 +145,7 @@ export function createControls(el) {
 
   return {
     /** cell: the model's ("lstm" or "rnn"), whose views the buttons offer. */
-    render({ view, order, topN, pinned, span, tokens, spanResults, cell: modelCell = "lstm" }) {
+    render({ view, order, topN, scale, pinned, span, tokens, spanResults, cell: modelCell = "lstm" }) {
       viewButtons(modelCell);
       for (const b of el.views.querySelectorAll("button[data-view]")) {
         b.setAttribute("aria-pressed", String(b.dataset.view === view));
@@ -147,6 +153,7 @@ export function createControls(el) {
       el.order.value = order;
       el.order.querySelector('option[value="span"]').disabled = !span;
       el.topN.value = topN === null ? "fit" : String(topN);
+      el.scale.value = scale;
       const chips = pinned.map((unit) => button(`unit ${unit} ×`, "unit-chip pinned", { unit: String(unit) }));
       el.pins.replaceChildren(...(chips.length ? chips : [document.createTextNode("none (pin a unit from its detail)")]));
       renderSpan(span, tokens, spanResults);

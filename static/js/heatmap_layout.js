@@ -2,6 +2,7 @@
 // labels beside it and the colour bar with its ticks. The result is a scene, a list of raster,
 // colour-bar and text items in CSS pixels, that the canvas painter and the SVG export both draw, so
 // the screen and an exported file cannot disagree. Pure: no DOM; text widths come from `measure`.
+import { rangeNumber } from "./color_ranges.js";
 import { xTicks } from "./plot_axes.js";
 
 export const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', sans-serif";
@@ -64,7 +65,7 @@ export function formatTick(value, step) {
 
 /** A number as few digits as it needs (4 significant at most), with a true minus sign: "3.5", "−15". */
 export function formatNumber(value) {
-  return String(Number(value.toPrecision(4))).replace("-", "−");
+  return rangeNumber(value).replace("-", "−");
 }
 
 /** Label every n-th row: 1 when rows are tall enough for a label each, else a 1-2-5 step. */

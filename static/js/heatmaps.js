@@ -40,8 +40,9 @@ function labelOf(token) {
  *   source, lineage  spare reading every value again: `source` names the data (the same object for the
  *                 same numbers, of rangeMatrices as of matrices), `lineage` {from, steps} says it keeps the
  *                 first `steps` steps of the data named `from`.
- * rowCapacity(minRowPx = 6) how many rows of at least minRowPx fit in the first shown panel's plot area
- * (before any render: an estimate from the panels' CSS height); at least 1.
+ * rowCapacity(minRowPx = 6) how many rows of at least minRowPx fit in a panel's plot area at the panels'
+ * CSS height now, the token labels taking their largest band; at least 1. It makes the browser lay the
+ * page out: callers keep its answer until the plots' size changes.
  * Events (bind): "hover-step" (t | null), "select" ({t, unit}).
  * downloadImage(key, format, filename) saves a shown panel as "png" or "svg".
  */
@@ -135,11 +136,11 @@ export function createHeatmaps(container) {
     download(`${filename}.${format}`, blob, blob.type);
   }
 
-  /** How many rows of at least minRowPx fit in the first shown panel's plot area; before any render,
-   *  an estimate from the `.heatmap-plot` CSS height less the largest token-label band. At least 1. */
+  /** How many rows of at least minRowPx fit in a plot area at the `.heatmap-plot` CSS height now, less
+   *  the largest token-label band (heatmap_layout.js rowCapacityOf). At least 1. */
   function rowCapacity(minRowPx = 6) {
-    // The plots' height now (main.js may just have changed it; a panel's last layout may be older),
-    // read from a probe with the panels' classes: their CSS height and font (display: none answers too).
+    // Read from a probe with the panels' classes, not a panel's last layout, which can be older than a
+    // height main.js just set (ResizeObserver repaints later); display: none answers too.
     const figure = document.createElement("figure");
     figure.className = "heatmap";
     figure.setAttribute("aria-hidden", "true");

@@ -1,21 +1,7 @@
 // The server's limits on a text (max_chars code points, max_tokens tokens), checked in the page so an
 // over-long text is refused at once, with the server's own wording, and never sent again while it
 // stays over. Pure: no DOM; imports in Node too.
-
-/** Code points of text (what max_chars counts), without building an array. */
-function codePoints(text) {
-  let n = 0;
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (c < 0xd800 || c > 0xdbff || k + 1 === text.length) n += 1;
-    else {
-      const d = text.charCodeAt(k + 1);
-      n += 1;
-      if (d >= 0xdc00 && d <= 0xdfff) k += 1;
-    }
-  }
-  return n;
-}
+import { codePoints } from "./trace_store.js";
 
 // Combining marks, as app/tokenizer.py's _MARKS: a word tokenizer never starts a token with one.
 const RUN = /[^\s\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]\S*/gu;

@@ -16,7 +16,7 @@ import { createModelPanel } from "./model_panel.js";
 import { createPlayer, createPlayerControls } from "./player.js";
 import { createRetention } from "./retention.js";
 import { createShareBox } from "./share.js";
-import { SCALES, buildLink, readLink } from "./state.js";
+import { buildLink, readLink } from "./state.js";
 import { createStepDetail } from "./step_detail.js";
 import { createTokenStrip } from "./tokens.js";
 import { absorb, holds, requestFor, wholeRequest } from "./trace_store.js";
@@ -31,7 +31,6 @@ const URL_DEBOUNCE_MS = 300;
 const TOP_K = 5;
 const SPAN_RESULTS = 8;
 const MIN_ROW_PX = 6; // rows thinner than this cannot be read off: show fewer units (fitUnits)
-const SCALE_LABELS = { unit: "each unit its own range", robust: "robust (99th percentile)", shared: "one range" };
 /** What the engine records for a model (i, f, g, o, c, h; h, a for an RNN): the model's quantities
  *  (/api/models) but the ledger, which is derived. The unit chart's lines and the downloads' columns. */
 const traced = (model) => model.quantities.filter((q) => !VIEWS.memory.panels.includes(q));
@@ -68,7 +67,8 @@ const modelPanel = createModelPanel({
 const tokenStrip = createTokenStrip(byId("tokens"));
 const heatmaps = createHeatmaps(el.heatmaps);
 const controls = createControls({
-  views: byId("views"), order: byId("order"), topN: byId("top-n"), pins: byId("pins"), span: byId("span"),
+  views: byId("views"), order: byId("order"), topN: byId("top-n"), scale: byId("scale"), pins: byId("pins"),
+  span: byId("span"),
   spanResults: byId("span-results"),
 });
 const stepDetail = createStepDetail(byId("step-detail"));
@@ -83,8 +83,6 @@ const playerControls = createPlayerControls(byId("player"));
 const tour = createTour(byId("tour"));
 const learn = createLearnSlider(byId("learn"));
 const figure = createFigureFit(el.heatmaps);
-const scaleSelect = byId("scale");
-scaleSelect.replaceChildren(...SCALES.map((key) => new Option(SCALE_LABELS[key], key)));
 
 // What the person chose (the link's properties) and what is on screen.
 const state = {
@@ -105,7 +103,6 @@ let unitRequest = null;
 let unitHeld = null; // the selected unit's exact values: a holding of one unit, f4
 let steps = []; // the guided tour's steps, built from the lesson model's card
 let refused = null; // {model, text}: the last text the server refused as over its limits (413)
-let fitted = null; // what fitUnits chose last: {shown, of, named} for the note under the controls
 
 const player = createPlayer({
   length: 1,
@@ -198,16 +195,13 @@ function unitOrder(m) {
   if (state.order === "activity") scores = activity(q);
   else if (state.order === "change" && q.T) scores = changeAt(q, Math.min(state.step ?? q.T - 1, q.T - 1));
   else if (state.order === "span" && state.span) scores = spanScores(m[SPAN_QUANTITY], state.span.start, state.span.end);
-  fitted = null;
   if (state.topN !== null) {
     return orderUnits({ H, scores, pinned: state.pinned, topN: state.topN === "all" ? null : state.topN });
   }
   if (!model || !q || !cutsUnits(model)) return orderUnits({ H, scores, pinned: state.pinned, topN: null });
   const named = [...namesOf(model).keys()];
-  const keep = fitUnits({ H, capacity: rowCapacity(), named, pinned: state.pinned, activity: activity(q),
-    selected: state.unit });
-  fitted = { shown: keep.length, of: H, named: named.length };
-  const chosen = new Set(keep);
+  const chosen = new Set(fitUnits({ H, capacity: rowCapacity(), named, pinned: state.pinned, activity: activity(q),
+    selected: state.unit }));
   return orderUnits({ H, scores, pinned: state.pinned, topN: null }).filter((u) => chosen.has(u));
 }
 
@@ -240,22 +234,24 @@ async function draw() {
   if (figure.fit()) capacity = null;
   el.heatmaps.classList.toggle("hidden", T === 0);
   const work = [];
-  if (k > 0) {
-    work.push(heatmaps.render({ tokens, matrices: m, panels: panelsOf(shown.model), units: unitOrder(layerOf(shown)),
-      step: state.step, source: shown, lineage: shown.kept, names: namesOf(shown.model), selectedUnit: state.unit,
+  const rows = k > 0 ? unitOrder(layerOf(shown)) : null;
+  const names = namesOf(shown.model);
+  if (rows) {
+    work.push(heatmaps.render({ tokens, matrices: m, panels: panelsOf(shown.model), units: rows,
+      step: state.step, source: shown, lineage: shown.kept, names, selectedUnit: state.unit,
       pinned: state.pinned, scale: state.scale, rangeMatrices: layerOf(shown) }));
   }
+  const H = shown.model.hidden_size;
   if (state.other) work.push(drawCompare());
   drawSummary(shown.model, shown.tokens);
   tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
   controls.render({ ...state, view: viewOf(shown.model), cell: cellOf(shown.model), tokens: shown.tokens });
   el.note.textContent = [
-    fitted ? `Showing ${fitted.shown} of ${fitted.of} units, as many as can be read here: `
-      + (fitted.named ? `the ${fitted.named} the model card names, then ` : "")
-      + "the most active (mean |c|). “Show: all units” shows every unit." : "",
+    rows && state.topN === null && rows.length < H ? `Showing ${rows.length} of ${H} units, as many as can be `
+      + `read here: ${names.size ? `the ${names.size} the model card names, then ` : ""}the most active (mean |c|). `
+      + "“Show: all units” shows every unit." : "",
     T > width / 2 ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "",
   ].filter(Boolean).join(" ");
-  scaleSelect.value = state.scale;
   drawDetails();
   drawRetention();
   drawExport();
@@ -709,8 +705,8 @@ playerControls.bind("step", (delta) => {
   } else player.step(delta);
 });
 playerControls.bind("seek", (k) => player.seek(k));
-scaleSelect.addEventListener("change", () => {
-  state.scale = scaleSelect.value;
+controls.bind("scale", (scale) => {
+  state.scale = scale;
   draw();
 });
 playerControls.bind("speed", (s) => {

@@ -1,6 +1,7 @@
 // Link state: every choice a person made that a shared link carries. One table (PROPS) drives both
 // reading and writing the URL; anything not in it, or not on its whitelist, is rejected with a
 // reason and the default used. Pure functions on strings: main.js alone touches location and history.
+import { DEFAULT_SCALE_MODE, SCALE_MODES } from "./color_ranges.js";
 import { ALL_VIEWS, DEFAULT_VIEW, ORDERS } from "./views.js";
 
 /** Longest text, in code points: the server's `max_chars`. */
@@ -20,8 +21,6 @@ export const MAX_QUERY_LENGTH = 1_500;
 export const MODES = Object.freeze(["explore", "compare", "tour", "learn", "presenter"]);
 /** How many units the heatmaps show: a number, or "all"; absent (null), as many as fit (main.js). */
 export const TOP_N = Object.freeze([8, 16, 32, 64, "all"]);
-/** Colour ranges of signed heatmaps (views.js): each unit's own, the 99th percentile, the largest |value|. */
-export const SCALES = Object.freeze(["unit", "robust", "shared"]);
 /** Controls a link may hide (classroom and embed use). */
 export const HIDEABLE = Object.freeze(["model", "text", "examples", "views", "units", "span", "details", "step",
   "unit", "header", "export", "share"]);
@@ -132,7 +131,7 @@ export const PROPS = Object.freeze([
   row("units", "pinned", "int-list", Object.freeze([]), { maxItems: MAX_PINNED }),
   row("order", "order", "enum", "index", { values: Object.freeze(Object.keys(ORDERS)) }),
   row("top", "topN", "enum", null, { values: TOP_N }),
-  row("scale", "scale", "enum", "unit", { values: SCALES }),
+  row("scale", "scale", "enum", DEFAULT_SCALE_MODE, { values: SCALE_MODES }), // color_ranges.js
   row("span", "span", "range", null), // {start, end}: token positions, both included
   row("mode", "mode", "enum", "explore", { values: MODES }),
   row("presenter", "presenter", "bool", false), // large type, the figure first

@@ -23,7 +23,7 @@ const isHigh = (u) => u >= 0xd800 && u <= 0xdbff;
 const isLow = (u) => u >= 0xdc00 && u <= 0xdfff;
 
 /** How many code points the first `units` UTF-16 code units of text hold (a pair is one). */
-function codePoints(text, units) {
+export function codePoints(text, units = text.length) {
   let n = units;
   for (let k = 1; k < units; k++) if (isLow(text.charCodeAt(k)) && isHigh(text.charCodeAt(k - 1))) n--;
   return n;
