@@ -13,69 +13,105 @@ import numpy as np
 
 from app.cells import MEMORY
 from app.corpora.examples import EXAMPLES
-from app.evaluate import evaluate_lesson, sample
+from app.evaluate import evaluate_lesson, sample, trace_text
 from app.memory_span import memory_span
 from app.model_store import Model, load_model
 from app.resources import resource_dir
-from app.units import code_signals, correlated_units, line_position, minimal_pair_units
-
-PAIRS = 200
+from app.units import best_units, code_signals, correlated_units, line_position, partial_correlations
 
 
-def _cut_at_target(model: Model, text: str, target_index: int) -> str:
-    return text[: model.tokenizer.tokenize(text)[target_index].start]
+def _property_rows(model: Model, docs: list, kind: str, label) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Memory (c, or h for an RNN) at every token from each case's cue to the token before its target,
+    with the property's label per row and the confounds: tokens since the cue and position in the text."""
+    from app.corpora import lesson
+
+    q = MEMORY[model.cell]
+    rows, labels, confounds = [], [], []
+    for doc, case in lesson.cases_of(docs, kind):
+        y = label(case)
+        if y is None:
+            continue
+        _, trace = trace_text(model, doc.text)
+        span = np.arange(case.cue_index, case.target_index)
+        rows.append(trace.layers[-1][q][span])
+        labels.append(np.full(len(span), float(y)))
+        confounds.append(np.column_stack([span - case.cue_index, span]))
+    return np.concatenate(rows), np.concatenate(labels), np.concatenate(confounds)
+
+
+LESSON_PROPERTIES = {
+    # carries: (case kind, label of a case or None to leave it out, (meaning of high, of low))
+    "tense": ("tense", lambda case: case.target == "need", ("after a present-time word (need)",
+                                                            "after a past-time word (had)")),
+    "cuisine": ("cuisine", lambda case: {"Indian": 1, "Italian": 0}.get(case.target),
+                ("after an Indian food", "after an Italian food")),
+}
 
 
 def lesson_units(model: Model, seed: int = 0) -> list[dict]:
-    """Units that carry tense (present vs past opener) and cuisine (an Indian vs an Italian food) across
-    the words between cue and prediction, from minimal pairs built on held-out test documents."""
+    """The best two units per lesson property by partial correlation on documents in held-out frames (the
+    model never saw them), controlling for the tokens since the cue and the position in the text; each
+    with the minimal-pair Δ of its memory on the same documents (the cue swapped, the rest kept)."""
     from app.corpora import lesson
 
-    test = lesson.split_records(seed)["test"]
-    rng = np.random.default_rng(seed)
-    tense_pairs, cuisine_pairs = [], []
-    for doc, case in lesson.tense_cases(test)[:PAIRS]:
-        if case.cue not in lesson.PRESENT_OPENERS:
-            continue
-        other = lesson.PAST_OPENERS[int(rng.integers(len(lesson.PAST_OPENERS)))]
-        a = _cut_at_target(model, doc.text, case.target_index)
-        tense_pairs.append((a, a.replace(case.cue, other, 1), case.distance))
-    italian = lesson.CUISINES["Italian"]
-    for doc, case in lesson.cuisine_cases([d for d in test if d.kind == "cuisine"]):
-        if case.target != "Indian" or len(cuisine_pairs) >= PAIRS:
-            continue
-        a = _cut_at_target(model, doc.text, case.target_index)
-        food = italian[int(rng.integers(len(italian)))]
-        cuisine_pairs.append((a, a.replace(case.cue, food, 1), case.distance))
-    q = MEMORY[model.cell]  # c for an LSTM; h, the only memory of a vanilla RNN
+    test = [d for d in lesson.test_records(seed) if d.heldout == "frame"]
+    q = MEMORY[model.cell]
     units = []
-    for carries, pairs, meaning in (
-        ("tense", tense_pairs, ("after a present-time opener (need)", "after a past-time opener (had)")),
-        ("cuisine", cuisine_pairs, ("after an Indian food", "after an Italian food")),
-    ):
-        for found in minimal_pair_units(model, pairs):
-            high, low = meaning if found[f"mean_delta_{q}"] > 0 else meaning[::-1]
-            units.append({**found, "carries": carries, "pairs": len(pairs),
-                          "note": f"{q} is higher {high} than {low}, across the words up to the prediction"})
+    for carries, (kind, label, (high, low)) in LESSON_PROPERTIES.items():
+        x, y, confounds = _property_rows(model, test, kind, label)
+        r = partial_correlations(x, y, confounds)
+        mean = {k: x[y == k].mean(axis=0) for k in (0.0, 1.0)}
+        for unit, pr, weak in best_units(r):
+            delta = float(mean[1.0][unit] - mean[0.0][unit])
+            hi, lo = (high, low) if delta > 0 else (low, high)
+            units.append({"layer": model.params.num_layers - 1, "unit": unit, "carries": carries,
+                          "partial_correlation": pr, "weak": weak, f"mean_delta_{q}": round(delta, 4),
+                          "positions": int(len(y)),
+                          "note": f"{q} is higher {hi} than {lo} on sentences in frames the model never saw "
+                                  f"(partial r = {pr:+.2f}, controlling for the words since the cue and the "
+                                  f"position{'; weak' if weak else ''})"})
     return units
 
 
 def char_units(model: Model, corpus: str, text: str) -> list[dict]:
-    """Cells that track quotes, brackets and indentation (Python) or the position in a line (both)."""
+    """The best two cells per property of the text (Python: inside a string, bracket depth, indentation,
+    line position; others: line position) by partial correlation on held-out text, each controlling for
+    the other properties (so a line-position cell is not called a bracket cell)."""
     signals = code_signals(text) if corpus == "python" else {"line_position": line_position(text)}
+    _, trace = trace_text(model, text)
+    x = trace.layers[-1][MEMORY[model.cell]]
     units = []
     for name, signal in signals.items():
-        for found in correlated_units(model, text, signal, top=2):
-            units.append({**found, "carries": name, "note": f"c correlates with {name.replace('_', ' ')} "
-                                                            f"(Pearson r over {len(text):,} held-out characters)"})
+        others = [s for k, s in signals.items() if k != name]
+        confounds = np.column_stack(others) if others else np.zeros((len(signal), 0))
+        r = partial_correlations(x, signal, confounds)
+        plain = correlated_units(model, text, signal, top=x.shape[1])
+        pearson = {u["unit"]: u["correlation"] for u in plain}
+        controls = ", ".join(k.replace("_", " ") for k in signals if k != name) or "nothing"
+        for unit, pr, weak in best_units(r):
+            units.append({"layer": model.params.num_layers - 1, "unit": unit, "carries": name,
+                          "partial_correlation": pr, "correlation": pearson[unit], "weak": weak,
+                          "note": f"c follows {name.replace('_', ' ')} on {len(text):,} held-out characters "
+                                  f"(partial r = {pr:+.2f}, controlling for {controls}; "
+                                  f"r = {pearson[unit]:+.2f}{'; weak' if weak else ''})"})
     return units
 
 
-def _held_out_text(corpora_dir: Path, corpus: str, chars: int) -> str:
+def _held_out_text(corpora_dir: Path, corpus: str, chars: int, windows: int = 10) -> str:
+    """`chars` characters of the validation text (never trained on), in `windows` stretches spread evenly
+    through it, each starting after a blank line pair (a top-level boundary), so several files and
+    styles are in it."""
     from app.corpora.text_files import load_parts, split_parts
 
     _, valid = split_parts(load_parts(corpora_dir / corpus))
-    return valid[0][:chars]
+    text = "".join(valid)
+    size = chars // windows
+    pieces = []
+    for k in range(windows):
+        at = text.find("\n\n\n", k * len(text) // windows)
+        at = k * len(text) // windows if at < 0 else at + 3
+        pieces.append(text[at : at + size])
+    return "".join(pieces)
 
 
 def corpus_of(model: Model) -> str:
@@ -116,7 +152,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         evaluation = {**evaluate_lesson(model, args.seed), "command": command}
         units = lesson_units(model, args.seed)
         report = {"tense_accuracy": evaluation["tense"]["accuracy"],
+                  "cuisine_accuracy": evaluation["cuisine"]["accuracy"],
                   "cuisine_two_person_accuracy": evaluation["cuisine_two_person"]["accuracy"],
+                  "heldout_words": {k: v["accuracy"] for k, v in evaluation["heldout_words"].items()},
+                  "students": evaluation["students"]["accuracy"],
+                  "vocabulary_known": evaluation["vocabulary"]["known"],
                   "lecture": [(p["expected"], p["predicted"]) for p in evaluation["lecture"]]}
     else:
         text = _held_out_text(args.corpora_dir, corpus, args.chars)
@@ -128,8 +168,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         units = char_units(model, corpus, text)
         report = {"sample": generated}
     print(json.dumps({"model": model.id, **report,
-                      "notable_units": [(u["carries"], u["unit"], u.get(f"mean_delta_{MEMORY[model.cell]}",
-                                                                        u.get("correlation")))
+                      "notable_units": [(u["carries"], u["unit"], u["partial_correlation"], "weak" if u["weak"] else "")
                                         for u in units]}, indent=2, ensure_ascii=False))
     if args.write_card:
         card_path = path.with_suffix(".json")
@@ -155,10 +194,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--corpora-dir", type=Path, default=Path("corpora"), help="fetched corpora (default: %(default)s)")
     p.add_argument("--corpus", choices=("lesson", "shakespeare", "python"), default=None,
                    help="what the model was trained on (default: from its card)")
-    p.add_argument("--chars", type=int, default=20_000, help="held-out characters for char models' units")
+    p.add_argument("--chars", type=int, default=60_000, help="held-out characters for char models' units "
+                                                             "(default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the pairs and the sample")
     p.add_argument("--memory-span", action="store_true",
-                   help="lesson models: measure only tense and cuisine accuracy against 0-40 filler words between "
+                   help="lesson models: measure only tense and cuisine accuracy against 0-100 filler words between "
                         "cue and prediction (app/corpora/lesson_probes.py); --write-card records it alone, as "
                         "evaluation.memory_span")
     p.add_argument("--probes", type=int, default=200, help="--memory-span: probes per distance and task "

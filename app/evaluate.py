@@ -5,8 +5,10 @@ Pure functions over a loaded `Model`; the `lstm-viz eval` command prints them an
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -55,25 +57,81 @@ def accuracy(predictions: list[dict]) -> dict:
     }
 
 
+STUDENT_SENTENCES = "app/corpora/student_sentences.txt"
+STUDENT_LESSONS = "app/corpora/student_lessons.txt"
+
+
+def _lines(path: str) -> list[str]:
+    text = (Path(__file__).resolve().parent.parent / path).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def vocabulary_coverage(model: Model, sentences: list[str]) -> dict:
+    """Share of the word tokens (letters or digits; not punctuation) of `sentences` the model knows."""
+    words = [t for s in sentences for t in model.tokenizer.tokenize(s) if any(ch.isalnum() for ch in t.text)]
+    unk = model.tokenizer.unk_id
+    unknown = sorted({t.text.lower() for t in words if t.id == unk})
+    known = sum(t.id != unk for t in words)
+    return {"known": round(known / len(words), 4) if words else None, "word_tokens": len(words),
+            "sentences": len(sentences), "unknown": unknown}
+
+
+def student_predictions(model: Model, lines: list[str]) -> list[dict]:
+    """For each "... [word] ..." line: the model's top-1 word after the text before each [bracket]."""
+    out = []
+    for line in lines:
+        plain = line.replace("[", "").replace("]", "")
+        for m in re.finditer(r"\[([^\]]+)\]", line):
+            before = line[: m.start()].replace("[", "").replace("]", "")
+            tokens, probs = next_token_probs(model, before)
+            p = probs[-1]
+            top = model.tokenizer.vocab[int(np.argmax(p))]
+            expected = m[1].lower() if model.tokenizer.lowercase else m[1]
+            out.append({"text": plain, "expected": expected, "predicted": top, "correct": top == expected,
+                        "prob": round(float(p[model.tokenizer.lookup(m[1])]), 4)})
+    return out
+
+
+def _share(predictions: list[dict]) -> dict:
+    n = len(predictions)
+    return {"accuracy": round(sum(p["correct"] for p in predictions) / n, 4) if n else None, "n": n}
+
+
 def evaluate_lesson(model: Model, seed: int = 0) -> dict:
-    """Held-out (test split) tense and two-person cuisine accuracy, and the lecture's own sentences."""
+    """Tense and cuisine accuracy on the test split: held-out frames (the targets) and held-out words,
+    reported apart; the lecture's sentences; the students' lesson sentences; vocabulary coverage of the
+    students' everyday sentences."""
     from app.corpora import lesson
 
-    test = lesson.split_records(seed)["test"]
-    tense = case_predictions(model, lesson.tense_cases(test))
-    passages = [d for d in test if d.kind == "passage"]
-    cuisine = case_predictions(model, lesson.cuisine_cases(passages))
+    test = lesson.test_records(seed)
+    frames = [d for d in test if d.heldout == "frame"]
+    words = [d for d in test if d.heldout == "word"]
+
+    def lessons(docs: list) -> dict:
+        def of_kind(kind: str) -> list:
+            return [d for d in docs if d.kind == kind]
+
+        return {
+            "tense": accuracy(case_predictions(model, lesson.tense_cases(docs))),
+            "cuisine": accuracy(case_predictions(model, lesson.cuisine_cases(of_kind("cuisine")))),
+            "cuisine_two_person": accuracy(case_predictions(model, lesson.cuisine_cases(of_kind("passage")))),
+        }
+
     lecture = []
     for doc in lesson.lecture_records():
-        for case, pred in zip(doc.cases, case_predictions(model, [(doc, c) for c in doc.cases]), strict=True):
-            if case.kind in ("tense", "cuisine"):
-                lecture.append({"text": doc.text, **pred})
+        lecture += [{"text": doc.text, **p} for p in case_predictions(model, [(doc, c) for c in doc.cases])]
+    students = student_predictions(model, _lines(STUDENT_LESSONS))
     return {
-        "split": f"app/corpora/lesson.py split_records(seed={seed})['test'] (held-out combinations)",
-        "tense": accuracy(tense),
-        "cuisine_two_person": accuracy(cuisine),
+        "split": f"app/corpora/lesson.py split_records(seed={seed})['test']: {len(frames)} documents in held-out "
+                 f"frames (tense, cuisine, cuisine_two_person), {len(words)} in training frames with held-out "
+                 "openers or names (heldout_words)",
+        **lessons(frames),
+        "heldout_words": lessons(words),
         "lecture": lecture,
         "lecture_all_correct": all(p["correct"] for p in lecture),
+        "students": {**_share(students), "source": STUDENT_LESSONS, "predictions": students},
+        "vocabulary": {**vocabulary_coverage(model, _lines(STUDENT_SENTENCES)), "source": STUDENT_SENTENCES,
+                       "size": len(model.tokenizer.vocab)},
     }
 
 

@@ -1,11 +1,10 @@
 """Memory span: how a lesson model's tense and cuisine accuracy falls with the number of words between
 the cue (the time opener; the food) and the word it decides (need/had; the cuisine).
 
-The probes are app.corpora.lesson_probes: the corpus's own sentences with n filler words in the slot each
-has between cue and prediction, n = 0..40 by default, past the training range (marked per point). The
-model reads each probe up to the target word and is right when its likeliest next word is the target
-(top-1 over the whole vocabulary, as `app.evaluate.case_predictions`). A length no filler can have (1 or
-4 habit words) is recorded with n = 0 and null accuracy.
+The probes are app.corpora.lesson_probes: the lecture's two frames with n filler words between cue and
+prediction, n = 0..100 by default, past the training range (marked per point). The model reads each probe
+up to the target word and is right when its likeliest next word is the target (top-1 over the whole
+vocabulary, as `app.evaluate.case_predictions`).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from app.corpora import lesson_probes
 from app.lstm import logits, softmax
 from app.model_store import Model
 
-DISTANCES = tuple(range(41))
+DISTANCES = (0, 1, 2, 3, 4, *range(5, 101, 5))
 
 
 def predict(model: Model, probe: lesson_probes.Probe) -> tuple[bool, float]:
@@ -49,7 +48,7 @@ def curve(model: Model, task: str, distances: tuple[int, ...], per_point: int, s
         mean_prob.append(round(float(np.mean([p for _, p in results])), 4))
         steps = [probe.case.distance for probe in probes]
         token_distance.append([min(steps), max(steps)])
-        if n == 9:  # the lecture's clause length
+        if n == 10:
             example = probes[0].doc.text
     return {
         "frame": lesson_probes.FRAMES[task],
@@ -68,10 +67,9 @@ def memory_span(model: Model, per_point: int = 200, seed: int = 0, distances: tu
     """Both curves of one lesson model, as recorded in its card under evaluation.memory_span."""
     return {
         "definition": "top-1 accuracy at the word the cue decides (need/had; the cuisine), against the number of "
-                      "filler words in the sentence's own slot between cue and prediction: the reason clause "
-                      "after the opener, the habit after the food (app/corpora/lesson_probes.py); null where no "
-                      "filler has that many words; token_distance is the [min, max] number of tokens between "
-                      "the cue's last token and the target at each point",
+                      "filler words (reason phrases or habits and everyday words, as in training) between cue and "
+                      "prediction in the lecture's two frames (app/corpora/lesson_probes.py); token_distance is "
+                      "the [min, max] number of tokens between the cue's last token and the target at each point",
         "distances": list(distances),
         "unit": "filler words",
         "probes_per_point": per_point,

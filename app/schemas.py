@@ -170,6 +170,8 @@ class NotableUnit(BaseModel):
     layer: int
     unit: int
     carries: str = Field(description="What the unit's memory tracks, as the card's key (`tense`, `bracket_depth`).")
+    weak: bool = Field(False, description="The card marks the unit weak: its partial correlation on text the "
+                                          "model never saw is below 0.4.")
 
 
 class ModelSummary(BaseModel):

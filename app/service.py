@@ -332,7 +332,7 @@ def model_summary(model: Model) -> dict:
 
 def notable_units(model: Model) -> list[dict]:
     """The card's notable units that name a layer and unit this model has and say what they carry, as
-    {layer, unit, carries}; anything else in the card's list is left out (a card is the user's file)."""
+    {layer, unit, carries, weak}; anything else in the card's list is left out (a card is the user's file)."""
     p = model.params
     found = []
     for entry in model.card.get("notable_units") or []:
@@ -341,5 +341,5 @@ def notable_units(model: Model) -> list[dict]:
         layer, unit, carries = entry.get("layer", 0), entry.get("unit"), entry.get("carries")
         if (type(layer) is int and type(unit) is int and isinstance(carries, str) and carries
                 and 0 <= layer < p.num_layers and 0 <= unit < p.hidden_size):
-            found.append({"layer": layer, "unit": unit, "carries": carries[:64]})
+            found.append({"layer": layer, "unit": unit, "carries": carries[:64], "weak": entry.get("weak") is True})
     return found

@@ -29,28 +29,39 @@ Batch = tuple[np.ndarray, np.ndarray, np.ndarray]  # ids, targets, mask: each (T
 @dataclass(frozen=True)
 class Documents:
     """Separate documents (sentences, passages), each an id array; every sequence starts at a
-    document's first token from the zero state, as typed text does. Padded batches with a mask."""
+    document's first token from the zero state, as typed text does. Padded batches with a mask.
+    `weights` (optional, one float array per document): how much predicting each token counts in the
+    loss (the mask's value at that target); 1 everywhere without it."""
 
     docs: tuple[np.ndarray, ...]
     max_len: int = 128
+    weights: tuple[np.ndarray, ...] | None = None
+    POOL = 8  # batches of documents drawn at once and sorted by length
 
-    def _batch(self, chosen: list[np.ndarray]) -> Batch:
-        T = min(self.max_len, max(len(d) for d in chosen)) - 1
+    def _batch(self, chosen: list[int]) -> Batch:
+        T = min(self.max_len, max(len(self.docs[j]) for j in chosen)) - 1
         ids = np.zeros((T, len(chosen)), np.int64)
         targets = np.zeros((T, len(chosen)), np.int64)
         mask = np.zeros((T, len(chosen)), np.float32)
-        for b, doc in enumerate(chosen):
-            doc = doc[: T + 1]
+        for b, j in enumerate(chosen):
+            doc = self.docs[j][: T + 1]
             n = len(doc) - 1
-            ids[:n, b], targets[:n, b], mask[:n, b] = doc[:-1], doc[1:], 1
+            ids[:n, b], targets[:n, b] = doc[:-1], doc[1:]
+            mask[:n, b] = 1 if self.weights is None else self.weights[j][1 : n + 1]
         return ids, targets, mask
 
     def sample(self, rng: np.random.Generator, batch_size: int) -> Batch:
-        return self._batch([self.docs[j] for j in rng.integers(0, len(self.docs), batch_size)])
+        """A batch of documents of similar length, so little of it is padding: POOL × batch_size random
+        documents sorted by length, and one of the POOL runs of batch_size (each document of the corpus
+        is as likely to be drawn as without the sorting)."""
+        pool = rng.integers(0, len(self.docs), self.POOL * batch_size)
+        order = pool[np.argsort([len(self.docs[j]) for j in pool], kind="stable")]
+        k = int(rng.integers(self.POOL))
+        return self._batch([int(j) for j in order[k * batch_size : (k + 1) * batch_size]])
 
     def fixed_batches(self, batch_size: int, limit: int | None = None) -> list[Batch]:
-        docs = list(self.docs[:limit])
-        return [self._batch(docs[a : a + batch_size]) for a in range(0, len(docs), batch_size)]
+        n = len(self.docs) if limit is None else min(limit, len(self.docs))
+        return [self._batch(list(range(a, min(a + batch_size, n)))) for a in range(0, n, batch_size)]
 
 
 @dataclass(frozen=True)

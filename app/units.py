@@ -1,11 +1,11 @@
-"""Find the units that carry something: minimal pairs for the lesson model, correlations for char models.
+"""Find the units that carry something: correlations of a unit's memory (c; h for a vanilla RNN, whose only
+memory it is: `app.cells.MEMORY`) with a property of the text.
 
-- `minimal_pair_units`: texts a and b differ only in a cue near the start and share their ending; over
-  the shared ending, Δc = c(a) − c(b) per unit. A unit that carries the cue has a large mean Δc of the same
-  sign at nearly every position of every pair ("stable across the clause"). A vanilla RNN has no c: its
-  memory is h, so Δh is measured instead (`app.cells.MEMORY`).
 - `correlated_units`: Pearson correlation of each unit's c with a signal over a text (inside a string,
   bracket depth, indentation, position in the line), as in Karpathy, Johnson & Fei-Fei (2015).
+- `partial_correlations`: the same after regressing the confounds out of both (a unit that follows the
+  position in the line is not a bracket unit because brackets open late in lines); `best_units` names a
+  unit for a property only by this figure on text the model never saw, and marks it weak below WEAK.
 """
 
 from __future__ import annotations
@@ -15,27 +15,6 @@ import numpy as np
 from app.cells import MEMORY
 from app.evaluate import trace_text
 from app.model_store import Model
-
-
-def minimal_pair_units(model: Model, pairs: list[tuple[str, str, int]], layer: int = -1, top: int = 3) -> list[dict]:
-    """pairs: (text_a, text_b, n) where the last n tokens of both are the shared stretch to compare.
-    Returns the top units by |mean Δc| with the sign consistency of Δc over all pairs and positions
-    (Δh and `mean_delta_h` for a vanilla RNN)."""
-    q = MEMORY[model.cell]
-    deltas = []
-    for text_a, text_b, n in pairs:
-        _, ta = trace_text(model, text_a)
-        _, tb = trace_text(model, text_b)
-        if n == 0:
-            continue
-        deltas.append(ta.layers[layer][q][-n:] - tb.layers[layer][q][-n:])  # (n, H)
-    stacked = np.concatenate(deltas)  # (positions over all pairs, H)
-    mean = stacked.mean(axis=0)
-    consistency = (np.sign(stacked) == np.sign(mean)).mean(axis=0)
-    order = np.argsort(-np.abs(mean) * consistency, kind="stable")[:top]
-    k = layer % model.params.num_layers
-    return [{"layer": int(k), "unit": int(u), f"mean_delta_{q}": round(float(mean[u]), 4),
-             "sign_consistency": round(float(consistency[u]), 4), "positions": int(len(stacked))} for u in order]
 
 
 def correlated_units(model: Model, text: str, signal: np.ndarray, layer: int = -1, top: int = 3) -> list[dict]:
@@ -49,6 +28,28 @@ def correlated_units(model: Model, text: str, signal: np.ndarray, layer: int = -
     order = np.argsort(-np.abs(r), kind="stable")[:top]
     k = layer % model.params.num_layers
     return [{"layer": int(k), "unit": int(u), "correlation": round(float(r[u]), 4)} for u in order]
+
+
+WEAK = 0.4  # |partial r| below this: the unit is listed as weak
+
+
+def partial_correlations(x: np.ndarray, signal: np.ndarray, confounds: np.ndarray) -> np.ndarray:
+    """Partial Pearson r of every column of x (N, H) with signal (N,), controlling for confounds (N, K):
+    both are replaced by their residuals after a least-squares fit on [1, confounds]. Returns (H,);
+    0 where a residual is constant."""
+    design = np.column_stack([np.ones(len(signal)), confounds.astype(np.float64)])
+    coef_s = np.linalg.lstsq(design, signal.astype(np.float64), rcond=None)[0]
+    coef_x = np.linalg.lstsq(design, x.astype(np.float64), rcond=None)[0]
+    rs = signal - design @ coef_s
+    rx = x - design @ coef_x
+    denom = np.sqrt((rx**2).sum(axis=0) * (rs**2).sum())
+    return np.divide(rx.T @ rs, denom, out=np.zeros(x.shape[1]), where=denom > 1e-12)
+
+
+def best_units(r: np.ndarray, top: int = 2) -> list[tuple[int, float, bool]]:
+    """(unit, partial r, weak) for the `top` units of largest |r|, best first."""
+    order = np.argsort(-np.abs(r), kind="stable")[:top]
+    return [(int(u), round(float(r[u]), 4), bool(abs(r[u]) < WEAK)) for u in order]
 
 
 def code_signals(text: str) -> dict[str, np.ndarray]:

@@ -1,9 +1,14 @@
-"""Training throughput of the NumPy trainer: tokens per second at H = 64 and 256.
+"""Training throughput of the NumPy trainer: tokens per second.
 
     python bench/train.py [--quick]
 
-A char-level setup like the bundled models' (V = 80, E = 64, one layer, batch 32 × 100 steps), one
-BLAS thread. Prints the median of several timed steps after a warm-up step.
+1. A char-level setup like the bundled char models' (V = 80, E = 64, one layer, batch 32 × 100 steps) at
+   H = 64 and 256.
+2. The lesson models' setup: the lesson corpus's vocabulary (about 6,600 words), E = 32, the LSTM at
+   H = 64 and the vanilla RNN at H = 100, on batches of 32 documents drawn as `lstm-viz train` draws them
+   (similar lengths together); tokens/s counts real (unpadded) tokens.
+
+One BLAS thread. Prints the median of several timed steps after a warm-up step.
 """
 
 from __future__ import annotations
@@ -42,6 +47,33 @@ def time_steps(H: int, rounds: int, V: int = 80, E: int = 64, B: int = 32, T: in
     return float(np.median(times))
 
 
+def time_lesson(cell: str, H: int, rounds: int) -> tuple[float, float]:
+    """Median seconds per step and real tokens per step of the lesson corpus at batch 32."""
+    from app import train_rnn
+    from app.corpora import lesson
+    from app.tokenizer import Tokenizer
+    from app.trainer import CELLS, Documents
+
+    tokenizer = Tokenizer("word", ("<unk>", *lesson.vocabulary()), "<unk>", lowercase=True)
+    docs = Documents(tuple(np.array([t.id for t in tokenizer.tokenize(text)], np.int64)
+                           for text in lesson.generate(4000, seed=0)))
+    module = CELLS[cell]
+    init = train_rnn.init_params if cell == "rnn" else init_params
+    params = init(np.random.default_rng(0), len(tokenizer.vocab), 32, H, 1)
+    adam = Adam()
+    times, tokens = [], []
+    for n in range(rounds + 1):
+        ids, targets, mask = docs.sample(np.random.default_rng([0, n]), 32)
+        start = time.perf_counter()
+        _, grads = module.loss_and_grads(params, ids, targets, mask)
+        clip_by_global_norm(grads, 5.0)
+        adam.update(params, grads)
+        if n:
+            times.append(time.perf_counter() - start)
+            tokens.append(float(mask.sum()))
+    return float(np.median(times)), float(np.mean(tokens))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 timed steps per size instead of 10")
@@ -53,6 +85,11 @@ def main() -> None:
     for H in (64, 256):
         seconds = time_steps(H, rounds)
         print(f"{H:>5} {seconds * 1e3:>9.1f} {B * T / seconds:>10,.0f}")
+    print("\nlesson corpus, batch 32 documents, E = 32")
+    print(f"{'cell':>5} {'H':>4} {'ms/step':>9} {'tokens/step':>12} {'tokens/s':>10}")
+    for cell, H in (("lstm", 64), ("rnn", 100)):
+        seconds, tokens = time_lesson(cell, H, rounds * 2)
+        print(f"{cell:>5} {H:>4} {seconds * 1e3:>9.1f} {tokens:>12,.0f} {tokens / seconds:>10,.0f}")
 
 
 if __name__ == "__main__":

@@ -272,9 +272,9 @@ def test_the_page_scripts_and_styles_are_gzipped_but_the_api_is_not(http):
 def test_models_name_the_cards_notable_units_and_leave_out_broken_entries(http, tmp_path):
     lesson = next(m for m in http.get("/api/models").json()["models"] if m["id"] == "lesson")
     card = json.loads((resource_dir("models") / "lesson.json").read_text())
-    assert lesson["notable_units"] == [{"layer": u["layer"], "unit": u["unit"], "carries": u["carries"]}
-                                       for u in card["notable_units"]]
-    assert {"layer": 0, "unit": 2, "carries": "tense"} in lesson["notable_units"]
+    assert lesson["notable_units"] == [{"layer": u["layer"], "unit": u["unit"], "carries": u["carries"],
+                                        "weak": u.get("weak") is True} for u in card["notable_units"]]
+    assert {u["carries"] for u in lesson["notable_units"]} == {"tense", "cuisine"}
     # A card is the user's file: entries that name no unit of this model, or no meaning, are left out.
     folder = tmp_path / "models"
     folder.mkdir()
@@ -285,7 +285,11 @@ def test_models_name_the_cards_notable_units_and_leave_out_broken_entries(http, 
         {"layer": 0, "unit": 3, "carries": "tense"}, {"layer": 0, "unit": 32, "carries": "past the units"},
         {"layer": 1, "unit": 3, "carries": "no such layer"}, {"unit": True, "carries": "bool"}, "x",
         {"layer": 0, "unit": 4}, {"layer": 0, "unit": 5, "carries": ["a"]},
+        {"layer": 0, "unit": 6, "carries": "quotes", "weak": "yes"},
+        {"layer": 0, "unit": 7, "carries": "x", "weak": True},
     ])
     (folder / "mine.json").write_text(json.dumps(mine))
     summary = model_summary(load_registry([folder])["mine"])
-    assert summary["notable_units"] == [{"layer": 0, "unit": 3, "carries": "tense"}]
+    assert summary["notable_units"] == [{"layer": 0, "unit": 3, "carries": "tense", "weak": False},
+                                        {"layer": 0, "unit": 6, "carries": "quotes", "weak": False},
+                                        {"layer": 0, "unit": 7, "carries": "x", "weak": True}]

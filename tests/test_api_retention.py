@@ -4,6 +4,7 @@ norms against app/retention.py on the engine's trace, the window rule, and what 
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,10 @@ from tests.helpers import random_params
 from tests.servers import serve
 
 MODELS = resource_dir("models")
+
+
+def card(model_id: str) -> dict:
+    return json.loads((MODELS / f"{model_id}.json").read_text(encoding="utf-8"))
 HARD = "hard_sigmoid_keras2"
 HARD_TEXT = "a cab, a bad cab."
 
@@ -131,14 +136,19 @@ def test_jacobian_norms_equal_app_retention_on_the_engines_trace(http):
 
 
 def test_the_tense_unit_keeps_its_memory_while_the_rnns_fades(http):
-    """The lecture's claim in numbers, on the lesson sentence from "Today": the LSTM's tense unit (2, from its
-    card) keeps over 99% of its memory up to "need", and ‖∂c_t/∂c_s‖ keeps a third of its start, while the
-    RNN's ‖∂h_t/∂h_s‖ falls below a tenth. (The LSTM's own ‖∂h_t/∂h_s‖ fades too: h is a gated read-out.)"""
+    """The tour's claim in numbers, on the lesson sentence from "Today": the LSTM's tense unit (the card's
+    first) keeps about 0.8 of its memory up to "need" while most units keep under a tenth; ‖∂c_t/∂c_s‖ ends
+    about where it started, while the RNN's ‖∂h_t/∂h_s‖ falls below 1 %. (The LSTM's own ‖∂h_t/∂h_s‖ fades
+    to about a quarter: h is a gated read-out.)"""
+    unit = next(u["unit"] for u in card("lesson")["notable_units"] if u["carries"] == "tense")
     lstm = http.get("/api/retention", params={"model": "lesson", "text": TENSE_PRESENT, "step": 0}).json()
     rnn = http.get("/api/retention", params={"model": "lesson-rnn", "text": TENSE_PRESENT, "step": 0}).json()
-    assert f32(lstm["kept"])[lstm["steps"].index(13), 2] > 0.99  # token 13 is "need"
+    kept = f32(lstm["kept"])[lstm["steps"].index(13)]  # token 13 is "need"
+    assert 0.7 < kept[unit] < 0.9 and np.mean(kept < 0.1) > 0.5
     m_lstm, m_rnn = np.array(lstm["memory_jacobian_norm"]), np.array(rnn["memory_jacobian_norm"])
-    assert m_lstm[-1] / m_lstm[0] > 0.3 and m_rnn[-1] / m_rnn[0] < 0.1
+    h_lstm = np.array(lstm["jacobian_norm"])
+    assert 0.8 < m_lstm[-1] / m_lstm[0] < 1.5 and m_rnn[-1] / m_rnn[0] < 0.01
+    assert 0.1 < h_lstm[-1] / h_lstm[0] < 0.5
 
 
 def test_a_hard_sigmoid_lstm_gets_its_own_derivative(http, folder):

@@ -5,6 +5,7 @@ escaped, and no console errors."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 import httpx
@@ -12,12 +13,14 @@ import numpy as np
 import pytest
 
 from app.corpora.lecture import TENSE_PRESENT
+from app.resources import resource_dir
 from tests.heatmap_hooks import DRAWN
 from tests.pages import watched_page
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 PANEL = "#retention"
+CARD = json.loads((resource_dir("models") / "lesson.json").read_text(encoding="utf-8"))
 PLOT = "document.querySelector('.retention-plot[data-part=\"{part}\"]')"
 
 
@@ -172,23 +175,24 @@ def test_the_tour_chapter_opens_the_panel_and_points_at_its_parts(page, server):
     page.click(".tour-next")
     page.wait_for_function("() => document.querySelector('.retention-figure[data-part=kept]')"
                            ".classList.contains('retention-pointed')")
-    # What the step says: unit 2 (selected, outlined) keeps over 99% of "Today" at "need" (token 13), while
-    # most units keep under a tenth.
+    # What the step says: the tense unit (selected, outlined) keeps about 0.8 of "Today" at "need" (token 13),
+    # while most units keep under a tenth.
+    unit = next(u["unit"] for u in CARD["notable_units"] if u["carries"] == "tense")
     (heat,) = plot_data(page, "kept")
     z = np.array(heat["z"])
     need = heat["x"].index(13)
-    assert z[2, need] > 0.99 and np.mean(z[:, need] < 0.1) > 0.5
-    assert page.evaluate(f"() => {PLOT.format(part='kept')}.layout.shapes[0].y0") == 1.5
+    assert 0.7 < z[unit, need] < 0.9 and np.mean(z[:, need] < 0.1) > 0.5
+    assert page.evaluate(f"() => {PLOT.format(part='kept')}.layout.shapes[0].y0") == unit - 0.5
     page.click(".tour-next")
     wait_panel(page, 0, "lesson,lesson-rnn")
     page.wait_for_function("() => document.querySelector('.retention-figure[data-part=curve]')"
                            ".classList.contains('retention-pointed')")
     lstm_memory, lstm_h, rnn_memory = plot_data(page, "curve")
     assert rnn_memory["name"] == "lesson-rnn (RNN): ‖∂h_t/∂h_s‖"
-    # "the LSTM's keeps about half of where it started and the RNN's falls to a few percent"
-    assert 0.35 < lstm_memory["y"][-1] / lstm_memory["y"][0] < 0.65
-    assert rnn_memory["y"][-1] / rnn_memory["y"][0] < 0.06
-    assert lstm_h["y"][-1] < rnn_memory["y"][-1]  # and the LSTM's h fades too, as the step says
+    # "the LSTM's is still about where it started and the RNN's has fallen below 1 %"
+    assert 0.8 < lstm_memory["y"][-1] / lstm_memory["y"][0] < 1.5
+    assert rnn_memory["y"][-1] / rnn_memory["y"][0] < 0.01
+    assert 0.1 < lstm_h["y"][-1] / lstm_h["y"][0] < 0.5  # "the LSTM's h fades to about a quarter"
     box = page.locator(".retention-figure[data-part=curve]").bounding_box()
     tour = page.locator("#tour").bounding_box()
     assert box["y"] >= tour["y"] + tour["height"] - 1 and box["y"] < 900  # in view, below the sticky tour card

@@ -3,11 +3,11 @@
 import json
 import shlex
 
-import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
 from app.evaluate import evaluate_lesson
+from app.memory_span import DISTANCES
 from app.model_store import load_model, load_registry
 from app.resources import resource_dir
 
@@ -35,6 +35,8 @@ def test_every_card_is_complete(model_id):
     if model_id != "untrained":
         for key in ("steps", "wall_time_s", "train_loss", "valid_loss"):
             assert key in c["provenance"], key
+    if model_id.startswith("lesson"):  # what the bits depend on (tests/test_reproducibility.py)
+        assert {"cpu", "blas", "blas_kernel", "blas_threads", "numpy", "python"} <= c["provenance"]["machine"].keys()
 
 
 def test_lesson_is_small_enough_to_read_unit_by_unit():
@@ -42,100 +44,111 @@ def test_lesson_is_small_enough_to_read_unit_by_unit():
     assert model.params.hidden_size <= 64 and model.params.num_layers <= 2
 
 
-def test_lesson_meets_its_targets_and_the_card_records_them():
-    model = load_model(MODELS / "lesson.safetensors")
-    result = evaluate_lesson(model)
-    assert result["tense"]["accuracy"] >= 0.98
-    assert result["cuisine_two_person"]["accuracy"] >= 0.95
+@pytest.mark.parametrize("model_id", BUNDLED)
+def test_every_bundled_model_file_is_small(model_id):
+    assert (MODELS / f"{model_id}.safetensors").stat().st_size <= 10 * 2**20
+
+
+# Tolerances between the card and a re-evaluation on another machine: its BLAS kernel rounds the last bits
+# differently, which can flip a case whose two best words are within float32 rounding of each other.
+ACCURACY_TOLERANCE = 0.005
+R_TOLERANCE = 0.01
+
+
+@pytest.fixture(scope="module")
+def evaluated():
+    return {m: evaluate_lesson(load_model(MODELS / f"{m}.safetensors")) for m in ("lesson", "lesson-rnn")}
+
+
+def test_lesson_meets_its_targets_on_frames_and_words_it_never_saw(evaluated):
+    result = evaluated["lesson"]
+    assert result["tense"]["accuracy"] >= 0.95
     assert result["lecture_all_correct"]
     assert {p["expected"] for p in result["lecture"]} == {"need", "had", "indian", "italian"}
-    recorded = card("lesson")["evaluation"]
-    assert recorded["tense"]["accuracy"] == result["tense"]["accuracy"]
-    assert recorded["cuisine_two_person"]["accuracy"] == result["cuisine_two_person"]["accuracy"]
+    assert result["vocabulary"]["known"] >= 0.95 and result["vocabulary"]["sentences"] >= 50
+    assert result["students"]["accuracy"] >= 0.8 and result["students"]["n"] >= 25
+    assert result["heldout_words"]["tense"]["accuracy"] >= 0.9
 
 
-def test_lesson_card_points_at_units_that_carry_tense_and_cuisine():
-    units = card("lesson")["notable_units"]
-    assert {u["carries"] for u in units} == {"tense", "cuisine"}
-    best_tense = next(u for u in units if u["carries"] == "tense")
-    assert best_tense["sign_consistency"] >= 0.95 and abs(best_tense["mean_delta_c"]) > 1
-    assert card("lesson")["evaluation"]["command"].startswith("lstm-viz eval lesson")
+@pytest.mark.parametrize("model_id", ["lesson", "lesson-rnn"])
+def test_the_card_records_what_eval_measures(model_id, evaluated):
+    result, recorded = evaluated[model_id], card(model_id)["evaluation"]
+    assert recorded["command"] == f"lstm-viz eval {model_id} --write-card"
+    for part in (recorded, recorded["heldout_words"]):
+        fresh = result if part is recorded else result["heldout_words"]
+        for task in ("tense", "cuisine", "cuisine_two_person"):
+            assert part[task]["n"] == fresh[task]["n"]
+            assert abs(part[task]["accuracy"] - fresh[task]["accuracy"]) <= ACCURACY_TOLERANCE, task
+    assert recorded["vocabulary"] == result["vocabulary"]
+    assert recorded["students"]["n"] == result["students"]["n"]
+    assert abs(recorded["students"]["accuracy"] - result["students"]["accuracy"]) <= 1 / result["students"]["n"]
+    assert [p["predicted"] for p in recorded["lecture"]] == [p["predicted"] for p in result["lecture"]]
+
+
+@pytest.mark.parametrize("model_id", ["lesson", "lesson-rnn"])
+def test_the_named_units_are_re_found_by_eval(model_id):
+    from app.eval_cli import lesson_units
+
+    recorded = card(model_id)["notable_units"]
+    fresh = lesson_units(load_model(MODELS / f"{model_id}.safetensors"))
+    assert [(u["carries"], u["unit"], u["weak"]) for u in fresh] == [(u["carries"], u["unit"], u["weak"])
+                                                                     for u in recorded]
+    for a, b in zip(fresh, recorded, strict=True):
+        assert abs(a["partial_correlation"] - b["partial_correlation"]) <= R_TOLERANCE
+    assert {u["carries"] for u in recorded} == {"tense", "cuisine"}
+
+
+def test_the_lessons_tense_unit_is_strong():
+    best = next(u for u in card("lesson")["notable_units"] if u["carries"] == "tense")
+    assert not best["weak"] and abs(best["partial_correlation"]) >= 0.4 and abs(best["mean_delta_c"]) > 0.5
 
 
 def test_checkpoints_show_learning_stages():
     accuracies = [card(m)["evaluation"]["tense"]["accuracy"] for m in ("lesson-step0", "lesson-step1000", "lesson")]
-    assert accuracies[0] < accuracies[2] and accuracies[2] >= 0.98
-
-
-def test_the_lesson_command_reproduces_its_step_100_snapshot(tmp_path):
-    from app.cli import main
-
-    argv = shlex.split(card("lesson-step100")["provenance"]["command"])[1:]
-    argv[argv.index("--out") + 1] = str(tmp_path)
-    argv.remove("--resume")
-    argv[argv.index("--checkpoint") + 1] = str(tmp_path / "run.safetensors")
-    assert main([*argv, "--stop-at", "100", "--quiet"]) == 0
-    mine = load_file(tmp_path / "lesson-step100.safetensors")
-    bundled = load_file(MODELS / "lesson-step100.safetensors")
-    assert mine.keys() == bundled.keys()
-    for name in mine:  # other CPUs' BLAS kernels may round the last bits differently
-        np.testing.assert_allclose(mine[name], bundled[name], rtol=0, atol=1e-4, err_msg=name)
+    assert accuracies[0] < accuracies[2] and accuracies[1] < accuracies[2] and accuracies[2] >= 0.95
 
 
 def parameter_count(model_id):
     return sum(a.size for a in load_file(MODELS / f"{model_id}.safetensors").values())
 
 
-def test_lesson_rnn_is_a_vanilla_rnn_matched_to_the_lstm():
-    """Same corpus, tokenizer and training budget as `lesson`, about as many parameters."""
+def test_lesson_rnn_is_a_vanilla_rnn_trained_like_the_lstm_and_no_smaller():
+    """Same corpus, tokenizer and training budget as `lesson`; more units and more parameters, so its
+    forgetting is not for want of size."""
     rnn, lstm = load_model(MODELS / "lesson-rnn.safetensors"), load_model(MODELS / "lesson.safetensors")
     assert rnn.cell == "rnn" and card("lesson-rnn")["nonlinearity"] == "tanh" and lstm.cell == "lstm"
     assert card("lesson-rnn")["tokenizer"] == card("lesson")["tokenizer"]
-    assert abs(parameter_count("lesson-rnn") / parameter_count("lesson") - 1) < 0.02  # 53,965 vs 54,673
+    assert rnn.params.hidden_size > lstm.params.hidden_size
+    assert parameter_count("lesson-rnn") >= parameter_count("lesson")
     mine, theirs = card("lesson-rnn")["provenance"], card("lesson")["provenance"]
-    for key in ("corpus", "steps", "run_steps", "batch_size", "lr", "lr_final", "clip", "seed"):
+    for key in ("corpus", "run_steps", "batch_size", "lr", "lr_final", "clip", "seed", "lesson_weight"):
         assert mine[key] == theirs[key], key
-    assert "--cell rnn" in mine["command"] and "--steps 8000" in mine["command"]
-
-
-def test_lesson_rnn_meets_its_targets_and_the_card_records_them():
-    model = load_model(MODELS / "lesson-rnn.safetensors")
-    result = evaluate_lesson(model)
-    assert result["tense"]["accuracy"] >= 0.95 and result["cuisine_two_person"]["accuracy"] >= 0.95
-    assert result["lecture_all_correct"]
-    recorded = card("lesson-rnn")["evaluation"]
-    assert recorded["tense"]["accuracy"] == result["tense"]["accuracy"]
-    assert recorded["cuisine_two_person"]["accuracy"] == result["cuisine_two_person"]["accuracy"]
-    assert recorded["command"] == "lstm-viz eval lesson-rnn --write-card"
-    units = card("lesson-rnn")["notable_units"]
-    assert {u["carries"] for u in units} == {"tense", "cuisine"} and all("mean_delta_h" in u for u in units)
+    assert "--cell rnn" in mine["command"]
 
 
 @pytest.mark.parametrize("model_id", ["lesson", "lesson-rnn"])
 def test_the_card_records_the_memory_span_curves(model_id):
     span = card(model_id)["evaluation"]["memory_span"]
     assert span["command"] == f"lstm-viz eval {model_id} --memory-span --write-card"
-    assert span["distances"] == list(range(41)) and span["unit"] == "filler words"
-    for task, training_range in (("tense", [0, 25]), ("cuisine", [2, 3])):
+    assert span["distances"] == list(DISTANCES) and span["unit"] == "filler words"
+    for task, training_range in (("tense", [0, 80]), ("cuisine", [0, 60])):
         curve = span[task]
         assert curve["training_range"] == training_range
-        assert curve["in_training_range"] == [training_range[0] <= d <= training_range[1] for d in range(41)]
-        assert len(curve["accuracy"]) == len(curve["n"]) == len(curve["mean_prob"]) == 41
-        for accuracy, n in zip(curve["accuracy"], curve["n"], strict=True):
-            assert (accuracy is None) == (n == 0) and (n in (0, span["probes_per_point"]))
-        inside = [a for a, flag in zip(curve["accuracy"], curve["in_training_range"], strict=True) if flag]
-        assert min(a for a in inside if a is not None) >= 0.9, (task, inside)
-    assert [d for d, n in enumerate(span["cuisine"]["n"]) if n == 0] == [1, 4]  # no habits make 1 or 4 words
+        assert curve["in_training_range"] == [training_range[0] <= d <= training_range[1] for d in DISTANCES]
+        assert len(curve["accuracy"]) == len(curve["n"]) == len(curve["mean_prob"]) == len(DISTANCES)
+        assert set(curve["n"]) == {span["probes_per_point"]}
 
 
-def test_the_lstm_remembers_further_than_the_rnn():
-    """The lecture's claim, as measured: beyond the training range the LSTM keeps both cues better."""
+def test_the_lstm_remembers_at_every_trained_distance_and_the_rnn_only_one_bit():
+    """What training showed (README, "Models"): the LSTM >= 95 % at every filler length it trained on, for
+    both lessons; the RNN, trained the same way, holds the tense (one bit, in a saturated unit) as far,
+    but guesses the cuisine (one of seven) at every distance, within 10 points of chance."""
     lstm, rnn = (card(m)["evaluation"]["memory_span"] for m in ("lesson", "lesson-rnn"))
     for task in ("tense", "cuisine"):
-        outside = [d for d, flag in enumerate(lstm[task]["in_training_range"]) if not flag and lstm[task]["n"][d]]
-        far = [d for d in outside if d > lstm[task]["training_range"][1]]
-        mean = {name: np.mean([s[task]["mean_prob"][d] for d in far]) for name, s in (("lstm", lstm), ("rnn", rnn))}
-        assert mean["lstm"] > mean["rnn"], (task, mean)
+        inside = [a for a, flag in zip(lstm[task]["accuracy"], lstm[task]["in_training_range"], strict=True) if flag]
+        assert min(inside) >= 0.95, (task, inside)
+    assert min(rnn["tense"]["accuracy"]) >= 0.95
+    assert max(rnn["cuisine"]["accuracy"]) <= rnn["cuisine"]["chance"] + 0.1, rnn["cuisine"]["accuracy"]
 
 
 @pytest.mark.parametrize("model_id", ["lesson", "lesson-rnn"])
@@ -146,9 +159,36 @@ def test_the_recorded_memory_span_is_reproduced_by_its_command(model_id):
     recorded = card(model_id)["evaluation"]["memory_span"]
     argv = shlex.split(recorded["command"])
     assert argv[:3] == ["lstm-viz", "eval", model_id] and "--probes" not in argv and "--seed" not in argv
-    some = (0, 1, 9, 26, 40)
+    some = (0, 3, 40, 100)
     again = memory_span(load_model(MODELS / f"{model_id}.safetensors"), recorded["probes_per_point"],
                         recorded["seed"], some)
+    index = [recorded["distances"].index(d) for d in some]
     for task in ("tense", "cuisine"):
-        for key in ("accuracy", "mean_prob", "n", "token_distance"):
-            assert again[task][key] == [recorded[task][key][d] for d in some], (task, key)
+        for key in ("n", "token_distance"):
+            assert again[task][key] == [recorded[task][key][k] for k in index], (task, key)
+        for key in ("accuracy", "mean_prob"):
+            for a, b in zip(again[task][key], [recorded[task][key][k] for k in index], strict=True):
+                assert abs(a - b) <= ACCURACY_TOLERANCE, (task, key, a, b)
+
+
+def test_the_python_models_units_are_re_found_on_code_it_never_saw():
+    """Needs the corpus (`python tools/corpora.py python`, CI does it) from the Python version the card
+    names: another version's standard library is other text."""
+    from pathlib import Path
+
+    from app.corpora.text_files import manifest
+    from app.eval_cli import _held_out_text, char_units
+
+    corpora = Path(__file__).resolve().parent.parent / "corpora"
+    recorded = card("python")
+    if not (corpora / "python").is_dir():
+        pytest.skip("no corpora/python: run `python tools/corpora.py python`")
+    if manifest(corpora / "python").get("python_version") != recorded["provenance"]["python_version"]:
+        pytest.skip("corpora/python is another Python version's standard library than the card's")
+    model = load_model(MODELS / "python.safetensors")
+    fresh = char_units(model, "python", _held_out_text(corpora, "python", 60_000))
+    assert [(u["carries"], u["unit"], u["weak"]) for u in fresh] == [(u["carries"], u["unit"], u["weak"])
+                                                                     for u in recorded["notable_units"]]
+    for a, b in zip(fresh, recorded["notable_units"], strict=True):
+        assert abs(a["partial_correlation"] - b["partial_correlation"]) <= R_TOLERANCE
+    assert {u["carries"] for u in fresh} == {"inside_string", "bracket_depth", "indentation", "line_position"}

@@ -7,7 +7,7 @@ from app.evaluate import sample, trace_text
 from app.lstm import compile_params
 from app.model_store import Model
 from app.tokenizer import Tokenizer
-from app.units import code_signals, correlated_units, line_position, minimal_pair_units
+from app.units import WEAK, best_units, code_signals, correlated_units, line_position, partial_correlations
 from tests.helpers import random_params
 
 
@@ -49,16 +49,25 @@ def test_correlated_units_finds_a_unit_from_its_own_signal(char_model):
     assert found[0]["layer"] == 1 and abs(found[1]["correlation"]) < 1
 
 
-def test_minimal_pair_units_average_the_shared_ending(char_model):
-    a, b, n = "ab ab xyz", "cc ab xyz", 4
-    found = minimal_pair_units(char_model, [(a, b, n)], layer=0, top=9)
-    delta = trace_text(char_model, a)[1].layers[0].c[-n:] - trace_text(char_model, b)[1].layers[0].c[-n:]
-    for f in found:
-        assert f["mean_delta_c"] == pytest.approx(float(delta[:, f["unit"]].mean()), abs=1e-4)
-        expected = (np.sign(delta[:, f["unit"]]) == np.sign(delta[:, f["unit"]].mean())).mean()
-        assert f["sign_consistency"] == pytest.approx(expected)
-    scores = [abs(f["mean_delta_c"]) * f["sign_consistency"] for f in found]
-    assert scores == sorted(scores, reverse=True) and f["positions"] == n
+def test_partial_correlation_matches_the_inverse_covariance_formula():
+    """Reference: the partial correlation of x and s given z is -P_xs / sqrt(P_xx P_ss), P the inverse of
+    the correlation matrix of (x, s, z)."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((500, 2))
+    s = z @ [1.0, -0.5] + rng.standard_normal(500)
+    x = np.column_stack([z[:, 0] + 0.3 * s + rng.standard_normal(500), 2 * z[:, 1] + rng.standard_normal(500)])
+    r = partial_correlations(x, s, z)
+    for k in range(2):
+        P = np.linalg.inv(np.corrcoef(np.column_stack([x[:, k], s, z]).T))
+        assert r[k] == pytest.approx(-P[0, 1] / np.sqrt(P[0, 0] * P[1, 1]), abs=1e-9)
+    assert abs(r[0]) > 0.2 and abs(r[1]) < 0.1  # column 1 follows s only through z
+    assert abs(np.corrcoef(x[:, 1], s)[0, 1]) > abs(r[1]) + 0.2, "the plain correlation is the confound's"
+
+
+def test_best_units_ranks_by_size_and_marks_weak_ones():
+    assert best_units(np.array([0.1, -0.7, 0.39, 0.0]), top=3) == [(1, -0.7, False), (2, 0.39, True),
+                                                                 (0, 0.1, True)]
+    assert WEAK == 0.4
 
 
 def test_sample_continues_the_prompt_with_vocabulary_tokens(char_model):

@@ -1,73 +1,73 @@
-"""A generated corpus that carries the lecture's two lessons, with records that say where each lesson is.
+"""A generated corpus that carries the lecture's two lessons, in many wordings, with records that say
+where each lesson is.
 
-Three kinds of documents (mixed about 1/2, 1/4, 1/4):
-- `tense`: "<opener>, <reason clause>, I need to <object>." after a present-time opener, "... I had to ..."
-  after a past-time opener. The reason clause (0-25 words) is drawn from one bank shared by both tenses,
-  independently of the tense, so the opener is the only cue. Example (the lecture's):
-  "Today, due to my current job situation and family conditions, I need to take a loan."
-- `cuisine`: "<Name> eats <food> <habit>, <guess> his/her favorite cuisine is <Cuisine>."
-- `passage`: that sentence without its period, then ". His brother / Her sister <Name2> however is a lover of
-  <food2> that means <Name2>'s favorite cuisine is <Cuisine2>." (two different cuisines; the possessive
-  agrees with the first person, brother/sister with the second).
+Three kinds of documents (mixed about 1/2, 1/4, 1/4), each from a sentence frame
+(`app.corpora.lesson_frames`) filled from the banks (`app.corpora.lesson_banks`):
+- `tense`: a time opener (present or past) decides need/had after the subject, 0-80 filler words later.
+  The lecture's: "Today, due to my current job situation and family conditions, I need to take a loan."
+- `cuisine`: a food decides "<his> favorite cuisine is <Cuisine>", 0-60 filler words later.
+- `passage`: a cuisine sentence, then a second person whose food decides the second cuisine.
 
-Every document comes as a `Doc` record whose `cases` locate each prediction the lesson is about, in token
-indices of the word tokenizer (`app.tokenizer`, kind "word"): the cue (opener, food, or name), the word to
-predict (need/had, the cuisine, his/her), the competing words, and the distance between them.
+Filler: reason phrases or habits, and runs of everyday English words (`app.corpora.words`) drawn
+independently of the answer, so the cue is the only evidence. Every word of the vocabulary occurs in
+some filler, so no known word reaches a model untrained.
 
-Held-out combinations: `split()` keeps back only combinations, never atoms. A fixed, hash-ranked set of
-(opener, clause length) pairs, (name, food) pairings and ordered (first cuisine, second cuisine) pairs is
-reserved for `valid` and another for `test`; `train` never contains them, while every opener, reason phrase,
-object, name, food and filler occurs in `train`. The lecture's own combinations are pinned to `train`, so the
-demo sentences are in distribution (their exact texts may or may not be drawn).
-
-This module holds the records (`Case`, `Doc`), the document builders, the sampler, the held-out split and
-the public API; the word banks and the mix, split and held-out constants are in `app.corpora.lesson_banks`
-and re-exported here (`lesson.PRESENT_OPENERS`, `lesson.CUISINES`, ...).
+Held out: train and valid never have a frame of "test", nor a word of HELDOUT_OPENERS / HELDOUT_NAMES
+(valid is more of train's distribution, for choosing the best step). The test split holds documents in
+held-out frames (`Doc.heldout == "frame"`) and documents in training frames with a held-out opener or
+name (`"word"`).
 
 Standard library + NumPy only; deterministic for a seed (`np.random.default_rng(seed)`).
 """
 
 from __future__ import annotations
 
-import hashlib
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from app.corpora.lecture import EXAMPLES
 from app.corpora.lesson_banks import (  # the banks, re-exported as lesson.NAME
     ADVERBS,
+    CLASSROOM_WORDS,
     CUISINE_OF,
     CUISINES,
+    EATS,
+    ENDINGS,
     FEMALE_NAMES,
     FOODS,
     GENDER,
     GUESSES,
     HABITS,
-    HELDOUT_FRACTION,
+    HELDOUT_NAMES,
+    HELDOUT_OPENERS,
     KINDS,
+    LEADS,
     LIKES,
     LINKS,
     MALE_NAMES,
-    MAX_CLAUSE,
+    MAX_FILLER,
     MIX,
     NAMES,
     OBJECTS,
     PAST_OPENERS,
-    PINNED,
     PRESENT_OPENERS,
     PRONOUN,
     REASONS,
+    SHORT_FILLER,
     SIBLING,
     SPLIT_SIZES,
+    SUBJECTS,
     VERB,
 )
+from app.corpora.lesson_frames import FRAMES, frames_of
+from app.corpora.words import filler_words
 from app.tokenizer import Tokenizer
 
 _TOK = Tokenizer("word", ("<unk>",), "<unk>", lowercase=True)
-
+YEARS = tuple(str(y) for y in range(1990, 2025) if y != 2012)  # "In <year>" openers (2012 is held out)
 
 # ---------------------------------------------------------------------------------------------- records
 
@@ -81,12 +81,12 @@ class Case:
     the cue's last token and the target (= the steps the memory must carry it: target_index - cue_index - 1).
     """
 
-    kind: str  # "tense" (opener -> need/had), "cuisine" (food -> cuisine), "pronoun" (name -> he/his/His...)
-    cue: str  # the cue as written: "Last year", "pasta and cheese", "Dhaval"
-    cue_start: int  # token index of the cue's first token
-    cue_index: int  # token index of the cue's last token
-    target: str  # the expected word as written: "had", "Italian", "His" (models lower-case it)
-    target_index: int  # token index of the word to predict
+    kind: str  # "tense" (opener -> need/had) or "cuisine" (food -> cuisine)
+    cue: str  # the cue as written: "Last year", "pasta and cheese"
+    cue_start: int
+    cue_index: int
+    target: str  # the expected word as written: "had", "Italian" (models lower-case it)
+    target_index: int
     distance: int  # target_index - cue_index - 1
     foils: tuple[str, ...]  # competing words as written, the most tempting first
 
@@ -94,7 +94,7 @@ class Case:
 @dataclass(frozen=True, slots=True)
 class Doc:
     """A document and its lesson. cue/cue_index/target/target_index/distance/foils repeat `cases[-1]`, the
-    lesson's main case (tense: need/had; cuisine: the cuisine; passage: the SECOND person's cuisine)."""
+    main case (tense: need/had; cuisine: the cuisine; passage: the SECOND person's cuisine)."""
 
     text: str
     kind: str  # "tense" | "cuisine" | "passage"
@@ -105,152 +105,149 @@ class Doc:
     distance: int
     foils: tuple[str, ...]
     cases: tuple[Case, ...]  # every case in the doc, in text order; the main case last
-    atoms: tuple[tuple[str, str], ...]  # (category, value): ("opener", "Today"), ("food", "samosa"), ...
-    combos: tuple[tuple[str, ...], ...]  # held-out keys: ("opener+length", "Today", "9"), ("name+food", ...)
+    atoms: tuple[tuple[str, str], ...]  # (category, value): ("frame", "tense:lecture"), ("filler_words", "9"), ...
+    heldout: str = ""  # "" (training frames and words), "frame" or "word" (what the doc holds out)
 
 
-def _doc(text: str, kind: str, cases: list[Case], atoms: list[tuple[str, str]], combos: list[tuple[str, ...]]) -> Doc:
+# ---------------------------------------------------------------------------------------------- rendering
+
+_PART = re.compile(r"\[([^\]]*)\]|\{(\w+)\}|([^\[{]+)")
+
+
+def _render(template: str, slots: dict[str, str]) -> tuple[str, dict[str, tuple[int, int]]]:
+    """Fill a frame; return the text and the character span of every {slot} in it. An optional part
+    [...] is left out when a slot in it is empty."""
+    out: list[str] = []
+    at = 0
+    spans: dict[str, tuple[int, int]] = {}
+    for optional, slot, literal in _PART.findall(template):
+        if optional:
+            names = re.findall(r"\{(\w+)\}", optional)
+            if any(not slots[n] for n in names):
+                continue
+            sub, sub_spans = _render(optional, slots)
+            spans.update({k: (a + at, b + at) for k, (a, b) in sub_spans.items()})
+            out.append(sub)
+            at += len(sub)
+        elif slot:
+            value = slots[slot]
+            spans[slot] = (at, at + len(value))
+            out.append(value)
+            at += len(value)
+        else:
+            out.append(literal)
+            at += len(literal)
+    return "".join(out), spans
+
+
+def _sentence_case(text: str) -> str:
+    """Capital letters at the start and after '. ' / '! ' (the tokenizer lower-cases; this is for people)."""
+    return re.sub(r"(^|[.!?] )([a-z])", lambda m: m[1] + m[2].upper(), text)
+
+
+def _token_span(spans: list[tuple[int, int]], chars: tuple[int, int]) -> tuple[int, int]:
+    """Token indices [first, last] covering a character span."""
+    inside = [k for k, (a, b) in enumerate(spans) if a >= chars[0] and b <= chars[1]]
+    return inside[0], inside[-1]
+
+
+def _build(kind: str, parts: list[tuple[str, str, dict[str, str], str, tuple[str, ...]]], atoms, heldout) -> Doc:
+    """parts: (case kind, template, slots, target, foils) rendered one after another (a passage: two)."""
+    texts, marks = [], []
+    at = 0
+    for case_kind, template, slots, target, foils in parts:
+        text, spans = _render(template, {**slots, "target": target})
+        texts.append(text)
+        marks.append((case_kind, slots["cue"], (spans["cue"][0] + at, spans["cue"][1] + at),
+                      (spans["target"][0] + at, spans["target"][1] + at), target, foils))
+        at += len(text) + 1
+    text = _sentence_case(" ".join(texts))
+    tok_spans = _TOK.spans(text)
+    cases = []
+    for case_kind, cue, cue_chars, target_chars, target, foils in marks:
+        cue_start, cue_index = _token_span(tok_spans, cue_chars)
+        target_index = _token_span(tok_spans, target_chars)[0]
+        cue_text = text[cue_chars[0] : cue_chars[1]]
+        cases.append(Case(case_kind, cue_text if cue_text.lower() == cue.lower() else cue, cue_start, cue_index,
+                          target, target_index, target_index - cue_index - 1, foils))
     main = cases[-1]
-    return Doc(
-        text, kind, main.cue, main.cue_index, main.target, main.target_index, main.distance, main.foils,
-        tuple(cases), tuple(atoms), tuple(combos),
-    )  # fmt: skip
-
-
-_NTOK: dict[str, int] = {}
-
-
-def _ntok(piece: str) -> int:
-    """Word tokens in piece (memoised: the banks are small)."""
-    n = _NTOK.get(piece)
-    if n is None:
-        n = _NTOK[piece] = len(_TOK.spans(piece))
-    return n
-
-
-class _Text:
-    """Builds a text piece by piece, counting word tokens (pieces must meet at token boundaries)."""
-
-    __slots__ = ("parts", "n")
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.n = 0
-
-    def add(self, piece: str, sep: str = " ") -> tuple[int, int]:
-        """Append piece after sep (no sep before the first piece); return its token span [start, end)."""
-        start = self.n
-        self.parts += (sep, piece)
-        self.n = start + (_NTOK.get(piece) or _ntok(piece))
-        return start, self.n
-
-    def text(self) -> str:
-        return "".join(self.parts[1:])
-
-
-def _case(kind: str, cue: str, span: tuple[int, int], target: str, at: int, foils: Sequence[str]) -> Case:
-    return Case(kind, cue, span[0], span[1] - 1, target, at, at - span[1], tuple(foils))
+    return Doc(text, kind, main.cue, main.cue_index, main.target, main.target_index, main.distance, main.foils,
+               tuple(cases), tuple(atoms), heldout)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------- builders
 
 
-def tense_doc(opener: str, reasons: Sequence[str] = (), obj: str = "take a loan", adverb: str | None = None) -> Doc:
-    """'<opener>, [<adverb>, ]<reason> and <reason>..., I need|had to <obj>.'"""
-    if opener in PRESENT_OPENERS:
-        tense, other = "present", "past"
-    elif opener in PAST_OPENERS:
-        tense, other = "past", "present"
-    else:
-        raise ValueError(f"unknown opener {opener!r}")
-    t = _Text()
-    cue = t.add(opener)
-    t.add(",", "")
-    words = 0
-    if adverb is not None:
-        t.add(adverb)
-        words += 1
-        if reasons:
-            t.add(",", "")
-    if reasons:
-        t.add(" and ".join(reasons))
-        words += sum(_ntok(r) for r in reasons) + len(reasons) - 1
-    if adverb is not None or reasons:
-        t.add(",", "")
-    t.add("I")
-    verb = t.add(VERB[tense])[0]
-    t.add(f"to {obj}")
-    t.add(".", "")
-    case = _case("tense", opener, cue, VERB[tense], verb, (VERB[other],))
-    atoms = [("tense", tense), ("opener", opener), ("object", obj), ("clause_words", str(words))]
-    atoms += [("reason", r) for r in reasons] + ([("adverb", adverb)] if adverb else [])
-    return _doc(t.text(), "tense", [case], atoms, [("opener+length", opener, str(words))])
+def tense_of(opener: str) -> str:
+    """"present" or "past" for any opener of the banks (held-out ones too); "(Back) in <year>" is past."""
+    if opener in PRESENT_OPENERS or opener in HELDOUT_OPENERS["present"]:
+        return "present"
+    if opener in PAST_OPENERS or opener in HELDOUT_OPENERS["past"] or re.fullmatch(r"(Back )?[Ii]n \d{4}", opener):
+        return "past"
+    raise ValueError(f"unknown opener {opener!r}")
 
 
-def _first_sentence(t: _Text, name: str, food: str, habit: str, guess: str, cases: list[Case]) -> None:
-    he, his, _ = PRONOUN[GENDER[name]]
-    other_he, other_his, _ = PRONOUN["f" if GENDER[name] == "m" else "m"]
+def tense_doc(opener: str, filler: str = "", obj: str = "take a loan", frame: str = "lecture", subject: str = "I",
+              lead: str = "Well", adverb: str = "honestly", heldout: str = "") -> Doc:  # fmt: skip
+    """A tense document in frame `frame` (app.corpora.lesson_frames.TENSE)."""
+    tense = tense_of(opener)
+    other = "past" if tense == "present" else "present"
+    template, _ = FRAMES["tense"][frame]
+    cue = opener if template.startswith("{cue}") else opener[0].lower() + opener[1:]
+    slots = {"cue": cue, "filler": filler, "subject": subject, "obj": obj, "lead": lead, "adverb": adverb}
+    n = len(_TOK.spans(filler))
+    atoms = [("frame", f"tense:{frame}"), ("tense", tense), ("opener", opener), ("object", obj),
+             ("filler_words", str(n))]  # fmt: skip
+    return _build("tense", [("tense", template, slots, VERB[tense], (VERB[other],))], atoms, heldout)
+
+
+def _person_slots(name: str, prefix: str = "") -> dict[str, str]:
+    he, his, His = PRONOUN[GENDER[name]]
+    return {f"he{prefix}": he, f"his{prefix}": his, f"His{prefix}": His}
+
+
+def _cuisine_part(name: str, food: str, filler: str, frame: str, eats: str, guess: str, ending: str, lead: str):
+    slots = {"cue": food, "name": name, "filler": filler, "eats": eats, "guess": guess, "lead": lead,
+             **_person_slots(name)}  # fmt: skip
+    slots["ending"] = ending.format(**slots)
     cuisine = CUISINE_OF[food]
-    name_span = t.add(name)
-    t.add("eats")
-    food_span = t.add(food)
-    if "{he}" in habit:
-        before, after = habit.split("{he}")
-        t.add(before.strip())
-        cases.append(_case("pronoun", name, name_span, he, t.add(he)[0], (other_he,)))
-        t.add(after.strip())
-    else:
-        t.add(habit)
-    t.add(",", "")
-    t.add(guess)
-    cases.append(_case("pronoun", name, name_span, his, t.add(his)[0], (other_his,)))
-    t.add("favorite cuisine is")
-    at = t.add(cuisine)[0]
-    cases.append(_case("cuisine", food, food_span, cuisine, at, tuple(c for c in CUISINES if c != cuisine)))
+    return ("cuisine", FRAMES["cuisine"][frame][0], slots, cuisine, tuple(c for c in CUISINES if c != cuisine))
 
 
-def cuisine_doc(name: str, food: str, habit: str = "almost everyday",
-                guess: str = "it shouldn't be hard to guess that", end: str = ".") -> Doc:  # fmt: skip
-    """'<Name> eats <food> <habit>, <guess> his|her favorite cuisine is <Cuisine>.'"""
-    t, cases = _Text(), []
-    _first_sentence(t, name, food, habit, guess, cases)
-    if end:
-        t.add(end, "")
-    atoms = [("name", name), ("food", food), ("cuisine", CUISINE_OF[food]), ("habit", habit), ("guess", guess)]
-    return _doc(t.text(), "cuisine", cases, atoms, [("name+food", name, food)])
+def cuisine_doc(name: str, food: str, filler: str = "almost everyday", frame: str = "lecture", eats: str = "eats",
+                guess: str = "it shouldn't be hard to guess that", ending: str = "{his} favorite cuisine is",
+                lead: str = "Well", heldout: str = "", end: str = ".") -> Doc:  # fmt: skip
+    """One person's food decides their favourite cuisine (app.corpora.lesson_frames.CUISINE)."""
+    part = _cuisine_part(name, food, filler, frame, eats, guess, ending, lead)
+    if not end:
+        part = (part[0], part[1].removesuffix("."), *part[2:])
+    atoms = [("frame", f"cuisine:{frame}"), ("name", name), ("food", food), ("cuisine", CUISINE_OF[food]),
+             ("filler_words", str(len(_TOK.spans(filler))))]  # fmt: skip
+    return _build("cuisine", [part], atoms, heldout)
 
 
-def passage_doc(name: str, food: str, name2: str, food2: str, habit: str = "almost everyday",
-                guess: str = "it shouldn't be hard to guess that", likes: str = "however is a lover of",
-                link: str = "that means", end: str = ".") -> Doc:  # fmt: skip
-    """'<first sentence>. His|Her brother|sister <Name2> <likes> <food2> <link> <Name2>'s favorite cuisine is <C2>.'"""
+def passage_doc(name: str, food: str, name2: str, food2: str, filler: str = "almost everyday", filler2: str = "",
+                frame: str = "lecture", frame2: str = "lecture", eats: str = "eats",
+                guess: str = "it shouldn't be hard to guess that", ending: str = "{his} favorite cuisine is",
+                likes: str = "however is a lover of", link: str = "that means",
+                ending2: str = "{his2} favorite cuisine is", lead: str = "Well", heldout: str = "",
+                end: str = ".") -> Doc:  # fmt: skip
+    """A cuisine sentence, then a second person (name2) whose food2 decides the second cuisine."""
     c1, c2 = CUISINE_OF[food], CUISINE_OF[food2]
     if c1 == c2 or name == name2:
         raise ValueError("a passage needs two different people with two different cuisines")
-    t, cases = _Text(), []
-    _first_sentence(t, name, food, habit, guess, cases)
-    t.add(".", "")
-    name_span = (0, _ntok(name))
-    _, _, poss = PRONOUN[GENDER[name]]
-    other_poss = PRONOUN["f" if GENDER[name] == "m" else "m"][2]
-    cases.append(_case("pronoun", name, name_span, poss, t.add(poss)[0], (other_poss,)))
-    t.add(SIBLING[GENDER[name2]])
-    t.add(name2)
-    t.add(likes)
-    food2_span = t.add(food2)
-    t.add(link)
-    t.add(f"{name2}'s favorite cuisine is")
-    at = t.add(c2)[0]
-    cases.append(_case("cuisine", food2, food2_span, c2, at, (c1, *(c for c in CUISINES if c not in (c1, c2)))))
-    if end:
-        t.add(end, "")
-    atoms = [
-        ("name", name), ("food", food), ("cuisine", c1), ("habit", habit), ("guess", guess),
-        ("name", name2), ("food", food2), ("cuisine", c2), ("likes", likes), ("link", link),
-        ("sibling", f"{poss} {SIBLING[GENDER[name2]]}"),
-    ]  # fmt: skip
-    combos = [("name+food", name, food), ("name+food", name2, food2), ("cuisines", c1, c2)]
-    return _doc(t.text(), "passage", cases, atoms, combos)
+    first = _cuisine_part(name, food, filler, frame, eats, guess, ending, lead)
+    slots = {"cue": food2, "name2": name2, "filler": filler2, "likes": likes, "link": link,
+             "sibling": SIBLING[GENDER[name2]], **_person_slots(name), **_person_slots(name2, "2")}  # fmt: skip
+    slots["ending2"] = ending2.format(**slots)
+    template = FRAMES["second"][frame2][0]
+    if not end:
+        template = template.removesuffix(".")
+    second = ("cuisine", template, slots, c2, (c1, *(c for c in CUISINES if c not in (c1, c2))))
+    atoms = [("frame", f"cuisine:{frame}"), ("frame", f"second:{frame2}"), ("name", name), ("food", food),
+             ("cuisine", c1), ("name", name2), ("food", food2), ("cuisine", c2),
+             ("filler_words", str(len(_TOK.spans(filler2))))]  # fmt: skip
+    return _build("passage", [first, second], atoms, heldout)
 
 
 def lecture_sentences() -> tuple[str, ...]:
@@ -262,8 +259,8 @@ def lecture_records() -> tuple[Doc, ...]:
     """The lecture's four sentences as records (texts exactly as in `lecture_sentences()`)."""
     reason = REASONS[0]
     docs = (
-        tense_doc("Today", (reason,), "take a loan"),
-        tense_doc("Last year", (reason,), "take a loan"),
+        tense_doc("Today", reason),
+        tense_doc("Last year", reason),
         cuisine_doc("Dhaval", "samosa", end=""),
         passage_doc("Dhaval", "samosa", "Bhavin", "pasta and cheese", end=""),
     )
@@ -274,216 +271,164 @@ def lecture_records() -> tuple[Doc, ...]:
 # ---------------------------------------------------------------------------------------------- sampling
 
 
-class _Draw:
-    """Uniform picks from one numpy Generator, drawn in blocks (one rng call per 4096 picks)."""
-
-    __slots__ = ("rng", "buf", "i")
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng, self.buf, self.i = rng, [], 0
-
-    def u(self) -> float:
-        if self.i == len(self.buf):
-            self.buf, self.i = self.rng.random(4096).tolist(), 0
-        self.i += 1
-        return self.buf[self.i - 1]
-
-    def pick(self, seq: Sequence):
-        return seq[int(self.u() * len(seq))]
+def _pick(rng: np.random.Generator, seq: Sequence):
+    return seq[int(rng.integers(len(seq)))]
 
 
-def _fits(rem: int, join: int) -> tuple[str, ...]:
-    """Reasons that can start filling `rem` words (costing `join` words to attach) and leave 0 or >= 3."""
-    return tuple(r for r in REASONS if _ntok(r) + join == rem or rem - join - _ntok(r) >= 3)
+def _length(rng: np.random.Generator, kind: str) -> int:
+    """Filler words: half the time 0..SHORT_FILLER, else 0..MAX_FILLER[kind] (uniform)."""
+    top = SHORT_FILLER if rng.random() < 0.5 else MAX_FILLER[kind]
+    return int(rng.integers(top + 1))
 
 
-_FIRST = {rem: _fits(rem, 0) for rem in range(2, MAX_CLAUSE + 1)}
-_NEXT = {rem: _fits(rem, 1) for rem in range(3, MAX_CLAUSE + 1)}
-assert all(_FIRST.values()) and all(_NEXT.values()), "the reason bank cannot build every clause length"
-
-# A draw: (held-out keys, builder, builder arguments); the doc is built only when its split wants it.
-_Choice = tuple[tuple[tuple[str, ...], ...], object, tuple]
-
-
-def _draw_tense(d: _Draw) -> _Choice:
-    opener = d.pick(PRESENT_OPENERS if d.u() < 0.5 else PAST_OPENERS)
-    length = words = int(d.u() * (MAX_CLAUSE + 1))
-    adverb = None
-    if words == 1 or (words >= 3 and d.u() < 0.2):
-        adverb, words = d.pick(ADVERBS), words - 1
-    reasons: list[str] = []
-    while words:
-        options = _NEXT[words] if reasons else _FIRST[words]
-        fresh = [r for r in options if r not in reasons] or options  # no phrase twice unless it must be
-        r = d.pick(fresh)
-        words -= _ntok(r) + (1 if reasons else 0)
-        reasons.append(r)
-    obj = d.pick(OBJECTS)
-    return ((("opener+length", opener, str(length)),), tense_doc, (opener, tuple(reasons), obj, adverb))
+def _opener(rng: np.random.Generator, tense: str, held: bool) -> str:
+    if held:
+        return _pick(rng, HELDOUT_OPENERS[tense])
+    opener = _pick(rng, PRESENT_OPENERS if tense == "present" else PAST_OPENERS)
+    return re.sub(r"\d{4}", _pick(rng, YEARS), opener) if re.search(r"\d{4}", opener) else opener
 
 
-_CUISINE_NAMES = tuple(CUISINES)
+_TRAIN_NAMES = {g: tuple(n for n in names if n not in HELDOUT_NAMES) for g, names in (("m", MALE_NAMES),
+                                                                                       ("f", FEMALE_NAMES))}
 
 
-def _draw_person(d: _Draw) -> tuple[str, str]:
-    """A name (gender 50/50) and a food (cuisine uniform, then food uniform)."""
-    name = d.pick(MALE_NAMES if d.u() < 0.5 else FEMALE_NAMES)
-    return name, d.pick(CUISINES[d.pick(_CUISINE_NAMES)])
+def _name(rng: np.random.Generator, held: bool, avoid: str = "") -> str:
+    pool = HELDOUT_NAMES if held else _TRAIN_NAMES["m" if rng.random() < 0.5 else "f"]
+    name = _pick(rng, pool)
+    while name == avoid:
+        name = _pick(rng, pool)
+    return name
 
 
-def _draw_cuisine(d: _Draw) -> _Choice:
-    name, food = _draw_person(d)
-    return ((("name+food", name, food),), cuisine_doc, (name, food, d.pick(HABITS), d.pick(GUESSES)))
+def _food(rng: np.random.Generator, avoid: str = "") -> str:
+    cuisine = _pick(rng, tuple(c for c in CUISINES if c != avoid))
+    return _pick(rng, CUISINES[cuisine])
 
 
-def _draw_passage(d: _Draw) -> _Choice:
-    name, food = _draw_person(d)
-    name2, food2 = _draw_person(d)
-    while name2 == name or CUISINE_OF[food2] == CUISINE_OF[food]:
-        name2, food2 = _draw_person(d)
-    combos = (("name+food", name, food), ("name+food", name2, food2), ("cuisines", CUISINE_OF[food], CUISINE_OF[food2]))
-    args = (name, food, name2, food2, d.pick(HABITS), d.pick(GUESSES), d.pick(LIKES), d.pick(LINKS))
-    return combos, passage_doc, args
+def draw_tense(rng: np.random.Generator, frame: str, held_word: bool = False, n: int | None = None,
+               tense: str | None = None) -> Doc:  # fmt: skip
+    tense = tense or ("present" if rng.random() < 0.5 else "past")
+    n = _length(rng, "tense") if n is None else n
+    return tense_doc(_opener(rng, tense, held_word), filler_words(n, rng, REASONS), _pick(rng, OBJECTS), frame,
+                     _pick(rng, SUBJECTS), _pick(rng, LEADS), _pick(rng, ADVERBS),
+                     "word" if held_word else "")  # fmt: skip
 
 
-_DRAW = {"tense": _draw_tense, "cuisine": _draw_cuisine, "passage": _draw_passage}
+def _habit_filler(rng: np.random.Generator, n: int, name: str) -> str:
+    return filler_words(n, rng, tuple(h.replace("{he}", PRONOUN[GENDER[name]][0]) for h in HABITS))
 
 
-# ---------------------------------------------------------------------------------------------- held out
+def draw_cuisine(rng: np.random.Generator, frame: str, held_word: bool = False, n: int | None = None,
+                 cuisine: str | None = None) -> Doc:  # fmt: skip
+    name = _name(rng, held_word)
+    food = _pick(rng, CUISINES[cuisine]) if cuisine else _food(rng)
+    n = _length(rng, "cuisine") if n is None else n
+    return cuisine_doc(name, food, _habit_filler(rng, n, name), frame, _pick(rng, EATS), _pick(rng, GUESSES),
+                       _pick(rng, ENDINGS), _pick(rng, LEADS), "word" if held_word else "")  # fmt: skip
 
 
-def combination_universe() -> dict[str, list[tuple[str, ...]]]:
-    """Every combination key the generator can produce, by combination kind."""
-    return {
-        "opener+length": [("opener+length", o, str(n)) for o in PRESENT_OPENERS + PAST_OPENERS
-                          for n in range(MAX_CLAUSE + 1)],
-        "name+food": [("name+food", n, f) for n in NAMES for f in FOODS],
-        "cuisines": [("cuisines", a, b) for a in CUISINES for b in CUISINES if a != b],
-    }  # fmt: skip
+def draw_passage(rng: np.random.Generator, frame: str, frame2: str, held_word: bool = False) -> Doc:
+    name = _name(rng, held_word)
+    name2 = _name(rng, False, avoid=name)
+    food = _food(rng)
+    food2 = _food(rng, avoid=CUISINE_OF[food])
+    first = _habit_filler(rng, int(rng.integers(SHORT_FILLER + 1)), name)
+    second = filler_words(_length(rng, "cuisine"), rng, ())
+    return passage_doc(name, food, name2, food2, first, second, frame, frame2, _pick(rng, EATS), _pick(rng, GUESSES),
+                       _pick(rng, ENDINGS), _pick(rng, LIKES), _pick(rng, LINKS),
+                       _pick(rng, ENDINGS).replace("{he}", "{he2}").replace("{his}", "{his2}"), _pick(rng, LEADS),
+                       "word" if held_word else "")  # fmt: skip
 
 
-def _rank(key: tuple[str, ...]) -> bytes:
-    return hashlib.sha256("|".join(("lesson-heldout", *key)).encode()).digest()
+def draw(rng: np.random.Generator, kind: str, split: str = "train", held: str = "") -> Doc:
+    """One document of `kind` in a frame of `split`; held="word" puts a held-out opener or name in it."""
+    word = held == "word"
+    if kind == "tense":
+        return draw_tense(rng, _pick(rng, frames_of("tense", split)), word)
+    if kind == "cuisine":
+        return draw_cuisine(rng, _pick(rng, frames_of("cuisine", split)), word)
+    frame, frame2 = _pick(rng, frames_of("cuisine", split)), _pick(rng, frames_of("second", split))
+    if split == "test" and rng.random() < 0.5:  # held-out second frames after a training first sentence too
+        frame = _pick(rng, frames_of("cuisine", "train"))
+    return draw_passage(rng, frame, frame2, word)
 
 
-@lru_cache(maxsize=1)
-def heldout() -> dict[str, frozenset[tuple[str, ...]]]:
-    """{"valid": keys, "test": keys}: per combination kind, the HELDOUT_FRACTION of keys ranked first by
-    sha256 go to test, the next HELDOUT_FRACTION to valid (the lecture's PINNED combinations never)."""
-    out: dict[str, set] = {"valid": set(), "test": set()}
-    for keys in combination_universe().values():
-        ranked = sorted((k for k in keys if k not in PINNED), key=_rank)
-        n = round(HELDOUT_FRACTION * len(keys))
-        out["test"].update(ranked[:n])
-        out["valid"].update(ranked[n : 2 * n])
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def _split_of_combos(combos: Iterable[tuple[str, ...]]) -> str | None:
-    held = heldout()
-    in_valid = in_test = False
-    for c in combos:
-        in_valid = in_valid or c in held["valid"]
-        in_test = in_test or c in held["test"]
-    if in_valid and in_test:
-        return None
-    return "valid" if in_valid else "test" if in_test else "train"
-
-
-def split_of(doc: Doc) -> str | None:
-    """Return "train" if the doc has no held-out combination, "valid"/"test" if its held-out combinations all
-    belong to that split, None if it mixes valid and test combinations (such docs are never emitted)."""
-    return _split_of_combos(doc.combos)
-
-
-# ---------------------------------------------------------------------------------------------- public API
-
-
-def generate_records(n_docs: int, seed: int, split: str | None = None) -> list[Doc]:
-    """n_docs records, kinds drawn with MIX probabilities. split=None: any combination (held-out ones too);
-    "train"/"valid"/"test": only docs of that split (rejection sampling)."""
-    d = _Draw(np.random.default_rng(seed))
-    kinds, cum = tuple(MIX), np.cumsum(list(MIX.values())).tolist()
-    out: list[Doc] = []
-    budget = 100 * n_docs + 10_000
-    while len(out) < n_docs:
-        budget -= 1
-        if budget < 0:
-            raise RuntimeError(f"cannot draw {n_docs} docs of split {split!r}")
-        u = d.u()
-        kind = next((k for k, c in zip(kinds, cum, strict=True) if u < c), kinds[-1])
-        combos, build, args = _DRAW[kind](d)
-        if split is None or _split_of_combos(combos) == split:
-            out.append(build(*args))
-    return out
-
-
-def generate(n_docs: int, seed: int) -> list[str]:
-    """n_docs document texts (any combination; use `split()` for training and evaluation)."""
-    return [doc.text for doc in generate_records(n_docs, seed)]
-
-
-def _quota(size: int) -> dict[str, int]:
-    """Docs of each kind in a split of `size` docs (the rounding remainder goes to tense)."""
+def _kinds(size: int, rng: np.random.Generator) -> list[str]:
+    """`size` kinds in MIX proportions (the rounding remainder goes to tense), shuffled."""
     counts = {k: int(size * MIX[k]) for k in KINDS}
     counts["tense"] += size - sum(counts.values())
-    return counts
+    kinds = [k for k in KINDS for _ in range(counts[k])]
+    return [kinds[i] for i in rng.permutation(len(kinds))]
 
 
 def split_records(seed: int = 0, sizes: dict[str, int] | None = None) -> dict[str, list[Doc]]:
-    """{"train", "valid", "test"} -> records: exactly `sizes` docs each (default SPLIT_SIZES), kinds in MIX
-    proportions, shuffled; valid/test docs each contain a combination held out for that split.
-    Deterministic for a seed."""
+    """{"train", "valid", "test"} -> records, exactly `sizes` docs each (default SPLIT_SIZES), kinds in MIX
+    proportions. train and valid: training frames and words (their own draws); test: two thirds in test frames
+    (heldout="frame"), one third in training frames with a held-out opener or name (heldout="word").
+    Deterministic for a seed; each split has its own random stream."""
     sizes = dict(SPLIT_SIZES if sizes is None else sizes)
     if set(sizes) - {"train", "valid", "test"}:
         raise ValueError(f"split names are train, valid and test, not {sorted(sizes)}")
-    rng = np.random.default_rng(seed)
-    d = _Draw(rng)
-    out: dict[str, list[Doc]] = {name: [] for name in sizes}
-    for kind in KINDS:
-        need = {name: _quota(size)[kind] for name, size in sizes.items()}
-        budget = 100 * sum(need.values()) + 10_000  # a split that can never fill raises instead of hanging
-        while any(need.values()):
-            budget -= 1
-            if budget < 0:
-                raise RuntimeError(f"cannot fill the {kind} quotas {need}: check HELDOUT_FRACTION and PINNED")
-            combos, build, args = _DRAW[kind](d)
-            name = _split_of_combos(combos)
-            if need.get(name):
-                out[name].append(build(*args))
-                need[name] -= 1
-    return {name: [docs[i] for i in rng.permutation(len(docs))] for name, docs in out.items()}
+    out: dict[str, list[Doc]] = {}
+    for name, size in sizes.items():
+        rng = np.random.default_rng([seed, ("train", "valid", "test").index(name)])
+        docs = []
+        for j, kind in enumerate(_kinds(size, rng)):
+            if name == "test" and j % 3 == 2:
+                docs.append(draw(rng, kind, "train", held="word"))
+            else:
+                docs.append(draw(rng, kind, "test" if name == "test" else "train"))
+        out[name] = [replace(d, heldout="frame") if name == "test" and not d.heldout else d for d in docs]
+    return out
+
+
+def generate_records(n_docs: int, seed: int) -> list[Doc]:
+    """n_docs training documents (training frames and words)."""
+    return split_records(seed, {"train": n_docs})["train"]
+
+
+def generate(n_docs: int, seed: int) -> list[str]:
+    """n_docs training document texts."""
+    return [doc.text for doc in generate_records(n_docs, seed)]
+
+
+def test_records(seed: int = 0) -> list[Doc]:
+    """The test split alone (as in `split_records(seed)`, without building train)."""
+    return split_records(seed, {"test": SPLIT_SIZES["test"]})["test"]
 
 
 def split(seed: int = 0) -> dict[str, list[str]]:
-    """{"train": 60,000, "valid": 2,000, "test": 2,000} document texts; valid/test hold out combinations."""
+    """{"train", "valid", "test"} document texts (SPLIT_SIZES)."""
     return {name: [doc.text for doc in docs] for name, docs in split_records(seed).items()}
 
 
 def vocabulary() -> list[str]:
-    """Every word token the generator can emit, lower-cased and sorted (a model's vocab: ["<unk>"] + this)."""
-    pieces = [*PRESENT_OPENERS, *PAST_OPENERS, *REASONS, *ADVERBS, *OBJECTS, *VERB.values(), "I to , .",
-              *CUISINES, *FOODS, *NAMES, *(f"{n}'s" for n in NAMES), *GUESSES, *LIKES, *LINKS,
-              *SIBLING.values(), "eats favorite cuisine is", *(w for p in PRONOUN.values() for w in p),
-              *(h.replace("{he}", "he") for h in HABITS)]  # fmt: skip
-    return sorted({piece[a:b].lower() for piece in pieces for a, b in _TOK.spans(piece)})
+    """The lesson models' words, lower-cased and sorted (a model's vocab: ["<unk>"] + this): every word of
+    the banks and frames (held-out ones too), the everyday English list, the years of the openers (1990-2024) and 0-100,
+    and punctuation."""
+    from app.corpora import lesson_frames
+    from app.corpora.words import english_words
+
+    pieces = [*PRESENT_OPENERS, *PAST_OPENERS, *(o for v in HELDOUT_OPENERS.values() for o in v), *REASONS,
+              *ADVERBS, *LEADS, *SUBJECTS, *OBJECTS, *VERB.values(), *CUISINES, *FOODS, *NAMES,
+              *(f"{n}'s" for n in NAMES), *EATS, *HABITS, *GUESSES, *ENDINGS, *LIKES, *LINKS, *SIBLING.values(),
+              *(w for p in PRONOUN.values() for w in p), *CLASSROOM_WORDS, *english_words(),
+              *YEARS, "2012", *(str(k) for k in range(101)), ", . ! ? ; : - ' \" ( )",
+              *(t for f in lesson_frames.FRAMES.values() for t, _ in f.values())]
+    plain = [re.sub(r"\{\w+\}|[\[\]]", " ", piece) for piece in pieces]  # slots and optional marks out
+    return sorted({piece[a:b].lower() for piece in plain for a, b in _TOK.spans(piece)})
 
 
 def cases_of(docs: Iterable[Doc], kind: str) -> list[tuple[Doc, Case]]:
-    """(doc, case) for every case of `kind` ("tense", "cuisine", "pronoun") in docs."""
+    """(doc, case) for every case of `kind` ("tense", "cuisine") in docs."""
     return [(doc, case) for doc in docs for case in doc.cases if case.kind == kind]
 
 
 def tense_cases(docs: Iterable[Doc]) -> list[tuple[Doc, Case]]:
-    """need/had after "I", cued by the opener."""
+    """need/had after the subject, cued by the opener."""
     return cases_of(docs, "tense")
 
 
 def cuisine_cases(docs: Iterable[Doc]) -> list[tuple[Doc, Case]]:
-    """The cuisine after "favorite cuisine is", cued by the food (both people's in a passage)."""
+    """The cuisine after its ending, cued by the food (both people's in a passage)."""
     return cases_of(docs, "cuisine")
-
-
-def pronoun_cases(docs: Iterable[Doc]) -> list[tuple[Doc, Case]]:
-    """he/his/His (she/her/Her) cued by the first person's name."""
-    return cases_of(docs, "pronoun")

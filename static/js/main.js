@@ -20,7 +20,7 @@ import { buildLink, readLink } from "./state.js";
 import { createStepDetail } from "./step_detail.js";
 import { createTokenStrip } from "./tokens.js";
 import { absorb, holds, requestFor, wholeRequest } from "./trace_store.js";
-import { LECTURE, createTour, tourSteps } from "./tour.js";
+import { LECTURE, RNN_MODEL, createTour, tourSteps } from "./tour.js";
 import { createUnitDetail } from "./unit_detail.js";
 import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from "./units.js";
 import { unitNames } from "./unit_names.js";
@@ -40,7 +40,10 @@ const viewOf = (model) => viewFor(cellOf(model), state.view);
 const panelsOf = (model) => viewsFor(cellOf(model))[viewOf(model)].panels;
 /** What compare mode can show for two models: the quantities both have. */
 const comparable = (a, b) => COMPARE_QUANTITIES.filter((q) => a.quantities.includes(q) && b.quantities.includes(q));
-// The lecture's minimal pairs: tense (the opener decides need/had) and cuisine (the foods swapped).
+// The lecture's minimal pairs: tense (the opener decides need/had) and cuisine (the foods swapped); and
+// the lecture's cuisine sentence up to "cuisine is", for the LSTM and the RNN side by side: "What comes
+// next?" shows each one's guess (the RNN never learnt to carry the food that far: evaluation.memory_span).
+const CUISINE_TO_IS = LECTURE.cuisineOne.slice(0, LECTURE.cuisineOne.lastIndexOf(" "));
 const PRESETS = {
   tense: [LECTURE.tensePresent, LECTURE.tensePast],
   cuisine: [
@@ -513,7 +516,8 @@ function setMode(mode) {
 async function goTour(index) {
   if (!steps.length) {
     try {
-      steps = tourSteps(await fetchCard("lesson"));
+      const [lesson, rnn] = await Promise.all([fetchCard("lesson"), fetchCard(RNN_MODEL).catch(() => null)]);
+      steps = tourSteps(lesson, rnn);
     } catch (err) {
       showError(`the tour needs the lesson model: ${err.message}`);
       return;
@@ -594,9 +598,9 @@ byId("presets").addEventListener("click", (event) => {
   const b = event.target.closest("button[data-preset]");
   if (!b) return;
   if (b.dataset.preset === "rnn") {
-    // The lecture's central claim: the same sentence through the LSTM and through a vanilla RNN
-    // trained on the same lessons with as many parameters.
-    [el.text.value, el.compareText.value] = [LECTURE.tensePresent, LECTURE.tensePresent];
+    // The lecture's central claim: the same sentence through the LSTM and through a vanilla RNN trained on
+    // the same lessons (more units and parameters): which one still knows the food when the cuisine is due?
+    [el.text.value, el.compareText.value] = [CUISINE_TO_IS, CUISINE_TO_IS];
     el.compareModel.value = "lesson-rnn";
     state.compareQuantity = "h";
   } else {

@@ -20,7 +20,7 @@ const KNOWN = new Set(["id", "title", "description", "snapshot_of", "cell", "rec
   "tokenizer", "sizes", "provenance", "evaluation", "notable_units", "examples", "version"]);
 // Keys of a notable unit that its sentence says; any other is listed under it.
 const UNIT_SAID = new Set(["layer", "unit", "carries", "note", "mean_delta_c", "mean_delta_h", "sign_consistency",
-  "pairs", "positions", "correlation"]);
+  "pairs", "positions", "correlation", "partial_correlation", "weak"]);
 // Keys of evaluation.memory_span that its summary says; a task is any other key holding an accuracy curve.
 const SPAN_SAID = new Set(["definition", "distances", "unit", "probes_per_point", "seed", "command"]);
 const CURVE_SAID = new Set(["frame", "example", "training_range", "in_training_range", "accuracy", "mean_prob", "n",
@@ -137,40 +137,101 @@ const FOLLOWS = {
   line_position: ["rises along each line", "falls along each line"],
 };
 
+// "c is higher after X than after Y" and what follows: ", across …" (old cards) or " on sentences …" (new).
+const PAIR_NOTE = /^\s*\S+ is higher (after .+?) than (after .+?)(?:, across .*|\s+(on .+))?$/;
+
+/** A unit the card marks weak (its partial r is small): listed, but never the unit for a property. */
+export function isWeak(unit) {
+  return unit?.weak === true;
+}
+
+/** "r = −0.55", "partial r = 0.48" kept on one line (no-break spaces): a narrow dialog would split it after "r". */
+function rText(name, r) {
+  return `${name.replace(/ /g, "\u00a0")}\u00a0=\u00a0${signed(r)}`;
+}
+
+/** The note without its trailing figures "(partial r = +0.06, …)": they are said from the card's numbers. */
+function noteWords(note) {
+  return note.replace(/\s*\((?:partial )?r = [^()]*\)\s*$/, "");
+}
+
+/** What the partial r controlled for, in words: "inside a string, indentation, position in the line". */
+function controls(note) {
+  const m = /controlling for ([^;()]+)/.exec(note);
+  return m ? m[1].trim().split(/,\s*/).map((name) => carriesLabel(name.replace(/ /g, "_"))).join(", ") : "";
+}
+
+/** "partial r = 0.48 over 60,000 held-out characters, controlling for …; r = 0.44" (r: the partial r as said). */
+function partialFacts(unit, r, over, note) {
+  let text = rText("partial r", r);
+  if (over) text += ` ${over}`;
+  const controlled = controls(note);
+  if (controlled) text += `, controlling for ${controlled}`;
+  if (typeof unit.correlation === "number") text += `; ${rText("r", unit.correlation)}`;
+  return text;
+}
+
+/** Old cards' minimal-pair figures: "same sign at 100% of 1,669 positions in 112 sentence pairs". */
+function pairFacts(unit) {
+  if (typeof unit.sign_consistency === "number") {
+    let fact = `same sign at ${percent(unit.sign_consistency)}`;
+    if (typeof unit.positions === "number") fact += ` of ${formatNumber(unit.positions)} positions`;
+    if (typeof unit.pairs === "number") fact += ` in ${formatNumber(unit.pairs)} sentence pairs`;
+    return fact;
+  }
+  return typeof unit.pairs === "number" ? `over ${formatNumber(unit.pairs)} sentence pairs` : "";
+}
+
+/** A unit measured by its memory's mean Δ between the two values of a property (one sentence). */
+function deltaSentence(unit, memory, delta, note) {
+  const m = PAIR_NOTE.exec(noteWords(note));
+  const hasR = typeof unit.partial_correlation === "number";
+  const sentence = m
+    ? `${memory} is ${magnitude(delta)} higher ${m[1]} than ${otherOne(m[1], m[2])}${m[3] ? ` ${m[3]}` : ""}`
+    : hasR ? `${memory} differs by ${magnitude(delta)} on average between the two${note ? ` (${note})` : ""}`
+      : `${memory} differs by ${magnitude(delta)} on average between the paired texts${note ? ` (${note})` : ""}`;
+  let fact;
+  if (hasR) {
+    // The words say the way the mean Δ goes; the partial r is said the same way round (its sign is
+    // against the card's coding of the property, so it is turned with Δ): negative only if they disagree.
+    const r = delta < 0 ? -unit.partial_correlation : unit.partial_correlation;
+    const over = typeof unit.positions === "number" ? `over ${formatNumber(unit.positions)} positions` : "";
+    fact = partialFacts(unit, r, over, note);
+  } else {
+    fact = pairFacts(unit);
+  }
+  return fact ? `${sentence} (${fact})` : sentence;
+}
+
+/** A unit measured by the correlation of its memory with a signal (partial r first when the card has it). */
+function correlationSentence(unit, memory, note) {
+  const partial = typeof unit.partial_correlation === "number";
+  const r = partial ? unit.partial_correlation : unit.correlation;
+  const words = FOLLOWS[unit.carries];
+  const label = carriesLabel(unit.carries ?? "the signal");
+  const does = words ? words[r >= 0 ? 0 : 1] : r >= 0 ? `rises with ${label}` : `falls as ${label} rises`;
+  const m = /(?:over|on) ([\d,]+) held-out (\w+)/.exec(note);
+  const over = m ? `over ${m[1]} held-out ${m[2]}` : "";
+  const fact = partial ? partialFacts(unit, r, over, note) : `${rText("r", r)}${over ? ` ${over}` : ""}`;
+  return `${memory} ${does} (${fact})`;
+}
+
 /**
  * One notable unit in words (without its name): "its memory c is 4.6 higher after a present-time opener
  * (need) than after a past-time one (had) (same sign at 100% of 1,669 positions in 112 sentence pairs)";
+ * "its memory c is 0.31 higher after a present-time word (need) than after a past-time one (had) on
+ * sentences in frames the model never saw (partial r = 0.06 over 32,216 positions, controlling for …)";
  * "its memory c is lower inside a string (r = −0.55 over 20,000 held-out characters)". card: for the cell.
+ * Whether the unit is weak is said by unitLine (and shown by the card as a tag), not here.
  */
 export function unitSentence(unit, card = {}) {
   const q = memoryOf(unit, card);
   const memory = q === "h" && card?.cell === "rnn" ? "its state h (its only memory)" : `its memory ${q}`;
   const delta = unit[`mean_delta_${q}`];
   const note = typeof unit.note === "string" ? unit.note : "";
-  if (typeof delta === "number") {
-    const m = /^\s*\S+ is higher (after .+?) than (after .+?)(?:, across .*)?$/.exec(note);
-    const sentence = m
-      ? `${memory} is ${magnitude(delta)} higher ${m[1]} than ${otherOne(m[1], m[2])}`
-      : `${memory} differs by ${magnitude(delta)} on average between the paired texts${note ? ` (${note})` : ""}`;
-    const facts = [];
-    if (typeof unit.sign_consistency === "number") {
-      let fact = `same sign at ${percent(unit.sign_consistency)}`;
-      if (typeof unit.positions === "number") fact += ` of ${formatNumber(unit.positions)} positions`;
-      if (typeof unit.pairs === "number") fact += ` in ${formatNumber(unit.pairs)} sentence pairs`;
-      facts.push(fact);
-    } else if (typeof unit.pairs === "number") {
-      facts.push(`over ${formatNumber(unit.pairs)} sentence pairs`);
-    }
-    return facts.length ? `${sentence} (${facts.join("; ")})` : sentence;
-  }
-  if (typeof unit.correlation === "number") {
-    const r = unit.correlation;
-    const words = FOLLOWS[unit.carries];
-    const label = carriesLabel(unit.carries ?? "the signal");
-    const does = words ? words[r >= 0 ? 0 : 1] : r >= 0 ? `rises with ${label}` : `falls as ${label} rises`;
-    const over = /over ([\d,]+) held-out (\w+)/.exec(note);
-    // "r = −0.55" kept on one line (no-break spaces): a narrow dialog would split it after "r".
-    return `${memory} ${does} (r\u00a0=\u00a0${signed(r)}${over ? ` over ${over[1]} held-out ${over[2]}` : ""})`;
+  if (typeof delta === "number") return deltaSentence(unit, memory, delta, note);
+  if (typeof unit.partial_correlation === "number" || typeof unit.correlation === "number") {
+    return correlationSentence(unit, memory, note);
   }
   return note;
 }
@@ -182,10 +243,10 @@ export function unitHead(unit, card = {}) {
   return unit.carries ? `${name} — ${carriesLabel(unit.carries)}` : name;
 }
 
-/** "Unit 2 — tense: its memory c is …": the head and the sentence. */
+/** "Unit 2 — tense: its memory c is …": the head and the sentence ("Unit 21 — tense (weak): …" if weak). */
 export function unitLine(unit, card = {}) {
   const sentence = unitSentence(unit, card);
-  return `${unitHead(unit, card)}${sentence ? `: ${sentence}` : ""}`;
+  return `${unitHead(unit, card)}${isWeak(unit) ? " (weak)" : ""}${sentence ? `: ${sentence}` : ""}`;
 }
 
 // ---- Summary, training, evaluation: facts in words ----
@@ -304,10 +365,54 @@ export function trainingFacts(prov) {
     facts.push(["software", software.map(([name, key]) => `${name} ${plain(prov[key])}`).join(", ")]);
     use(...software.map(([, key]) => key));
   }
+  if (isPlainObject(prov.machine)) {
+    const text = machineText(prov.machine, prov);
+    if (text) facts.push(["machine", text]);
+    use("machine");
+  }
   // What the sentences did not say (a known key with a value of an unexpected kind, or any other key) is
   // still shown, by the generic layout: nothing in a card disappears.
   const others = Object.entries(prov).filter(([key]) => !used.has(key) && prov[key] !== undefined);
   return { facts, others };
+}
+
+/**
+ * The machine a model was trained on (provenance.machine) in words: "AMD EPYC (2 CPUs), Linux-6.18…,
+ * BLAS scipy-openblas 0.3.31 on 1 thread". NumPy and Python are said only where they differ from the
+ * provenance's own (already said under "software"); any other key is said as "key value".
+ */
+export function machineText(machine, prov = {}) {
+  const parts = [];
+  const used = new Set();
+  const count = (n, noun) => `${formatNumber(n)} ${noun}${n === 1 ? "" : "s"}`;
+  const cpus = typeof machine.cpus === "number" ? machine.cpus : null;
+  if (machine.cpu !== undefined) {
+    parts.push(`${plain(machine.cpu)}${cpus !== null ? ` (${count(cpus, "CPU")})` : ""}`);
+    used.add("cpu");
+    if (cpus !== null) used.add("cpus");
+  } else if (cpus !== null) {
+    parts.push(count(cpus, "CPU"));
+    used.add("cpus");
+  }
+  if (machine.system !== undefined) parts.push(plain(machine.system));
+  used.add("system");
+  const threads = typeof machine.blas_threads === "number" ? machine.blas_threads : null;
+  if (machine.blas !== undefined) {
+    parts.push(`BLAS ${plain(machine.blas)}${threads !== null ? ` on ${count(threads, "thread")}` : ""}`);
+    used.add("blas");
+    if (threads !== null) used.add("blas_threads");
+  } else if (threads !== null) {
+    parts.push(`${count(threads, "BLAS thread")}`);
+    used.add("blas_threads");
+  }
+  for (const [name, key] of [["NumPy", "numpy"], ["Python", "python"]]) {
+    if (machine[key] !== undefined && machine[key] !== prov[key]) parts.push(`${name} ${plain(machine[key])}`);
+    used.add(key);
+  }
+  for (const [key, value] of Object.entries(machine)) {
+    if (!used.has(key) && value !== undefined) parts.push(`${label(key)} ${plain(value)}`);
+  }
+  return parts.join(", ");
 }
 
 /** "100% of 1,000 held-out test cases; 100% at every distance from 2 to 29 words" (an accuracy result). */
@@ -321,9 +426,63 @@ export function accuracySentence(result) {
     const low = by.reduce((m, x) => (x[1] < m[1] ? x : m));
     text += low[1] === by.reduce((m, x) => Math.max(m, x[1]), 0)
       ? `; ${percent(low[1])} at every distance from ${span}`
-      : `; at ${span}, the lowest is ${percent(low[1])} (at ${low[0]} words)`;
+      : `; at ${span}, the lowest is ${percent(low[1])} (at ${low[0]} word${low[0] === 1 ? "" : "s"})`;
   }
   return text;
+}
+
+// Short names of the lesson's tasks in a line of accuracies.
+const TASK_SHORT = { tense: "tense", cuisine: "cuisine", cuisine_two_person: "two people" };
+
+/**
+ * One line for a group of accuracy results: "On sentence frames it never saw: tense 97.2%, cuisine 92%,
+ * two people 88%". results: {task: {accuracy, n, …}}; entries that are not accuracies are left out.
+ */
+export function accuracyLine(lead, results) {
+  const said = Object.entries(results).filter(([, v]) => isAccuracy(v))
+    .map(([task, v]) => `${TASK_SHORT[task] ?? label(task)} ${percent(v.accuracy)}`);
+  return said.length ? `${lead}: ${said.join(", ")}` : lead;
+}
+
+/** "Students' own sentences: 24 of 27 right" (counted from the predictions when the card lists them). */
+export function studentsSentence(students) {
+  const rows = Array.isArray(students.predictions) ? students.predictions.filter(isPlainObject) : [];
+  if (rows.length) {
+    return `Students' own sentences: ${rows.filter((r) => r.correct === true).length} of ${rows.length} right`;
+  }
+  if (typeof students.accuracy === "number" && Number.isInteger(students.n)) {
+    return `Students' own sentences: ${Math.round(students.accuracy * students.n)} of ${formatNumber(students.n)} right`;
+  }
+  return typeof students.accuracy === "number" ? `Students' own sentences: ${percent(students.accuracy)} right`
+    : "Students' own sentences";
+}
+
+const UNKNOWN_SHOWN = 20;
+
+/**
+ * "Knows 99.1% of the 861 words in 79 everyday student sentences (vocabulary of 6,605 tokens); unknown:
+ * aunt's, barks, dish". vocabulary: the card's evaluation.vocabulary ({known, word_tokens, sentences,
+ * unknown, size}); the keys it says are in VOCAB_SAID.
+ */
+export function vocabularySentence(vocabulary) {
+  const v = vocabulary;
+  const words = typeof v.word_tokens === "number" ? `the ${formatNumber(v.word_tokens)} words` : "the words";
+  const sentences = typeof v.sentences === "number"
+    ? `${formatNumber(v.sentences)} everyday student sentence${v.sentences === 1 ? "" : "s"}` : "everyday student sentences";
+  let text = `Knows ${percent(v.known)} of ${words} in ${sentences}`;
+  if (typeof v.size === "number") text += ` (vocabulary of ${formatNumber(v.size)} tokens)`;
+  if (Array.isArray(v.unknown)) {
+    const shown = v.unknown.slice(0, UNKNOWN_SHOWN).map(plain).join(", ");
+    const more = v.unknown.length > UNKNOWN_SHOWN ? ` and ${formatNumber(v.unknown.length - UNKNOWN_SHOWN)} more` : "";
+    text += v.unknown.length ? `; unknown: ${shown}${more}` : "; none unknown";
+  }
+  return text;
+}
+
+/** The keys of evaluation.vocabulary that vocabularySentence says (by kind); the rest are shown beside it. */
+function vocabularySaid(v) {
+  return ["known", "word_tokens", "sentences", "size"].filter((key) => typeof v[key] === "number")
+    .concat(Array.isArray(v.unknown) ? ["unknown"] : []);
 }
 
 /** One lecture example in words: "✓ “Today, … loan.” — 12 words after “Today”, it predicts need (99.7%)". */
@@ -354,7 +513,7 @@ export function spanSentence(curve, distances) {
     const mean = list.reduce((s, p) => s + p.a, 0) / list.length;
     return low.a === list.reduce((m, p) => Math.max(m, p.a), 0)
       ? `${percent(low.a)}`
-      : `${percent(mean)} on average (lowest ${percent(low.a)}, at ${low.d} words)`;
+      : `${percent(mean)} on average (lowest ${percent(low.a)}, at ${low.d} word${low.d === 1 ? "" : "s"})`;
   };
   const trained = points.filter((p) => p.trained);
   const beyond = points.filter((p) => !p.trained);
@@ -515,6 +674,12 @@ function lectureNode(rows, allCorrect) {
   const right = rows.filter((r) => r.correct === true).length;
   node.append(el("p", "card-label", `The lecture's examples: ${right} of ${rows.length} right`
     + (allCorrect === false && right === rows.length ? " (the card says not all)" : "")));
+  node.append(predictionList(rows));
+  return node;
+}
+
+/** Predictions ({text, cue, expected, predicted, correct, prob, distance}) one per line, wrong ones marked. */
+function predictionList(rows) {
   const list = el("ul", "card-lecture");
   for (const row of rows) {
     if (!isPlainObject(row)) {
@@ -527,8 +692,7 @@ function lectureNode(rows, allCorrect) {
     if (others.length) item.append(definitions(others));
     list.append(item);
   }
-  node.append(list);
-  return node;
+  return list;
 }
 
 function spanNode(span) {
@@ -596,19 +760,67 @@ function sampleNode(sample) {
   return node;
 }
 
+/** A group of accuracy results under its line: "On sentence frames it never saw: tense 97%, …", each task's
+ *  details below; keys that are not accuracies are shown as they are. */
+function accuracyGroup(lead, results) {
+  const node = el("div", "card-group");
+  node.append(el("p", "card-label", accuracyLine(lead, results)));
+  const entries = Object.entries(results).map(([key, value]) => [key, isAccuracy(value) ? accuracyNode(value) : value]);
+  if (entries.length) node.append(definitions(entries));
+  return node;
+}
+
+/** The students' own sentences: how many right, then each (in a fold) as the lecture's are. */
+function studentsNode(students) {
+  const node = el("div");
+  node.append(el("p", "card-label", studentsSentence(students)));
+  if (typeof students.source === "string") node.append(el("p", "card-muted", `From ${students.source}`));
+  const rows = Array.isArray(students.predictions) ? students.predictions : [];
+  if (rows.length) node.append(details("each sentence", predictionList(rows)));
+  const said = [["accuracy", "number"], ["n", "number"], ["source", "string"]]
+    .filter(([key, kind]) => typeof students[key] === kind).map(([key]) => key);
+  const others = rest(students, [...said, ...(Array.isArray(students.predictions) ? ["predictions"] : [])]);
+  if (others.length) node.append(definitions(others));
+  return node;
+}
+
+function vocabularyNode(vocabulary) {
+  const node = el("div");
+  node.append(el("p", "card-label", "Words it knows"), el("p", null, vocabularySentence(vocabulary)));
+  if (typeof vocabulary.source === "string") node.append(el("p", "card-muted", `From ${vocabulary.source}`));
+  const others = rest(vocabulary, [...vocabularySaid(vocabulary), ...(typeof vocabulary.source === "string" ? ["source"] : [])]);
+  if (others.length) node.append(definitions(others));
+  return node;
+}
+
+// The new lesson evaluation: its top-level accuracies are on sentence frames held out of training, and
+// heldout_words the same tasks in training frames with openers and names never seen.
+const FRAMES_LEAD = "On sentence frames it never saw";
+const WORDS_LEAD = "With openers and names it never saw";
+
 function evaluationSection(evaluation) {
+  const grouped = isPlainObject(evaluation.heldout_words);
   const entries = [];
-  const parts = [];
+  const frames = [];
+  const slots = { words: [], students: [], vocabulary: [], parts: [] };
   for (const [key, value] of Object.entries(evaluation)) {
     if (key === "command" || (key === "lecture_all_correct" && Array.isArray(evaluation.lecture))) continue;
-    if (isAccuracy(value)) entries.push([key, accuracyNode(value)]);
-    else if (key === "lecture" && Array.isArray(value)) parts.push(lectureNode(value, evaluation.lecture_all_correct));
-    else if (key === "memory_span" && isPlainObject(value)) parts.push(spanNode(value));
-    else if (key === "sample") parts.push(sampleNode(value));
+    if (key === "heldout_words" && grouped) slots.words.push(accuracyGroup(WORDS_LEAD, value));
+    else if (key === "students" && isPlainObject(value)) slots.students.push(studentsNode(value));
+    else if (key === "vocabulary" && isPlainObject(value) && typeof value.known === "number") {
+      slots.vocabulary.push(vocabularyNode(value));
+    } else if (key === "lecture" && Array.isArray(value)) slots.parts.push(lectureNode(value, evaluation.lecture_all_correct));
+    else if (key === "memory_span" && isPlainObject(value)) slots.parts.push(spanNode(value));
+    else if (key === "sample") slots.parts.push(sampleNode(value));
+    else if (isAccuracy(value)) (grouped ? frames : entries).push([key, value]);
     else entries.push([key, value]);
   }
+  const head = entries.map(([key, value]) => [key, isAccuracy(value) ? accuracyNode(value) : value]);
+  const parts = [...(head.length ? [definitions(head)] : [])];
+  if (frames.length) parts.push(accuracyGroup(FRAMES_LEAD, Object.fromEntries(frames)));
+  parts.push(...slots.words, ...slots.students, ...slots.vocabulary, ...slots.parts);
   if (evaluation.command) parts.push(el("p", "card-label", "Command"), codeBlock(String(evaluation.command)));
-  return section("Evaluation", ...(entries.length ? [definitions(entries)] : []), ...parts);
+  return section("Evaluation", ...parts);
 }
 
 export function createModelCard(dialog) {
@@ -643,16 +855,21 @@ export function createModelCard(dialog) {
     }
     const list = el("ul", "card-units");
     for (const unit of units) {
-      const item = el("li", "card-unit");
+      const weak = isPlainObject(unit) && isWeak(unit);
+      // A weak unit is listed but told apart: a "weak" tag, and its line in muted text (unit-weak: room
+      // for the stylesheet to do more).
+      const item = el("li", weak ? "card-unit unit-weak" : "card-unit");
       if (!isPlainObject(unit) || !Number.isInteger(unit.unit)) {
         item.append(renderValue(unit));
         list.append(item);
         continue;
       }
       const text = el("div", "card-unit-text");
-      const line = el("p", "card-unit-line");
+      const line = el("p", weak ? "card-unit-line card-muted" : "card-unit-line");
       const sentence = unitSentence(unit, card);
-      line.append(el("strong", null, unitHead(unit, card)), sentence ? `: ${sentence}` : "");
+      line.append(el("strong", null, unitHead(unit, card)));
+      if (weak) line.append(" ", el("span", "card-tag unit-weak-tag", "weak"));
+      line.append(sentence ? `: ${sentence}` : "");
       text.append(line);
       const others = rest(unit, [...UNIT_SAID]);
       if (others.length) text.append(definitions(others));

@@ -206,9 +206,12 @@ export function spanFigure(cards, { width = 800 } = {}) {
     if (!reference) return;
     const span = reference.evaluation.memory_span;
     const curve = span[task.key];
+    const d = span.distances;
+    // A shaded run starts and ends halfway to the neighbouring measured distance (½ where there is none).
+    const edge = (k, side) => (d[k + side] === undefined ? d[k] + side * 0.5 : (d[k] + d[k + side]) / 2);
     for (const [a, b] of beyondRuns(curve.in_training_range ?? [])) {
-      shapes.push({ type: "rect", xref: task.ref, yref: stacked ? `${task.y} domain` : "paper", x0: span.distances[a] - 0.5,
-        x1: span.distances[b] + 0.5, y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" });
+      shapes.push({ type: "rect", xref: task.ref, yref: stacked ? `${task.y} domain` : "paper", x0: edge(a, -1),
+        x1: edge(b, 1), y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" });
     }
     if (Number.isFinite(curve.chance)) {
       shapes.push({ type: "line", xref: `${task.ref} domain`, yref: yOf(task), x0: 0, x1: 1, y0: curve.chance,

@@ -17,13 +17,41 @@ const PRESENT = { today: 0, clause: [2, 3, 4, 5, 6, 7, 8, 9, 10], conditions: 10
 const PAST = { last: 0, year: 1, I: 13, had: 14 };
 const CUISINE = { samosa: 2, indian: 17, pasta: 27, and: 28, cheese: 29, italian: 36 };
 
-/** The unit a card names for one lesson ("tense", "cuisine"): the most consistent, then the largest
- *  mean Δc. Null when the card names none. */
+/** |partial r| of a unit, or −1 when the card (an old one) has none: such units rank after those with one. */
+function partialStrength(unit) {
+  return typeof unit.partial_correlation === "number" ? Math.abs(unit.partial_correlation) : -1;
+}
+
+/** The unit a card names for one lesson ("tense", "cuisine"): never a weak one while the card names a unit
+ *  that is not weak; then the largest |partial r| (new cards), then the most consistent and the largest
+ *  mean Δc (old cards). Null when the card names none. */
 export function notableUnit(card, carries) {
-  const units = (card?.notable_units ?? []).filter((u) => u.carries === carries);
-  units.sort((a, b) => (b.sign_consistency ?? 0) - (a.sign_consistency ?? 0)
-    || Math.abs(b.mean_delta_c ?? 0) - Math.abs(a.mean_delta_c ?? 0));
+  const all = (card?.notable_units ?? []).filter((u) => u && u.carries === carries && Number.isInteger(u.unit));
+  const strong = all.filter((u) => u.weak !== true);
+  const units = strong.length ? strong : all;
+  units.sort((a, b) => partialStrength(b) - partialStrength(a)
+    || (b.sign_consistency ?? 0) - (a.sign_consistency ?? 0)
+    || Math.abs(b.mean_delta_c ?? b.mean_delta_h ?? 0) - Math.abs(a.mean_delta_c ?? a.mean_delta_h ?? 0));
   return units[0] ?? null;
+}
+
+/**
+ * What the card measured of the tense unit, as a sentence after "Unit N holds the tense: …" (with its
+ * leading space), or "" when it measured nothing: "On sentences it never saw, its c follows the tense:
+ * partial r = 0.81, higher after a present-time word than after a past one." (new cards: partial r > 0
+ * means higher with "need"); old cards say the mean Δc on the training texts.
+ */
+export function tenseEvidence(unit) {
+  if (!unit) return "";
+  if (typeof unit.partial_correlation === "number") {
+    const r = unit.partial_correlation;
+    return ` On sentences it never saw, its c follows the tense${unit.weak === true ? " only weakly" : ""}: `
+      + `partial r\u00a0=\u00a0${Math.abs(r).toFixed(2)}, ${r >= 0 ? "higher" : "lower"} after a present-time word `
+      + "than after a past one.";
+  }
+  if (typeof unit.mean_delta_c !== "number") return "";
+  return ` On the training texts its c is on average ${Math.abs(unit.mean_delta_c).toFixed(1)} `
+    + `${unit.mean_delta_c >= 0 ? "higher" : "lower"} after a present-time opener than after a past one.`;
 }
 
 /** The vanilla RNN trained on the same lesson texts: the chapter on RNN vs LSTM compares with it. */
@@ -38,14 +66,13 @@ export const RNN_MODEL = "lesson-rnn";
  * indices to mark in the text. Without notable units in the card the steps still make sense, only
  * without a unit to select.
  */
-export function tourSteps(card) {
+export function tourSteps(card, rnnCard = null) {
   const tense = notableUnit(card, "tense");
   const cuisine = notableUnit(card, "cuisine");
   const tenseName = tense ? `Unit ${tense.unit}` : "One unit";
   const cuisineName = cuisine ? `unit ${cuisine.unit}` : "a cuisine unit";
   const withUnit = (u) => ({ unit: u ? u.unit : null, layer: u ? u.layer ?? 0 : null });
-  const gap = tense ? ` On the training texts its c is on average ${Math.abs(tense.mean_delta_c).toFixed(1)} `
-    + `${tense.mean_delta_c >= 0 ? "higher" : "lower"} after a present-time opener than after a past one.` : "";
+  const gap = tenseEvidence(tense);
 
   return [
     {
@@ -99,12 +126,47 @@ export function tourSteps(card) {
         + "Or give Dhaval pizza instead of samosa.",
       text: LECTURE.tensePresent, view: "states", step: null, ...withUnit(tense), highlight: [PRESENT.today],
     },
-    ...rnnChapter(tense),
+    ...rnnChapter(tense, spanWords(card, rnnCard)),
   ];
 }
 
+/** The first filler length from which a curve stays within 10 points of chance, or null. */
+export function forgetsFrom(curve, distances) {
+  const near = (curve?.accuracy ?? []).map((a) => typeof a === "number" && a <= curve.chance + 0.1);
+  const first = near.indexOf(true);
+  return first >= 0 && near.slice(first).every(Boolean) ? distances[first] : null;
+}
+
+/**
+ * What the two cards' memory-span curves show, in sentences (the tour's last step): the LSTM's worst
+ * accuracy within the lengths it trained on, per lesson, and where the RNN falls to chance. "" without
+ * curves. Every number comes from the cards (evaluation.memory_span).
+ */
+export function spanWords(card, rnnCard) {
+  const span = card?.evaluation?.memory_span;
+  if (!span?.tense || !span?.cuisine) return "";
+  const pct = (a) => `${Math.round(a * 100)} %`;
+  const lesson = { tense: "the tense", cuisine: "the cuisine" };
+  const lstm = ["tense", "cuisine"].map((task) => {
+    const c = span[task];
+    const inside = c.accuracy.filter((a, k) => c.in_training_range[k] && typeof a === "number");
+    return `${lesson[task]} at least ${pct(Math.min(...inside))} of the time out to the ${c.training_range[1]} `
+      + "words it trained on";
+  });
+  let text = `The LSTM gets ${lstm.join(", and ")}.`;
+  const rnn = rnnCard?.evaluation?.memory_span;
+  if (rnn?.tense && rnn?.cuisine) {
+    const falls = ["tense", "cuisine"].map((task) => {
+      const d = forgetsFrom(rnn[task], rnn.distances);
+      return d === null ? `keeps ${lesson[task]} above chance` : `guesses ${lesson[task]} at chance from ${d} words on`;
+    });
+    text += ` The RNN, trained on the same sentences with more units, ${falls.join(" and ")}.`;
+  }
+  return text;
+}
+
 /** The chapter on the lecture's central claim: an RNN's memory fades, an LSTM's cell state lasts. */
-function rnnChapter(tense) {
+function rnnChapter(tense, spanText) {
   const row = tense ? `Unit ${tense.unit}'s row` : "The tense unit's row";
   const clause = [PRESENT.today, ...PRESENT.clause, PRESENT.need];
   const base = { text: LECTURE.tensePresent, view: "gates", step: PRESENT.today, unit: tense ? tense.unit : null,
@@ -123,7 +185,7 @@ function rnnChapter(tense) {
       title: "∏ f: the tense unit keeps its memory",
       body: "Each row is a unit, each column a later word, and the colour is ∏ f, the product of the forget gates "
         + "since “Today”: how much of what the unit held then is still there. "
-        + `${row} stays bright, above 0.99 at “need”, while most units let “Today” go within a few words.`,
+        + `${row} stays bright, still about 0.8 at “need”, while most units let “Today” go within a few words.`,
       highlight: [PRESENT.today, PRESENT.need], retention: "kept",
     },
     {
@@ -131,17 +193,16 @@ function rnnChapter(tense) {
       title: "The RNN's memory fades",
       body: "The curves ask how strongly the memory at each later word still depends on the memory at “Today”: "
         + `‖∂c_t/∂c_s‖ for the LSTM, ‖∂h_t/∂h_s‖ for ${RNN_MODEL}, an RNN trained on the same texts. `
-        + "By the end of the sentence the LSTM's keeps about half of where it started and the RNN's falls to a few "
-        + "percent: the vanishing gradient, as a picture (dotted, the LSTM's h fades too: it is a gated read-out).",
+        + "By the end of the sentence the LSTM's is still about where it started and the RNN's has fallen below "
+        + "1\u00a0%: the vanishing gradient, as a picture (dotted, the LSTM's h fades to about a quarter: it is a "
+        + "gated read-out of c).",
       highlight: [PRESENT.today], retention: "curve", compareModel: RNN_MODEL,
     },
     {
       ...base,
       title: "Memory span: accuracy against distance",
       body: "The evaluation made up sentences with more and more words between the cue and the word it decides. "
-        + "The LSTM gets the tense right out to 40 words, past the 25 it trained on, while the RNN slips; both lose "
-        + "the cuisine beyond the 2–3 words they trained on, but the RNN falls to chance within 8 words. "
-        + "Under the chart: the command that measured it.",
+        + `${spanText ? `${spanText} ` : ""}Under the chart: the command that measured it.`,
       highlight: [], retention: "span", compareModel: RNN_MODEL,
     },
   ];

@@ -18,14 +18,15 @@ export function carriesLabel(carries) {
 
 /**
  * The named units of one layer: Map unit → "tense" (several names joined with " / ", in the card's
- * order). notable: /api/models' `notable_units` [{layer, unit, carries}] (missing: none).
+ * order; a unit the card marks weak reads "tense?"). notable: /api/models' `notable_units`
+ * [{layer, unit, carries, weak}] (missing: none).
  * @returns {Map<number, string>}
  */
 export function unitNames(notable, layer) {
   const names = new Map();
-  for (const { layer: l = 0, unit, carries } of notable ?? []) {
+  for (const { layer: l = 0, unit, carries, weak = false } of notable ?? []) {
     if (l !== layer) continue;
-    const label = carriesLabel(carries);
+    const label = `${carriesLabel(carries)}${weak ? "?" : ""}`;
     const had = names.get(unit);
     if (!had) names.set(unit, label);
     else if (!had.split(" / ").includes(label)) names.set(unit, `${had} / ${label}`);

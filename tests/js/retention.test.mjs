@@ -118,7 +118,9 @@ test("the memory-span chart has the four curves of the two cards, shading beyond
   assert.deepEqual(data[3].y, cards[1].evaluation.memory_span.cuisine.accuracy); // nulls stay gaps
   assert.deepEqual(data.map((d) => d.showlegend), [true, true, false, false]);
   const shaded = layout.shapes.filter((s) => s.type === "rect").map((s) => [s.xref, s.x0, s.x1]);
-  assert.deepEqual(shaded, [["x", 25.5, 40.5], ["x2", -0.5, 1.5], ["x2", 3.5, 40.5]]); // tense 0–25, cuisine 2–3
+  // Trained on 0–80 (tense) and 0–60 (cuisine), measured at 0–5 and every 5 words to 100: the shading starts
+  // halfway between the last trained distance and the next measured one.
+  assert.deepEqual(shaded, [["x", 82.5, 100.5], ["x2", 62.5, 100.5]]);
   const chance = layout.shapes.filter((s) => s.type === "line").map((s) => s.y0);
   assert.deepEqual(chance, [0.5, 0.1429]);
   assert.deepEqual(spanCommands(cards), ["lstm-viz eval lesson --memory-span --write-card",
@@ -130,7 +132,7 @@ test("the memory-span chart has the four curves of the two cards, shading beyond
   assert.deepEqual([narrow.layout.xaxis.domain, narrow.layout.xaxis2.domain], [[0, 1], [0, 1]]);
   assert.ok(narrow.layout.height > layout.height);
   assert.deepEqual(narrow.layout.shapes.filter((s) => s.type === "rect").map((s) => s.yref),
-    ["y domain", "y2 domain", "y2 domain"]);
+    ["y domain", "y2 domain"]);
 });
 
 test("two models of the same cell get different colours", () => {
