@@ -87,13 +87,14 @@ def char_units(model: Model, corpus: str, text: str) -> list[dict]:
         r = partial_correlations(x, signal, confounds)
         plain = correlated_units(model, text, signal, top=x.shape[1])
         pearson = {u["unit"]: u["correlation"] for u in plain}
-        controls = ", ".join(k.replace("_", " ") for k in signals if k != name) or "nothing"
+        controls = ", ".join(k.replace("_", " ") for k in signals if k != name)
         for unit, pr, weak in best_units(r):
+            measured = (f"partial r = {pr:+.2f}, controlling for {controls}; r = {pearson[unit]:+.2f}" if controls
+                        else f"r = {pr:+.2f}")
             units.append({"layer": model.params.num_layers - 1, "unit": unit, "carries": name,
                           "partial_correlation": pr, "correlation": pearson[unit], "weak": weak,
                           "note": f"c follows {name.replace('_', ' ')} on {len(text):,} held-out characters "
-                                  f"(partial r = {pr:+.2f}, controlling for {controls}; "
-                                  f"r = {pearson[unit]:+.2f}{'; weak' if weak else ''})"})
+                                  f"({measured}{'; weak' if weak else ''})"})
     return units
 
 

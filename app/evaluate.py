@@ -122,9 +122,8 @@ def evaluate_lesson(model: Model, seed: int = 0) -> dict:
         lecture += [{"text": doc.text, **p} for p in case_predictions(model, [(doc, c) for c in doc.cases])]
     students = student_predictions(model, _lines(STUDENT_LESSONS))
     return {
-        "split": f"app/corpora/lesson.py split_records(seed={seed})['test']: {len(frames)} documents in held-out "
-                 f"frames (tense, cuisine, cuisine_two_person), {len(words)} in training frames with held-out "
-                 "openers or names (heldout_words)",
+        "split": f"app/corpora/lesson.py split_records(seed={seed})['test']: {len(frames)} documents in sentence "
+                 f"frames held out of training, {len(words)} in training frames with openers or names held out",
         **lessons(frames),
         "heldout_words": lessons(words),
         "lecture": lecture,

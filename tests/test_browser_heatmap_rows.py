@@ -67,28 +67,30 @@ def test_named_units_are_labelled_and_each_row_has_its_own_range_by_default(open
     page = opened()
     for q in ("kept", "forgotten", "written"):
         assert scale_mode(page, q) == "unit"
-        assert row_label(page, q, 2) == "2 · tense" and row_label(page, q, 63) == "63 · cuisine"
+        assert row_label(page, q, 25) == "25 · tense" and row_label(page, q, 27) == "27 · cuisine?"  # 27 is weak
+        assert row_label(page, q, 47).startswith("47 · tense / c")  # both, cut to the label's width
         assert "Each row on its own range" in legend(page, q)
         texts = [label["text"] for label in row_labels(page, q)]
         assert len(texts) == len(set(texts))
     assert "red: positive memory kept · blue: negative memory kept · pale: little kept" in legend(page, "kept")
     assert "blue is not “less forgotten”" in legend(page, "forgotten")
     assert "pushes c up" in legend(page, "written")
-    # One scale for the ledger, row by row; unit 2 lives on a range far narrower than the largest row's.
-    assert unit_range(page, "kept", 2) == unit_range(page, "written", 2)
-    assert unit_range(page, "kept", 2)["zmax"] < hook(page, "kept", "h.zrange.zmax") / 3
-    lines = tooltip_lines(page, "kept", 13, 2)
-    assert lines[0] == "token 14 of 19: need" and lines[1] == "unit 2 · tense"
-    assert lines[3] == f"row range ±{unit_range(page, 'kept', 2)['zmax']:g}"
+    # One scale for the ledger, row by row; some rows live on ranges far narrower than the largest row's.
+    assert unit_range(page, "kept", 25) == unit_range(page, "written", 25)
+    narrowest = min(unit_range(page, "kept", u)["zmax"] for u in row_units(page, "kept"))
+    assert narrowest < hook(page, "kept", "h.zrange.zmax") / 3
+    lines = tooltip_lines(page, "kept", 13, 25)
+    assert lines[0] == "token 14 of 19: need" and lines[1] == "unit 25 · tense"
+    assert lines[3] == f"row range ±{unit_range(page, 'kept', 25)['zmax']:g}"
 
 
 def test_the_selected_unit_is_framed_and_pinned_units_marked(opened):
-    page = opened("?unit=2&units=2,33&step=13")
-    assert marks(page) == {"selectedUnit": 2, "pinned": [2, 33]}
-    assert row_label(page, "kept", 2) == "▶ ● 2 · tense"
+    page = opened("?unit=25&units=25,33&step=13")
+    assert marks(page) == {"selectedUnit": 25, "pinned": [25, 33]}
+    assert row_label(page, "kept", 25) == "▶ ● 25 · tense"
     assert row_label(page, "kept", 33) == "● 33"
-    assert row_visible(page, "kept", 2)
-    box = row_box(page, "kept", row_units(page, "kept").index(2))
+    assert row_visible(page, "kept", 25)
+    box = row_box(page, "kept", row_units(page, "kept").index(25))
     x = box["x"] + box["width"] * 0.3
     assert overlay_pixel(page, "kept", x, box["y"] - 1.5) == [17, 17, 17, 255]  # the frame, outside the row
     assert overlay_pixel(page, "kept", x, box["y"] + box["height"] / 2)[3] == 0  # the row's colours stay
@@ -134,7 +136,7 @@ def test_colours_keep_one_meaning_while_the_animation_reveals_the_text(opened):
 
 
 def test_an_svg_export_carries_the_row_labels_the_frame_and_the_legend(opened, tmp_path):
-    page = opened("?unit=2&units=2&step=4")
+    page = opened("?unit=25&units=25&step=4")
     page.locator("#export-chart").select_option("kept")
     with page.expect_download() as info:
         page.locator("#export-buttons button", has_text="SVG").click()
@@ -143,7 +145,7 @@ def test_an_svg_export_carries_the_row_labels_the_frame_and_the_legend(opened, t
     root = ET.fromstring(path.read_bytes())
     svg = "{http://www.w3.org/2000/svg}"
     texts = [node.text for node in root.iter(f"{svg}text")]
-    assert "▶ ● 2 · tense" in texts and "63 · cuisine" in texts
+    assert "▶ ● 25 · tense" in texts and "27 · cuisine?" in texts
     assert any(text and text.startswith("red: positive") for text in texts)
     assert [r.get("stroke") for r in root.iter(f"{svg}rect") if r.get("stroke")] == ["#111", "#111"]
 

@@ -4,16 +4,20 @@ dialog and selects the unit; and on a phone the dialog is no wider than the scre
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from app.resources import resource_dir
 from tests.heatmap_hooks import DRAWN
 from tests.pages import wait_idle, watched_page
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 DIALOG = "#model-card"
+CARDS = {m: json.loads((resource_dir("models") / f"{m}.json").read_text(encoding="utf-8"))
+         for m in ("lesson", "python")}
 # Card keys a person should never have to read, and the old list dump ("true, true … (41 in all)").
 RAW_KEYS = ["inside_string", "bracket_depth", "line_position", "sign_consistency", "mean_delta_c", "mean_delta_h",
             "carries", "notable_units", "in_training_range", "token_distance", "probes_per_point", "wall_time_s",
@@ -50,14 +54,20 @@ def test_the_card_reads_as_sentences_with_the_notable_units_first(browser, serve
             unit = re.match(r"Unit (\d+) — ", line)
             assert unit, line
             assert button == f"Show unit {unit.group(1)}"
+        units = CARDS[model]["notable_units"]
+        assert [int(re.match(r"Unit (\d+)", line).group(1)) for line in lines] == [u["unit"] for u in units]
+        for line, unit in zip(lines, units, strict=True):
+            assert ("weak" in line) == unit["weak"], line
+            assert re.search(f"partial\u00a0r\u00a0=\u00a0−?{abs(unit['partial_correlation']):.2f}", line), line
         if model == "lesson":
-            assert lines[0].startswith("Unit 2 — tense: its memory c is 4.6 higher after a present-time opener")
-            assert "same sign at 100% of 1,669 positions in 112 sentence pairs" in lines[0]
+            assert lines[0].startswith(f"Unit {units[0]['unit']} — tense: its memory c is "), lines[0]
+            assert "frames the model never saw" in lines[0]
             assert "The lecture's examples: 5 of 5 right" in text
-            assert "100% right, of 1,000 held-out test cases" in text
+            assert "On sentence frames it never saw: tense 99.5%" in text
+            assert "Students' own sentences: 25 of 29 right" in text
         else:
-            assert lines[0] == ("Unit 144 — inside a string: its memory c is lower inside a string "
-                                "(r\u00a0=\u00a0−0.55 over 20,000 held-out characters)")
+            assert lines[0].startswith(f"Unit {units[0]['unit']} — inside a string weak: its memory c is lower "
+                                       "inside a string"), lines[0]
             assert any(line.startswith("Unit 205 — bracket depth") for line in lines)
             assert "15,000 steps, each on 32 sequences of 100 tokens" in text
         assert "lstm-viz train" in text  # the command, as written
@@ -66,15 +76,16 @@ def test_the_card_reads_as_sentences_with_the_notable_units_first(browser, serve
 def test_show_unit_closes_the_card_and_selects_the_unit(browser, server):
     with watched_page(browser, server) as page:
         dialog = open_card(page, server, "lesson")
-        dialog.locator(".card-show-unit", has_text="Show unit 2").first.click()
+        first, other = 47, 27  # the card's tense unit, and its weak cuisine unit
+        dialog.locator(".card-show-unit", has_text=f"Show unit {first}").first.click()
         assert not dialog.evaluate("d => d.open")
-        page.locator("#unit-detail .unit-title", has_text="Unit 2").wait_for()
-        page.wait_for_function("() => new URLSearchParams(location.search).get('unit') === '2'")
+        page.locator("#unit-detail .unit-title", has_text=f"Unit {first}").wait_for()
+        page.wait_for_function(f"() => new URLSearchParams(location.search).get('unit') === '{first}'")
         # Another unit: the dialog again, and the selection follows.
         page.locator("#card-button").click()
-        dialog.locator(".card-show-unit", has_text="Show unit 63").click()
-        page.locator("#unit-detail .unit-title", has_text="Unit 63").wait_for()
-        page.wait_for_function("() => new URLSearchParams(location.search).get('unit') === '63'")
+        dialog.locator(".card-show-unit", has_text=f"Show unit {other}").click()
+        page.locator("#unit-detail .unit-title", has_text=f"Unit {other}").wait_for()
+        page.wait_for_function(f"() => new URLSearchParams(location.search).get('unit') === '{other}'")
 
 
 @pytest.mark.parametrize("model", ["lesson", "python", "lesson-rnn", "untrained"])

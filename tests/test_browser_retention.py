@@ -123,7 +123,7 @@ def test_memory_span_chart_has_the_four_curves_of_the_two_cards(page, server):
         assert curve["y"] == want["accuracy"]
     shaded = page.evaluate(f"() => {PLOT.format(part='span')}.layout.shapes.filter((s) => s.type === 'rect')"
                            ".map((s) => [s.xref, s.x0, s.x1])")
-    assert shaded == [["x", 25.5, 40.5], ["x2", -0.5, 1.5], ["x2", 3.5, 40.5]]
+    assert shaded == [["x", 82.5, 100.5], ["x2", 62.5, 100.5]]  # beyond 80 and 60 words, halfway to the next
     commands = page.locator(f"{PANEL} .retention-command").all_text_contents()
     assert commands == [lesson["command"], rnn["command"]]
 

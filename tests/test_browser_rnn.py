@@ -77,8 +77,9 @@ def test_an_rnn_step_is_one_equation_and_its_unit_chart_has_h_and_a(page, server
     names = chart.evaluate("p => p.data.map((d) => d.name).filter(Boolean)")
     assert names == ["h hidden", "a pre-activation"]
     ys = chart.evaluate("p => p.data.find((d) => d.name === 'h hidden').y")
+    unit = int(page.evaluate("() => new URLSearchParams(location.search).get('unit')"))
     body = exact(server, TEXT)
-    assert np.array(ys, np.float64).tobytes() == np.array(body["layers"][0]["h"], np.float32)[:, 0].astype(
+    assert np.array(ys, np.float64).tobytes() == np.array(body["layers"][0]["h"], np.float32)[:, unit].astype(
         np.float64).tobytes()  # the unit chart's numbers are exact float32
 
 
