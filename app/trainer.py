@@ -206,7 +206,7 @@ def train(
         state.adam.lr = config.lr_at(state.step)
         state.adam.update(state.params, grads)
         state.recent_losses = (state.recent_losses + [loss])[-50:]
-        tokens += int(mask.sum())
+        tokens += int(np.count_nonzero(mask))  # predicted tokens (the mask also carries weights)
         step = state.step
         elapsed = time.perf_counter() - started
         state.wall_time = wall_before + elapsed

@@ -73,6 +73,10 @@ export function tourSteps(card, rnnCard = null) {
   const cuisineName = cuisine ? `unit ${cuisine.unit}` : "a cuisine unit";
   const withUnit = (u) => ({ unit: u ? u.unit : null, layer: u ? u.layer ?? 0 : null });
   const gap = tenseEvidence(tense);
+  // Which way the tense unit's c goes after a present-time word: its partial r (new cards) or mean Δc
+  // (old cards) is positive when c is higher after "need" than after "had".
+  const towardsNeed = (tense?.partial_correlation ?? tense?.mean_delta_c ?? 1) >= 0;
+  const [now, then] = towardsNeed ? ["positive", "negative"] : ["negative", "positive"];
 
   return [
     {
@@ -92,7 +96,7 @@ export function tourSteps(card, rnnCard = null) {
     },
     {
       title: "One unit remembers the tense",
-      body: `${tenseName} holds the tense: its cell state c turns positive at “Today” and stays positive up to “I”, `
+      body: `${tenseName} holds the tense: its cell state c turns ${now} at “Today” and stays ${now} up to “I”, `
         + `where the model predicts “need”.${gap}`,
       text: LECTURE.tensePresent, view: "states", step: PRESENT.I, ...withUnit(tense),
       highlight: [PRESENT.today, PRESENT.I, PRESENT.need],
@@ -122,7 +126,7 @@ export function tourSteps(card, rnnCard = null) {
     {
       title: "Your turn",
       body: "Change “Today” to “Yesterday” and watch "
-        + `${tense ? `unit ${tense.unit}` : "the tense unit"} turn negative and the guess after “I” become “had”. `
+        + `${tense ? `unit ${tense.unit}` : "the tense unit"} turn ${then} and the guess after “I” become “had”. `
         + "Or give Dhaval pizza instead of samosa.",
       text: LECTURE.tensePresent, view: "states", step: null, ...withUnit(tense), highlight: [PRESENT.today],
     },

@@ -193,3 +193,12 @@ test("what the memory-span step says is what the two cards measured", () => {
   const body = tourSteps(card, rnnCard).at(-1).body;
   assert.ok(body.includes(spanWords(card, rnnCard)) && spanWords(card, rnnCard).length > 0);
 });
+
+test("the tense step says which way the card's unit goes", () => {
+  const unit = (r) => ({ notable_units: [{ layer: 0, unit: 5, carries: "tense", partial_correlation: r, weak: false }] });
+  const say = (r) => tourSteps(unit(r)).find((s) => s.title === "One unit remembers the tense").body;
+  assert.match(say(-0.9), /turns negative at “Today” and stays negative up to “I”/);
+  assert.match(say(0.9), /turns positive at “Today” and stays positive up to “I”/);
+  assert.match(tourSteps(unit(-0.9)).find((s) => s.title === "Your turn").body, /unit 5 turn positive/);
+  assert.match(say(-0.9), /lower after a present-time word than after a past one/);
+});
