@@ -125,6 +125,3 @@ CLASSROOM_WORDS = tuple(
     practise practice realise realised rained raining snows snowing sunny windy cloudy hungry thirsty tired bored
     """.split()
 )
-
-# The lecture's own choices stay in train.
-PINNED_FRAMES = ("tense:lecture", "cuisine:lecture", "second:lecture")
