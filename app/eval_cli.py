@@ -17,7 +17,7 @@ from app.evaluate import evaluate_lesson, sample, trace_text
 from app.memory_span import memory_span
 from app.model_store import Model, load_model
 from app.resources import resource_dir
-from app.units import best_units, code_signals, correlated_units, line_position, partial_correlations
+from app.units import best_units, code_signals, line_position, partial_correlations, pearson
 
 
 def _property_rows(model: Model, docs: list, kind: str, label) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,14 +85,13 @@ def char_units(model: Model, corpus: str, text: str) -> list[dict]:
         others = [s for k, s in signals.items() if k != name]
         confounds = np.column_stack(others) if others else np.zeros((len(signal), 0))
         r = partial_correlations(x, signal, confounds)
-        plain = correlated_units(model, text, signal, top=x.shape[1])
-        pearson = {u["unit"]: u["correlation"] for u in plain}
+        plain = pearson(x, signal)  # from the same trace: the text is traced once for every signal
         controls = ", ".join(k.replace("_", " ") for k in signals if k != name)
         for unit, pr, weak in best_units(r):
-            measured = (f"partial r = {pr:+.2f}, controlling for {controls}; r = {pearson[unit]:+.2f}" if controls
+            measured = (f"partial r = {pr:+.2f}, controlling for {controls}; r = {plain[unit]:+.2f}" if controls
                         else f"r = {pr:+.2f}")
             units.append({"layer": model.params.num_layers - 1, "unit": unit, "carries": name,
-                          "partial_correlation": pr, "correlation": pearson[unit], "weak": weak,
+                          "partial_correlation": pr, "correlation": round(float(plain[unit]), 4), "weak": weak,
                           "note": f"c follows {name.replace('_', ' ')} on {len(text):,} held-out characters "
                                   f"({measured}{'; weak' if weak else ''})"})
     return units

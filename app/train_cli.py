@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shlex
 import sys
@@ -70,8 +71,6 @@ def text_data(name: str, corpora_dir: Path, seq_len: int) -> tuple[Tokenizer, St
 def machine() -> dict:
     """What the run's numbers depend on beyond the command: CPU, BLAS library, its kernel (the
     architecture OpenBLAS chose, which fixes the summation order) and threads, versions."""
-    import os
-
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

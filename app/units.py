@@ -20,11 +20,8 @@ from app.model_store import Model
 def correlated_units(model: Model, text: str, signal: np.ndarray, layer: int = -1, top: int = 3) -> list[dict]:
     """Units whose c correlates best (by |r|) with signal (T,) over the text's tokens."""
     _, trace = trace_text(model, text)
-    c = trace.layers[layer][MEMORY[model.cell]].astype(np.float64)  # (T, H): c, or h for a vanilla RNN
-    s = signal.astype(np.float64) - signal.mean()
-    c = c - c.mean(axis=0)
-    denom = np.sqrt((c**2).sum(axis=0) * (s**2).sum())
-    r = np.divide(c.T @ s, denom, out=np.zeros(c.shape[1]), where=denom > 0)
+    c = trace.layers[layer][MEMORY[model.cell]]  # (T, H): c, or h for a vanilla RNN
+    r = pearson(c, signal)
     order = np.argsort(-np.abs(r), kind="stable")[:top]
     k = layer % model.params.num_layers
     return [{"layer": int(k), "unit": int(u), "correlation": round(float(r[u]), 4)} for u in order]
@@ -44,6 +41,11 @@ def partial_correlations(x: np.ndarray, signal: np.ndarray, confounds: np.ndarra
     rx = x - design @ coef_x
     denom = np.sqrt((rx**2).sum(axis=0) * (rs**2).sum())
     return np.divide(rx.T @ rs, denom, out=np.zeros(x.shape[1]), where=denom > 1e-12)
+
+
+def pearson(x: np.ndarray, signal: np.ndarray) -> np.ndarray:
+    """Pearson r of every column of x (N, H) with signal (N,): the partial correlation given nothing."""
+    return partial_correlations(x, signal, np.zeros((len(signal), 0)))
 
 
 def best_units(r: np.ndarray, top: int = 2) -> list[tuple[int, float, bool]]:

@@ -158,18 +158,17 @@ def _build(kind: str, parts: list[tuple[str, str, dict[str, str], str, tuple[str
     for case_kind, template, slots, target, foils in parts:
         text, spans = _render(template, {**slots, "target": target})
         texts.append(text)
-        marks.append((case_kind, slots["cue"], (spans["cue"][0] + at, spans["cue"][1] + at),
+        marks.append((case_kind, (spans["cue"][0] + at, spans["cue"][1] + at),
                       (spans["target"][0] + at, spans["target"][1] + at), target, foils))
         at += len(text) + 1
     text = _sentence_case(" ".join(texts))
     tok_spans = _TOK.spans(text)
     cases = []
-    for case_kind, cue, cue_chars, target_chars, target, foils in marks:
+    for case_kind, cue_chars, target_chars, target, foils in marks:
         cue_start, cue_index = _token_span(tok_spans, cue_chars)
         target_index = _token_span(tok_spans, target_chars)[0]
-        cue_text = text[cue_chars[0] : cue_chars[1]]
-        cases.append(Case(case_kind, cue_text if cue_text.lower() == cue.lower() else cue, cue_start, cue_index,
-                          target, target_index, target_index - cue_index - 1, foils))
+        cases.append(Case(case_kind, text[cue_chars[0] : cue_chars[1]], cue_start, cue_index, target, target_index,
+                          target_index - cue_index - 1, foils))
     main = cases[-1]
     return Doc(text, kind, main.cue, main.cue_index, main.target, main.target_index, main.distance, main.foils,
                tuple(cases), tuple(atoms), heldout)  # fmt: skip
