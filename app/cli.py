@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from app.threads import limit_blas_threads
+from app.serving.threads import limit_blas_threads
 
 # Settings a command line may set, over the LSTM_VIZ_* environment. `serve` hands them to its workers
 # through that environment: with --workers N (or --reload) each worker is a separate process that builds
@@ -38,7 +38,7 @@ def _at_least(minimum: int):
 
 def settings_options(parser: argparse.ArgumentParser, fields: tuple[str, ...]) -> None:
     """One option per Settings field (--max-tokens for max_tokens), with the field's bound and description."""
-    from app.config import Settings
+    from app.serving.config import Settings
 
     for name in fields:
         field = Settings.model_fields[name]
@@ -51,19 +51,19 @@ def settings_options(parser: argparse.ArgumentParser, fields: tuple[str, ...]) -
 
 def _overrides(args: argparse.Namespace) -> dict:
     """The Settings fields given on the command line (options left out are None and leave the environment)."""
-    from app.config import Settings
+    from app.serving.config import Settings
 
     return {name: value for name in Settings.model_fields if (value := getattr(args, name, None)) is not None}
 
 
 def _settings(args: argparse.Namespace):
-    from app.config import Settings
+    from app.serving.config import Settings
 
     return Settings(**_overrides(args))
 
 
 def _registry(args: argparse.Namespace) -> dict:
-    from app.service import load_models
+    from app.serving.service import load_models
 
     return load_models(_settings(args))
 
@@ -72,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from pydantic import ValidationError
 
-    from app.config import Settings
+    from app.serving.config import Settings
 
     for name, value in _overrides(args).items():
         os.environ[_env_name(name)] = str(value.resolve() if isinstance(value, Path) else value)
@@ -87,7 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"error: {name} = {err.get('input')!r}: {err['msg']}", file=sys.stderr)
         return 2
     uvicorn.run(
-        "app.main:create_app",
+        "app.serving.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
@@ -98,7 +98,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from app.service import model_summary
+    from app.serving.service import model_summary
 
     registry = _registry(args)
     for model in registry.values():
@@ -111,7 +111,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     import orjson
 
-    from app.service import InputError, get_model, parse_quantities, run_trace, trace_payload
+    from app.serving.service import InputError, get_model, parse_quantities, run_trace, trace_payload
 
     registry = _registry(args)
     try:
@@ -176,9 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     settings_options(trace, TRACE_SETTINGS)
     trace.set_defaults(func=cmd_trace)
 
-    from app.eval_cli import add_parser as add_eval_parser
+    from app.analysis.cli import add_parser as add_eval_parser
     from app.importers.cli import add_parser as add_import_parser
-    from app.train_cli import add_parser as add_train_parser
+    from app.training.cli import add_parser as add_train_parser
 
     add_train_parser(sub)
     add_eval_parser(sub)

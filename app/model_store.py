@@ -22,10 +22,10 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
-from app import rnn
-from app.cells import CELLS
-from app.lstm import RECURRENT_ACTIVATIONS, Compiled, LayerWeights, LSTMParams, compile_params
-from app.tokenizer import Tokenizer
+from app.engine import rnn
+from app.engine.cells import CELLS
+from app.engine.lstm import RECURRENT_ACTIVATIONS, Compiled, LayerWeights, LSTMParams, compile_params
+from app.engine.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 

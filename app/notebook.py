@@ -11,7 +11,7 @@
     trace.figure("c", layer=0)                     # a Plotly heatmap: tokens across, units down
     trace.to_json(), trace.to_csv()                # as GET /api/trace and `lstm-viz trace --format csv`
 
-The record is the API's, built by app/service.py's own functions, with every quantity of the notation
+The record is the API's, built by app/serving/service.py's own functions, with every quantity of the notation
 (i, f, g, o, c, h and the memory ledger kept, forgotten, written) unless `quantities` says fewer.
 Gates are drawn on a 0..1 scale; signed quantities (g, c, h and the ledger) on a diverging scale
 centred on 0. Plotly is imported only when a figure is asked for.
@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.config import Settings
 from app.model_store import Model, ModelError
 from app.model_store import load_model as _load_model_file
 from app.resources import resource_dir
-from app.service import ALL_QUANTITIES, parse_quantities, run_trace, trace_payload
+from app.serving.config import Settings
+from app.serving.service import ALL_QUANTITIES, parse_quantities, run_trace, trace_payload
 
 # A notebook has no request to protect: texts as long as a book are fine.
 NOTEBOOK_SETTINGS = Settings(max_chars=10_000_000, max_tokens=10_000_000, models_dir=None)

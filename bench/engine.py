@@ -1,4 +1,4 @@
-"""Benchmark: time per step of the NumPy engine (app.lstm.forward) against simpler ways to run an LSTM.
+"""Benchmark: time per step of the NumPy engine (app.engine.lstm.forward) against simpler ways to run an LSTM.
 
 Run from the repository root:
 
@@ -9,7 +9,7 @@ Run from the repository root:
 One layer, batch 1, E = 64, H in {64, 256, 512}, float32, one thread everywhere. Contenders, all on the
 same weights and token ids:
 
-    engine      app.lstm.forward on a compiled model; records i, f, g, o, c, h at every step
+    engine      app.engine.lstm.forward on a compiled model; records i, f, g, o, c, h at every step
     naive       per-step NumPy as one would first write it: concatenate [h_prev, x], one matvec with
                 the (4H, H + E) weight matrix, separate sigmoid / tanh, new arrays every step,
                 gates recorded by appending to lists and stacked at the end
@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so `app` impo
 
 import numpy as np  # noqa: E402
 
-from app.lstm import LayerWeights, LSTMParams, compile_params, forward  # noqa: E402
+from app.engine.lstm import LayerWeights, LSTMParams, compile_params, forward  # noqa: E402
 
 try:
     import torch

@@ -55,14 +55,14 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app.digest import ids_digest  # noqa: E402
+from app.serving.digest import ids_digest  # noqa: E402
 
 MAX_GET_URL = 2000  # static/js/api.js: longer URLs go as a POST with a JSON body
 TOP_K = 5  # static/js/main.js: predictions asked for when the model has a decoder
 MIN_TOKENS, MAX_TOKENS = 20, 200
 TARGET_P99_MS, TARGET_STUDENTS, TARGET_RSS_DRIFT = 250.0, 40, 0.10
 SOAK_SECONDS = 300
-WORD = re.compile(r"[\w'’]+|[^\w\s]")  # one token of app/tokenizer.py's word tokenizer, near enough
+WORD = re.compile(r"[\w'’]+|[^\w\s]")  # one token of app/engine/tokenizer.py's word tokenizer, near enough
 
 
 # ---- Texts: what the students type ----

@@ -31,7 +31,7 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.main import create_app  # noqa: E402
+from app.serving.app import create_app  # noqa: E402
 from bench.load import start_server, stop_server, wait_until_ready  # noqa: E402
 
 DEBOUNCE_MS = 250  # static/js/main.js TYPING_DEBOUNCE_MS

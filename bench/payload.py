@@ -5,8 +5,8 @@
 On a bundled model (shakespeare: H = 256, char tokens) and a text of T tokens, in one process, with one
 BLAS thread as in the server, median of several rounds:
 
-    compute       the forward pass from the zero state (app.lstm.forward)
-    extend        one more token, from the trace cache (app.trace_cache.extend): what a keystroke costs
+    compute       the forward pass from the zero state (app.engine.lstm.forward)
+    extend        one more token, from the trace cache (app.serving.trace_cache.extend): what a keystroke costs
     f4 / u1 / json  the /api/trace body for the page's default view (kept, forgotten, written) and for all
                 six of i, f, g, o, c, h: encoding (service.trace_payload) plus orjson, and its size
 
@@ -32,11 +32,11 @@ import orjson  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.lstm import forward  # noqa: E402
+from app.engine.lstm import forward  # noqa: E402
 from app.model_store import load_model  # noqa: E402
 from app.resources import resource_dir  # noqa: E402
-from app.service import TraceResult, trace_payload  # noqa: E402
-from app.trace_cache import TraceCache, extend  # noqa: E402
+from app.serving.service import TraceResult, trace_payload  # noqa: E402
+from app.serving.trace_cache import TraceCache, extend  # noqa: E402
 
 DEFAULT_VIEW = ("kept", "forgotten", "written")
 SIX = ("i", "f", "g", "o", "c", "h")

@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.train import Adam, clip_by_global_norm, init_params, loss_and_grads  # noqa: E402
+from app.training.network import Adam, clip_by_global_norm, init_params, loss_and_grads  # noqa: E402
 
 
 def time_steps(H: int, rounds: int, V: int = 80, E: int = 64, B: int = 32, T: int = 100) -> float:
@@ -49,10 +49,10 @@ def time_steps(H: int, rounds: int, V: int = 80, E: int = 64, B: int = 32, T: in
 
 def time_lesson(cell: str, H: int, rounds: int) -> tuple[float, float]:
     """Median seconds per step and real tokens per step of the lesson corpus at batch 32."""
-    from app import train_rnn
     from app.corpora import lesson
-    from app.tokenizer import Tokenizer
-    from app.trainer import CELLS, Documents
+    from app.engine import rnn_grad as train_rnn
+    from app.engine.tokenizer import Tokenizer
+    from app.training.loop import CELLS, Documents
 
     tokenizer = Tokenizer("word", ("<unk>", *lesson.vocabulary()), "<unk>", lowercase=True)
     docs = Documents(tuple(np.array([t.id for t in tokenizer.tokenize(text)], np.int64)

@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """The real app on a real uvicorn server on a free loopback port; yields its base URL."""
-    from app.main import create_app
+    from app.serving.app import create_app
 
     with serve(create_app()) as base:
         yield base

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.lstm import LayerWeights, LSTMParams
+from app.engine.lstm import LayerWeights, LSTMParams
 
 
 def random_params(
@@ -44,8 +44,8 @@ def random_rnn_params(
     decoder: bool = True,
     dtype=np.float32,
 ):
-    """A vanilla RNN's parameters (app.rnn.RNNParams) in PyTorch's layout, shaped as random_params."""
-    from app import rnn
+    """A vanilla RNN's parameters (app.engine.rnn.RNNParams) in PyTorch's layout, shaped as random_params."""
+    from app.engine import rnn
 
     def normal(*shape: int) -> np.ndarray:
         return rng.normal(scale=0.5, size=shape).astype(dtype)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.lstm import LSTMParams, Trace, compile_params, forward, logits, softmax
+from app.engine.lstm import LSTMParams, Trace, compile_params, forward, logits, softmax
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 TOLERANCE = 1e-5  # max abs error, float32 engine vs the float32 framework

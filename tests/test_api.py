@@ -8,13 +8,13 @@ import httpx
 import numpy as np
 import pytest
 
-from app.config import Settings
 from app.corpora.lecture import TENSE_PAST, TENSE_PRESENT
-from app.lstm import QUANTITIES, forward, logits, softmax
-from app.main import create_app
+from app.engine.lstm import QUANTITIES, forward, logits, softmax
 from app.model_store import load_model, load_registry
 from app.resources import resource_dir
-from app.service import model_summary
+from app.serving.app import create_app
+from app.serving.config import Settings
+from app.serving.service import model_summary
 from tests.servers import serve
 
 LIMITS = Settings(max_chars=200, max_tokens=20, max_top_k=7, max_body_bytes=2048)
@@ -237,7 +237,7 @@ def test_the_pages_own_static_files_are_revalidated(http):
 
 
 def test_static_files_cannot_escape_their_folder(http):
-    for path in ("/static/../app/main.py", "/static/%2e%2e/app/main.py", "/static/..%2fpyproject.toml"):
+    for path in ("/static/../app/serving/app.py", "/static/%2e%2e/app/serving/app.py", "/static/..%2fpyproject.toml"):
         r = http.get(path)
         assert r.status_code == 404, path
 

@@ -1,5 +1,5 @@
 """/api/retention over real HTTP: ∏f and what step s wrote against /api/trace's own gates, the Jacobian
-norms against app/retention.py on the engine's trace, the window rule, and what is refused."""
+norms against app/analysis/retention.py on the engine's trace, the window rule, and what is refused."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ import httpx
 import numpy as np
 import pytest
 
-from app.cells import forward
-from app.config import Settings
+from app.analysis.retention import lstm_jacobian_norms, rnn_jacobian_norms
 from app.corpora.lecture import CUISINE_TWO, TENSE_PRESENT
-from app.lstm import LayerWeights, LSTMParams
-from app.main import create_app
+from app.engine.cells import forward
+from app.engine.lstm import LayerWeights, LSTMParams
+from app.engine.tokenizer import Tokenizer
 from app.model_store import load_model, write_model
 from app.resources import resource_dir
-from app.retention import lstm_jacobian_norms, rnn_jacobian_norms
-from app.retention_service import MAX_WINDOW, MIN_WINDOW, max_window
-from app.tokenizer import Tokenizer
+from app.serving.app import create_app
+from app.serving.config import Settings
+from app.serving.retention import MAX_WINDOW, MIN_WINDOW, max_window
 from tests.helpers import random_params
 from tests.servers import serve
 

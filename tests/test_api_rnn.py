@@ -7,13 +7,13 @@ import httpx
 import numpy as np
 import pytest
 
-from app.config import Settings
 from app.corpora.lecture import TENSE_PAST, TENSE_PRESENT
-from app.lstm import logits, softmax
-from app.main import create_app
+from app.engine.lstm import logits, softmax
+from app.engine.rnn import forward
 from app.model_store import load_model
 from app.resources import resource_dir
-from app.rnn import forward
+from app.serving.app import create_app
+from app.serving.config import Settings
 from tests.servers import serve
 
 
@@ -153,8 +153,8 @@ def test_the_cli_traces_an_rnn_model(capsys):
 
 
 def test_the_service_refuses_lstm_quantities_for_an_rnn_trace(rnn):
-    from app.lstm import QUANTITIES
-    from app.service import InputError, parse_quantities, run_trace, trace_payload
+    from app.engine.lstm import QUANTITIES
+    from app.serving.service import InputError, parse_quantities, run_trace, trace_payload
 
     result = run_trace(rnn, TENSE_PRESENT, Settings())
     with pytest.raises(InputError, match=r"belong to an LSTM; model 'lesson-rnn' is a vanilla RNN: choose from h, a"):

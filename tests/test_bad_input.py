@@ -14,8 +14,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from app.config import Settings
-from app.main import create_app
+from app.serving.app import create_app
+from app.serving.config import Settings
 from tests.servers import serve
 
 LIMITS = Settings(max_chars=200, max_tokens=40, max_top_k=7, max_body_bytes=4096)

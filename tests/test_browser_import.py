@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from app.cli import main
-from app.config import Settings
-from app.main import create_app
+from app.serving.app import create_app
+from app.serving.config import Settings
 from tests.heatmap_hooks import DRAWN, row_units
 from tests.import_helpers import FIXTURES
 from tests.pages import watched_page

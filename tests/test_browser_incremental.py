@@ -12,9 +12,9 @@ import httpx
 import numpy as np
 import pytest
 
-from app.config import Settings
-from app.main import create_app
-from app.trace_cache import TraceCache
+from app.serving.app import create_app
+from app.serving.config import Settings
+from app.serving.trace_cache import TraceCache
 from tests.heatmap_hooks import heatmap_row, row_units
 from tests.pages import wait_idle, watched_page
 from tests.servers import serve

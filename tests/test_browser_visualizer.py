@@ -11,10 +11,10 @@ import httpx
 import numpy as np
 import pytest
 
-from app.config import Settings
-from app.main import create_app
+from app.engine.tokenizer import Tokenizer
 from app.model_store import write_model
-from app.tokenizer import Tokenizer
+from app.serving.app import create_app
+from app.serving.config import Settings
 from tests.heatmap_hooks import DRAWN, cell_point, click_cell, heatmap_row, hook, row_range, row_units, tick_labels
 from tests.helpers import random_params
 from tests.pages import watched_page
@@ -61,7 +61,8 @@ KEPT_ROWS = f"{KEPT}.units"
 
 
 def u1_error(exact: np.ndarray) -> float:
-    """The largest error of the page's uint8 values: half a step of the array's range (app/service.py quantize)."""
+    """The largest error of the page's uint8 values: half a step of the array's range
+    (app/serving/service.py quantize)."""
     return float(exact.max() - exact.min()) / 510 + 1e-6
 
 

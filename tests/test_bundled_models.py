@@ -6,8 +6,8 @@ import shlex
 import pytest
 from safetensors.numpy import load_file
 
-from app.evaluate import evaluate_lesson
-from app.memory_span import DISTANCES
+from app.analysis.evaluate import evaluate_lesson
+from app.analysis.memory_span import DISTANCES
 from app.model_store import load_model, load_registry
 from app.resources import resource_dir
 
@@ -87,7 +87,7 @@ def test_the_card_records_what_eval_measures(model_id, evaluated):
 
 @pytest.mark.parametrize("model_id", ["lesson", "lesson-rnn"])
 def test_the_named_units_are_re_found_by_eval(model_id):
-    from app.eval_cli import lesson_units
+    from app.analysis.cli import lesson_units
 
     recorded = card(model_id)["notable_units"]
     fresh = lesson_units(load_model(MODELS / f"{model_id}.safetensors"))
@@ -154,7 +154,7 @@ def test_the_lstm_remembers_at_every_trained_distance_and_the_rnn_only_one_bit()
 @pytest.mark.parametrize("model_id", ["lesson", "lesson-rnn"])
 def test_the_recorded_memory_span_is_reproduced_by_its_command(model_id):
     """Each distance has its own probes, so a few distances re-measured must give the recorded numbers."""
-    from app.memory_span import memory_span
+    from app.analysis.memory_span import memory_span
 
     recorded = card(model_id)["evaluation"]["memory_span"]
     argv = shlex.split(recorded["command"])
@@ -176,8 +176,8 @@ def test_the_python_models_units_are_re_found_on_code_it_never_saw():
     names: another version's standard library is other text."""
     from pathlib import Path
 
+    from app.analysis.cli import _held_out_text, char_units
     from app.corpora.text_files import manifest
-    from app.eval_cli import _held_out_text, char_units
 
     corpora = Path(__file__).resolve().parent.parent / "corpora"
     recorded = card("python")

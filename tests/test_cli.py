@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from app.lstm import forward
+from app.engine.lstm import forward
 from app.model_store import load_model
 from app.resources import resource_dir
 
@@ -92,7 +92,7 @@ def test_the_cli_runs_blas_with_one_thread():
 
 def test_create_app_limits_blas_to_one_thread_even_after_numpy_loaded():
     counts = blas_threads_after("import numpy, threadpoolctl\nthreadpoolctl.threadpool_limits(2)\n"
-                                "from app.main import create_app; create_app()")
+                                "from app.serving.app import create_app; create_app()")
     assert counts and set(counts) == {1}
 
 
@@ -101,7 +101,8 @@ def test_the_server_caps_malloc_arenas():
 
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("malloc arenas are a glibc setting")
-    code = "import os; from app.threads import limit_malloc_arenas as f; print(f(), os.environ['MALLOC_ARENA_MAX'])"
+    code = ("import os; from app.serving.threads import limit_malloc_arenas as f; "
+            "print(f(), os.environ['MALLOC_ARENA_MAX'])")
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.split() == ["True", "2"]

@@ -7,9 +7,9 @@ import time
 import httpx
 import pytest
 
-from app.config import Settings
-from app.main import create_app
-from app.routes import api
+from app.serving.app import create_app
+from app.serving.config import Settings
+from app.serving.routes import api
 from tests.servers import serve
 
 

@@ -20,8 +20,8 @@ import httpx
 import numpy as np
 import pytest
 
-from app.config import Settings
-from app.service import QUANTITIES, get_model, load_models, run_trace, trace_payload
+from app.serving.config import Settings
+from app.serving.service import QUANTITIES, get_model, load_models, run_trace, trace_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = shutil.which("node")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.lstm import compile_params, forward
+from app.engine.lstm import compile_params, forward
 
 FOLDER = Path(__file__).resolve().parent.parent / "fetched" / "textgenrnn"
 WEIGHTS, VOCAB = FOLDER / "textgenrnn_weights.hdf5", FOLDER / "textgenrnn_vocab.json"

@@ -13,15 +13,15 @@ import httpx
 import numpy as np
 import pytest
 
-from app.cells import forward as forward_cell
-from app.config import Settings
-from app.digest import ids_digest
-from app.lstm import QUANTITIES, forward
-from app.main import create_app
+from app.engine.cells import forward as forward_cell
+from app.engine.lstm import QUANTITIES, forward
 from app.model_store import Model, load_model
 from app.resources import resource_dir
-from app.service import quantize, run_trace
-from app.trace_cache import TraceCache, common_prefix, extend
+from app.serving.app import create_app
+from app.serving.config import Settings
+from app.serving.digest import ids_digest
+from app.serving.service import quantize, run_trace
+from app.serving.trace_cache import TraceCache, common_prefix, extend
 from tests.servers import serve
 
 SETTINGS = Settings()
@@ -93,7 +93,7 @@ def test_a_model_switch_never_reuses_another_models_steps(lesson, shakespeare):
 
 def test_eviction_keeps_the_budget_and_the_bits(shakespeare):
     one = run_trace(shakespeare, "x" * 300, SETTINGS).trace
-    from app.trace_cache import trace_bytes
+    from app.serving.trace_cache import trace_bytes
 
     budget = int(trace_bytes(one) * 2.5)  # room for two 300-step traces
     cache = TraceCache(budget)
@@ -333,7 +333,7 @@ def test_the_cache_finds_a_prefix_by_its_digest_in_one_step_per_entry(shakespear
 
 
 def test_running_hashes_name_every_prefix_as_ids_digest_does():
-    from app.digest import digest_at, running
+    from app.serving.digest import digest_at, running
 
     rng = np.random.default_rng(5)
     ids = rng.integers(0, 2**31, 300).tolist()

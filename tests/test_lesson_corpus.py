@@ -11,7 +11,7 @@ from app.corpora import lesson as L
 from app.corpora.lesson_banks import CUE_WORDS
 from app.corpora.lesson_frames import FRAMES, frames_of
 from app.corpora.words import filler_pool, filler_words
-from app.tokenizer import Tokenizer
+from app.engine.tokenizer import Tokenizer
 
 SMALL = {"train": 4000, "valid": 300, "test": 900}
 TOK = Tokenizer("word", ("<unk>",), "<unk>", lowercase=True)

@@ -3,12 +3,12 @@ match the generator, and the memory_span measurement built on them."""
 
 import pytest
 
+from app.analysis.memory_span import memory_span
 from app.corpora import lesson as L
 from app.corpora import lesson_probes as P
-from app.memory_span import memory_span
+from app.engine.tokenizer import Tokenizer
 from app.model_store import load_model
 from app.resources import resource_dir
-from app.tokenizer import Tokenizer
 
 TOK = Tokenizer("word", ("<unk>",), "<unk>", lowercase=True)
 LENGTHS = (0, 1, 2, 9, 40, 100)

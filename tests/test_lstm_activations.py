@@ -1,4 +1,4 @@
-"""The recurrent activations of app/lstm.py against the equations written out step by step in NumPy.
+"""The recurrent activations of app/engine/lstm.py against the equations written out step by step in NumPy.
 
 Keras-made files check the hard σ against Keras itself (tests/test_import_keras.py); here a plain
 loop in float64 checks every activation, layer and step, and that the gates stay where they must.
@@ -7,7 +7,7 @@ loop in float64 checks every activation, layer and step, and that the gates stay
 import numpy as np
 import pytest
 
-from app.lstm import RECURRENT_ACTIVATIONS, LSTMParams, compile_params, forward
+from app.engine.lstm import RECURRENT_ACTIVATIONS, LSTMParams, compile_params, forward
 from tests.helpers import random_params
 
 SIGMA = {

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from app.lstm import QUANTITIES, State, compile_params, forward, ledger, logits, zero_state
+from app.engine.lstm import QUANTITIES, State, compile_params, forward, ledger, logits, zero_state
 from tests.helpers import random_params
 
 
@@ -103,9 +103,9 @@ def test_ledger_matches_its_definition(compiled):
 
 def test_importing_the_engine_loads_numpy_and_no_web_module():
     code = (
-        "import sys, app.lstm\n"
+        "import sys, app.engine.lstm\n"
         "heavy = {'fastapi', 'starlette', 'pydantic', 'uvicorn', 'jinja2', 'orjson', 'safetensors', 'plotly',"
-        " 'threadpoolctl', 'torch', 'app.main', 'app.service', 'app.model_store'}\n"
+        " 'threadpoolctl', 'torch', 'app.serving.app', 'app.serving.service', 'app.model_store'}\n"
         "print(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n"
         "print('numpy' in sys.modules)\n"
     )

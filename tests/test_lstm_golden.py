@@ -15,7 +15,7 @@ import pytest
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
-from app.lstm import QUANTITIES, LSTMParams, State, Trace, compile_params, forward, logits
+from app.engine.lstm import QUANTITIES, LSTMParams, State, Trace, compile_params, forward, logits
 from app.model_store import params_from_tensors
 
 GOLDEN_DIR = Path(__file__).parent / "golden"

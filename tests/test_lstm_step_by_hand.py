@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.lstm import LayerWeights, LSTMParams, State, compile_params, forward, ledger, step_detail
+from app.engine.lstm import LayerWeights, LSTMParams, State, compile_params, forward, ledger, step_detail
 
 # W_ih (4H, V) = (8, 2); column 1 is the part token 1 selects.
 W_ih = np.array(

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
-from app.lstm import LSTMParams
+from app.engine.lstm import LSTMParams
+from app.engine.tokenizer import Tokenizer
 from app.model_store import (
     ModelError,
     display_order,
@@ -19,7 +20,6 @@ from app.model_store import (
     write_model,
 )
 from app.resources import resource_dir
-from app.tokenizer import Tokenizer
 from tests.helpers import random_params
 
 
@@ -108,7 +108,7 @@ BAD_FILES = {
     "card-wrong-id": (lambda p: p.with_suffix(".json").write_text(
         json.dumps({**card_for("other", 9)})), "must equal the file name"),
     "card-bad-cell": (lambda p: p.with_suffix(".json").write_text(
-        json.dumps({**card_for("bad", 9), "cell": "gru"})), "cell"),
+        json.dumps({**card_for("bad", 9), "cell": "transformer"})), "cell"),
     "card-bad-activation": (lambda p: p.with_suffix(".json").write_text(
         json.dumps({**card_for("bad", 9), "recurrent_activation": "relu"})), "recurrent_activation"),
     "card-sizes-disagree": (lambda p: p.with_suffix(".json").write_text(

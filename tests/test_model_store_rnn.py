@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
-from app import rnn
+from app.engine import rnn
+from app.engine.tokenizer import Tokenizer
 from app.model_store import ModelError, load_model, params_to_tensors, write_model
-from app.tokenizer import Tokenizer
 from tests.helpers import random_params, random_rnn_params
 
 

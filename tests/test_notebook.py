@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from app.cli import main
-from app.config import Settings
-from app.main import create_app
 from app.model_store import ModelError
 from app.notebook import load_model
+from app.serving.app import create_app
+from app.serving.config import Settings
 from tests.import_helpers import FIXTURES
 from tests.servers import serve
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.config import Settings
-from app.main import create_app
+from app.serving.app import create_app
+from app.serving.config import Settings
 from tests.servers import serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,29 +25,29 @@ SECRETS = [b"def create_app", b"root:x:", b"root:", b"[tool.ruff]", b"{% extends
            b"BEGIN", b"import "]
 
 STATIC_ESCAPES = [
-    "/static/../app/main.py",
-    "/static/%2e%2e/app/main.py",
-    "/static/%2E%2E/app/main.py",
-    "/static/.%2e/app/main.py",
-    "/static/%2e./app/main.py",
+    "/static/../app/serving/app.py",
+    "/static/%2e%2e/app/serving/app.py",
+    "/static/%2E%2E/app/serving/app.py",
+    "/static/.%2e/app/serving/app.py",
+    "/static/%2e./app/serving/app.py",
     "/static/%2e%2e%2fapp%2fmain.py",
     "/static/..%2fapp%2fmain.py",
     "/static/..%2Fapp%2Fmain.py",
-    "/static/%252e%252e/app/main.py",  # double-encoded
+    "/static/%252e%252e/app/serving/app.py",  # double-encoded
     "/static/%252e%252e%252fapp%252fmain.py",
     "/static/..%252fapp%252fmain.py",
     "/static/..\\app\\main.py",  # backslashes
     "/static/..%5capp%5cmain.py",
     "/static/..%5Capp%5Cmain.py",
     "/static/..%255capp%255cmain.py",
-    "/static/%c0%ae%c0%ae/app/main.py",  # overlong UTF-8 dots
-    "/static/%e0%80%ae%e0%80%ae/app/main.py",
-    "/static/%u002e%u002e/app/main.py",
-    "/static/js/../../app/main.py",
+    "/static/%c0%ae%c0%ae/app/serving/app.py",  # overlong UTF-8 dots
+    "/static/%e0%80%ae%e0%80%ae/app/serving/app.py",
+    "/static/%u002e%u002e/app/serving/app.py",
+    "/static/js/../../app/serving/app.py",
     "/static/js/..%2f..%2fapp%2fmain.py",
-    "/static/js/%2e%2e/%2e%2e/app/main.py",
-    "/static/....//app/main.py",
-    "/static/..;/app/main.py",
+    "/static/js/%2e%2e/%2e%2e/app/serving/app.py",
+    "/static/....//app/serving/app.py",
+    "/static/..;/app/serving/app.py",
     "/static/../../../../../../../../etc/passwd",
     "/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
     "/static//etc/passwd",  # absolute paths
@@ -58,27 +58,27 @@ STATIC_ESCAPES = [
     f"/static/%2f{str(MAIN_PY)[1:].replace('/', '%2f')}",
     "/static/C:\\Windows\\win.ini",
     "/static/C:%5cWindows%5cwin.ini",
-    "/static/..%00/app/main.py",  # null bytes
-    "/static/%00../app/main.py",
+    "/static/..%00/app/serving/app.py",  # null bytes
+    "/static/%00../app/serving/app.py",
     "/static/js/main.js%00.py",
     "/static/../templates/index.html",
     "/static/../models/lesson.json",
     "/static/../pyproject.toml",
     "/static/../.git/config",
-    "/%2e%2e/app/main.py",
+    "/%2e%2e/app/serving/app.py",
     "/..%2fapp%2fmain.py",
-    "/favicon.ico/../app/main.py",
+    "/favicon.ico/../app/serving/app.py",
     "/static%2f..%2fapp%2fmain.py",
 ]
 VENDOR_ESCAPES = [
     "/vendor/plotly-../../x.min.js",
-    "/vendor/plotly-../../app/main.py",
+    "/vendor/plotly-../../app/serving/app.py",
     "/vendor/plotly-..%2f..%2fapp%2fmain.py%00.min.js",
     "/vendor/plotly-%2e%2e%2f%2e%2e%2fapp%2fmain.min.js",
     "/vendor/plotly-..%5c..%5capp%5cmain.min.js",
     "/vendor/plotly-%252e%252e%252fx.min.js",
-    "/vendor/../app/main.py",
-    "/vendor/%2e%2e/app/main.py",
+    "/vendor/../app/serving/app.py",
+    "/vendor/%2e%2e/app/serving/app.py",
 ]
 MODEL_ESCAPES = [
     "/api/models/..%2f..%2fetc%2fpasswd",
@@ -99,7 +99,7 @@ MODEL_ESCAPES = [
     "/api/trace?model=%2fetc%2fpasswd&text=x",
     "/api/trace?model=lesson%2f..%2flesson&text=x",
     "/api/step?model=..%2flesson&text=x&step=0",
-    "/api/models/lesson/../../../app/main.py",
+    "/api/models/lesson/../../../app/serving/app.py",
 ]
 
 
@@ -147,7 +147,7 @@ def test_model_ids_cannot_name_a_file(live_server, target):
 
 def test_absolute_form_request_targets(live_server):
     host = live_server.removeprefix("http://")
-    for target in (f"http://{host}/static/../app/main.py", f"http://{host}/static/%2e%2e/app/main.py",
+    for target in (f"http://{host}/static/../app/serving/app.py", f"http://{host}/static/%2e%2e/app/serving/app.py",
                    "file:///etc/passwd", f"http://{host}/api/models/..%2f..%2fetc%2fpasswd"):
         assert_refused(live_server, target)
 
@@ -155,7 +155,8 @@ def test_absolute_form_request_targets(live_server):
 def test_httpx_with_an_unnormalised_url(live_server):
     """The same through an ordinary client, its URL set after building so it is sent as written."""
     with httpx.Client(base_url=live_server) as client:
-        for target in ("/static/../app/main.py", "/static/%2e%2e/app/main.py", "/api/models/..%2f..%2fetc%2fpasswd"):
+        for target in ("/static/../app/serving/app.py", "/static/%2e%2e/app/serving/app.py",
+                       "/api/models/..%2f..%2fetc%2fpasswd"):
             request = client.build_request("GET", "/")
             request.url = httpx.URL(live_server + target)
             r = client.send(request)

@@ -20,7 +20,7 @@ import pytest
 from safetensors.numpy import load_file
 
 from app.resources import resource_dir
-from app.train_cli import machine
+from app.training.cli import machine
 
 MODELS = resource_dir("models")
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.lstm import RECURRENT_ACTIVATIONS, LayerWeights, LSTMParams, State, compile_params, forward
-from app.retention import forget_products, lstm_jacobian_norms, rnn_jacobian_norms, sigma_prime
+from app.analysis.retention import forget_products, lstm_jacobian_norms, rnn_jacobian_norms, sigma_prime
+from app.engine.lstm import RECURRENT_ACTIVATIONS, LayerWeights, LSTMParams, State, compile_params, forward
 from tests.helpers import random_params
 
 

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from app.cells import forward as any_forward
-from app.lstm import logits
-from app.rnn import QUANTITIES, State, compile_params, forward, step_detail, zero_state
+from app.engine.cells import forward as any_forward
+from app.engine.lstm import logits
+from app.engine.rnn import QUANTITIES, State, compile_params, forward, step_detail, zero_state
 from tests.helpers import random_rnn_params
 
 
@@ -130,9 +130,9 @@ def test_step_detail_parts_add_up_to_the_preactivation(E, k):
 
 def test_importing_the_engine_loads_numpy_and_no_web_module():
     code = (
-        "import sys, app.rnn, app.cells\n"
+        "import sys, app.engine.rnn, app.engine.cells\n"
         "heavy = {'fastapi', 'starlette', 'pydantic', 'uvicorn', 'jinja2', 'orjson', 'safetensors', 'plotly',"
-        " 'threadpoolctl', 'torch', 'app.main', 'app.service', 'app.model_store'}\n"
+        " 'threadpoolctl', 'torch', 'app.serving.app', 'app.serving.service', 'app.model_store'}\n"
         "print(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -16,9 +16,9 @@ import pytest
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
-from app.lstm import logits
+from app.engine.lstm import logits
+from app.engine.rnn import QUANTITIES, RNNParams, State, Trace, compile_params, forward
 from app.model_store import rnn_params_from_tensors
-from app.rnn import QUANTITIES, RNNParams, State, Trace, compile_params, forward
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "rnn"
 GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.safetensors"))

@@ -5,7 +5,7 @@ import base64
 import numpy as np
 import pytest
 
-from app.service import InputError, encode_array, parse_quantities
+from app.serving.service import InputError, encode_array, parse_quantities
 
 
 def test_a_nan_is_an_error_not_a_silent_null():

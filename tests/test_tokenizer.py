@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.tokenizer import Tokenizer
+from app.engine.tokenizer import Tokenizer
 
 MIXED = [
     "Dhaval eats samosa almost everyday, it shouldn't be hard to guess",

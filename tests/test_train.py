@@ -6,11 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from app.lstm import compile_params
-from app.lstm import forward as engine_forward
+from app.engine.lstm import compile_params
+from app.engine.lstm import forward as engine_forward
 from app.model_store import load_model, params_from_tensors
-from app.train import Adam, clip_by_global_norm, cross_entropy, forward, init_params, loss_and_grads
-from app.trainer import Documents, RunState, Stream, TrainConfig, evaluate, train
+from app.training.loop import Documents, RunState, Stream, TrainConfig, evaluate, train
+from app.training.network import Adam, clip_by_global_norm, cross_entropy, forward, init_params, loss_and_grads
 
 
 def numerical_gradient(params, name, ids, targets, mask, eps=1e-6):

@@ -6,12 +6,12 @@ import json
 import numpy as np
 import pytest
 
+from app.engine.rnn import compile_params
+from app.engine.rnn import forward as engine_forward
+from app.engine.rnn_grad import forward, init_params, loss_and_grads
 from app.model_store import load_model, rnn_params_from_tensors
-from app.rnn import compile_params
-from app.rnn import forward as engine_forward
-from app.train import Adam
-from app.train_rnn import forward, init_params, loss_and_grads
-from app.trainer import RunState, TrainConfig, evaluate, train
+from app.training.loop import RunState, TrainConfig, evaluate, train
+from app.training.network import Adam
 from tests.test_train import pattern_docs
 
 

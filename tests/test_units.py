@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from app.evaluate import sample, trace_text
-from app.lstm import compile_params
+from app.analysis.evaluate import sample, trace_text
+from app.analysis.units import WEAK, best_units, code_signals, correlated_units, line_position, partial_correlations
+from app.engine.lstm import compile_params
+from app.engine.tokenizer import Tokenizer
 from app.model_store import Model
-from app.tokenizer import Tokenizer
-from app.units import WEAK, best_units, code_signals, correlated_units, line_position, partial_correlations
 from tests.helpers import random_params
 
 

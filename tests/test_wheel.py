@@ -25,7 +25,7 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_holds_the_package_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("app/lstm.py", "app/templates/index.html", "app/static/js/main.js", "app/static/favicon.svg",
+    for needed in ("app/engine/lstm.py", "app/templates/index.html", "app/static/js/main.js", "app/static/favicon.svg",
                    "app/models/untrained.safetensors", "app/models/untrained.json"):
         assert needed in names
     assert not any(n.startswith(("tests/", "tools/")) for n in names)

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 import httpx
 import pytest
 
-from app.routes.pages import share_description
+from app.serving.routes.pages import share_description
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
@@ -428,8 +428,8 @@ def write_card_model(folder: Path, model_id: str, texts: list[str]) -> None:
 
 
 def test_a_model_card_made_of_payloads_is_shown_as_text(context, tmp_path):
-    from app.config import Settings
-    from app.main import create_app
+    from app.serving.app import create_app
+    from app.serving.config import Settings
     from tests.servers import serve
 
     write_card_model(tmp_path, "plain", [f"{neutral(p)} {n}" for n, p in enumerate(PAYLOADS)])

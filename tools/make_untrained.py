@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.corpora.lecture import EXAMPLES  # noqa: E402
-from app.lstm import LayerWeights, LSTMParams  # noqa: E402
+from app.engine.lstm import LayerWeights, LSTMParams  # noqa: E402
+from app.engine.tokenizer import Tokenizer  # noqa: E402
 from app.model_store import write_model  # noqa: E402
-from app.tokenizer import Tokenizer  # noqa: E402
 
 E, H, SEED = 16, 32, 2026
 UNK = "<unk>"

@@ -21,7 +21,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.main import create_app  # noqa: E402
+from app.serving.app import create_app  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.heatmap_hooks import DRAWN, click_cell  # noqa: E402
 from tests.servers import serve  # noqa: E402

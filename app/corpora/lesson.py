@@ -64,7 +64,7 @@ from app.corpora.lesson_banks import (  # the banks, re-exported as lesson.NAME
 )
 from app.corpora.lesson_frames import FRAMES, frames_of
 from app.corpora.words import filler_words
-from app.tokenizer import Tokenizer
+from app.engine.tokenizer import Tokenizer
 
 _TOK = Tokenizer("word", ("<unk>",), "<unk>", lowercase=True)
 YEARS = tuple(str(y) for y in range(1990, 2025) if y != 2012)  # "In <year>" openers (2012 is held out)

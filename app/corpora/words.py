@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.tokenizer import Tokenizer
+from app.engine.tokenizer import Tokenizer
 
 _TOK = Tokenizer("word", ("<unk>",), "<unk>", lowercase=True)
 _LIST = Path(__file__).with_name("english_words.txt")

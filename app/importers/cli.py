@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from app.engine.lstm import RECURRENT_ACTIVATIONS
 from app.importers.errors import ImportRefused
-from app.lstm import RECURRENT_ACTIVATIONS
 
 
 def _out_dir(args: argparse.Namespace) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.lstm import LSTMParams
+from app.engine.lstm import LSTMParams
 
 
 @dataclass(frozen=True)

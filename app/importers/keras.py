@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.engine.lstm import RECURRENT_ACTIVATIONS, LSTMParams
 from app.importers.errors import ImportRefused
 from app.importers.imported import Imported
 from app.importers.keras_files import KerasFile, KerasLayer
 from app.importers.layout import cudnn_lstm, keras_lstm
-from app.lstm import RECURRENT_ACTIVATIONS, LSTMParams
 
 NONE = "none"
 LSTM_CLASSES = ("LSTM", "CuDNNLSTM")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.lstm import LayerWeights
+from app.engine.lstm import LayerWeights
 
 
 def keras_lstm(kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray | None) -> LayerWeights:

@@ -14,10 +14,10 @@ import re
 
 import numpy as np
 
+from app.engine.lstm import LayerWeights, LSTMParams
 from app.importers.errors import ImportRefused
 from app.importers.imported import Imported
 from app.importers.tensor_files import TensorFile
-from app.lstm import LayerWeights, LSTMParams
 
 _LSTM_KEY = re.compile(r"^(?P<prefix>.*?)(?P<part>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?P<k>\d+)"
                        r"(?P<reverse>_reverse)?$")

@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.engine.tokenizer import Tokenizer
 from app.importers.errors import ImportRefused
-from app.tokenizer import Tokenizer
 
 DEFAULT_UNK = {"word": "<unk>", "char": "\ufffd"}
 PAD = "<pad>"

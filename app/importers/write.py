@@ -6,6 +6,7 @@ import hashlib
 import shlex
 from pathlib import Path
 
+from app.engine.tokenizer import Tokenizer
 from app.importers.errors import ImportRefused
 from app.importers.imported import Imported
 from app.model_store import (
@@ -18,7 +19,6 @@ from app.model_store import (
     write_model,
 )
 from app.resources import resource_dir
-from app.tokenizer import Tokenizer
 
 FRAMEWORKS = {"pytorch": "PyTorch", "keras": "Keras"}
 

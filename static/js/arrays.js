@@ -39,7 +39,7 @@ function base64Bytes(bdata) {
  * Decode a typed-array spec of the trace into a float32 matrix.
  * @param {{dtype: string, bdata: string, shape: string, lo?: number, hi?: number}} spec shape "T,H"
  *   (time-major; T = 0 allowed); dtype "f4": bdata is base64 of little-endian float32; dtype "u1":
- *   range-quantised bytes q, value = lo + q·(hi − lo)/255 (the server's app/service.py quantize)
+ *   range-quantised bytes q, value = lo + q·(hi − lo)/255 (the server's app/serving/service.py quantize)
  * @returns {{T: number, H: number, data: Float32Array}} data: Float32Array(T·H)
  * @throws {Error} when the dtype is unknown, the shape is not "T,H", or the bytes do not fit
  */

@@ -25,7 +25,7 @@ export const BINS = 2048; // |value|'s float32 bits >>> 20: 8 exponent bits and 
 const FINITE_BINS = 0x7f800000 >>> 20; // bins from here on hold Infinity and NaN
 const INFINITY_BITS = 0x7f800000;
 // A row whose largest |value| is under this share of its group's largest is scaled to that floor: a
-// silent unit's range-quantised noise (≈ 0.2 % of the range, app/service.py quantize) stays pale.
+// silent unit's range-quantised noise (≈ 0.2 % of the range, app/serving/service.py quantize) stays pale.
 export const UNIT_FLOOR = 0.01;
 
 const bitsOf = (x) => new Uint32Array(Float32Array.of(x).buffer)[0];

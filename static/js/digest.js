@@ -1,4 +1,4 @@
-// The digest of a model version and a run of token ids, as app/digest.py computes it: the page names
+// The digest of a model version and a run of token ids, as app/serving/digest.py computes it: the page names
 // the columns it already holds with it, so the server sends only the new ones. Two 32-bit
 // multiplicative hashes (not cryptographic: crypto.subtle does not exist on a plain-http address).
 // Pure: no DOM; imports in Node too.

@@ -3,11 +3,11 @@
 // stays over. Pure: no DOM; imports in Node too.
 import { codePoints } from "./trace_store.js";
 
-// Combining marks, as app/tokenizer.py's _MARKS: a word tokenizer never starts a token with one.
+// Combining marks, as app/engine/tokenizer.py's _MARKS: a word tokenizer never starts a token with one.
 const RUN = /[^\s\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]\S*/gu;
 
 /** A number the text's token count is surely not below: a char tokenizer makes one token per code
- *  point; a word tokenizer (app/tokenizer.py) at least one per run of non-space characters that holds
+ *  point; a word tokenizer (app/engine/tokenizer.py) at least one per run of non-space characters that holds
  *  more than combining marks (JavaScript's \s and Python's differ a little; where they do, JavaScript
  *  sees fewer runs, never more). */
 export function tokensAtLeast(text, tokenizer) {

@@ -30,7 +30,7 @@ export function sigmoid(x) {
 
 const clip01 = (x) => Math.min(1, Math.max(0, x));
 
-// The σ of the gates i, f, o by /api/step's `recurrent_activation` (app/lstm.py's names): Keras
+// The σ of the gates i, f, o by /api/step's `recurrent_activation` (app/engine/lstm.py's names): Keras
 // models may use a hard σ, whose slope differs between Keras 3 (1/6) and Keras 2 (0.2).
 export const RECURRENT_ACTIVATIONS = {
   sigmoid: { name: "σ", fn: sigmoid },

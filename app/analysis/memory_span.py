@@ -4,16 +4,16 @@ the cue (the time opener; the food) and the word it decides (need/had; the cuisi
 The probes are app.corpora.lesson_probes: the lecture's two frames with n filler words between cue and
 prediction, n = 0..100 by default, past the training range (marked per point). The model reads each probe
 up to the target word and is right when its likeliest next word is the target (top-1 over the whole
-vocabulary, as `app.evaluate.case_predictions`).
+vocabulary, as `app.analysis.evaluate.case_predictions`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from app.cells import forward
 from app.corpora import lesson_probes
-from app.lstm import logits, softmax
+from app.engine.cells import forward
+from app.engine.lstm import logits, softmax
 from app.model_store import Model
 
 DISTANCES = (0, 1, 2, 3, 4, *range(5, 101, 5))

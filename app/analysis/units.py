@@ -1,5 +1,5 @@
 """Find the units that carry something: correlations of a unit's memory (c; h for a vanilla RNN, whose only
-memory it is: `app.cells.MEMORY`) with a property of the text.
+memory it is: `app.engine.cells.MEMORY`) with a property of the text.
 
 - `correlated_units`: Pearson correlation of each unit's c with a signal over a text (inside a string,
   bracket depth, indentation, position in the line), as in Karpathy, Johnson & Fei-Fei (2015).
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.cells import MEMORY
-from app.evaluate import trace_text
+from app.analysis.evaluate import trace_text
+from app.engine.cells import MEMORY
 from app.model_store import Model
 
 

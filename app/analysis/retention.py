@@ -13,7 +13,7 @@ and for the LSTM also that of its long-term memory, the cell state (h_s held fix
 
     ‖∂c_t/∂c_s‖_F   whose direct path, c_s → c_{s+1} → … → c_t, is diag(∏_{k=s+1..t} f_k)
 
-A vanilla RNN's only memory is h (app/cells.py MEMORY), so ‖∂h_t/∂h_s‖ of the RNN and ‖∂c_t/∂c_s‖ of the
+A vanilla RNN's only memory is h (app/engine/cells.py MEMORY), so ‖∂h_t/∂h_s‖ of the RNN and ‖∂c_t/∂c_s‖ of the
 LSTM answer the same question: how strongly does the memory at t still depend on the memory at s?
 
 For a vanilla RNN, h_t = tanh(a_t) with a_t = W_ih x_t + b + W_hh h_{t-1}, so
@@ -33,18 +33,18 @@ step t, f(1−f) for the logistic sigmoid). Through the cell path the product ca
 as the forget gates stay near one — the LSTM's claim.
 
 σ' is read off the recorded gate values: σ(1−σ) for the logistic sigmoid; for a hard σ (Keras imports,
-clip(slope·x + ½, 0, 1), app/lstm.py) its slope where 0 < σ < 1 and 0 where it clips. Tests check every
+clip(slope·x + ½, 0, 1), app/engine/lstm.py) its slope where 0 < σ < 1 and 0 where it clips. Tests check every
 formula against finite differences of the engine, for every recurrent activation.
 
 Cost per later step t: two (H × H) @ (H × 2H) products for the LSTM (≈ 4·H³ multiply-adds), one
-(H × H) @ (H × H) for the RNN (≈ H³); app/retention_service.py caps the window by that.
+(H × H) @ (H × H) for the RNN (≈ H³); app/serving/retention.py caps the window by that.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from app.lstm import HARD_SIGMOID_SLOPES
+from app.engine.lstm import HARD_SIGMOID_SLOPES
 
 
 def sigma_prime(gate: np.ndarray, recurrent_activation: str = "sigmoid") -> np.ndarray:

@@ -15,10 +15,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 
-from app.config import Settings, get_settings
 from app.model_store import Model
-from app.retention_service import retention
-from app.schemas import (
+from app.serving.config import Settings, get_settings
+from app.serving.retention import retention
+from app.serving.schemas import (
     ErrorOut,
     ModelList,
     RetentionRequest,
@@ -28,7 +28,7 @@ from app.schemas import (
     TraceRequest,
     TraceResponse,
 )
-from app.service import (
+from app.serving.service import (
     InputError,
     get_model,
     model_summary,
@@ -39,7 +39,7 @@ from app.service import (
     step_payload,
     trace_payload,
 )
-from app.trace_cache import TraceCache
+from app.serving.trace_cache import TraceCache
 
 router = APIRouter(tags=["api"])
 ERRORS = {code: {"model": ErrorOut} for code in (404, 413, 422)}
@@ -260,5 +260,5 @@ async def retention_post(request: Request, body: Annotated[bytes, Depends(read_b
 
 def _retention(models: dict[str, Model], settings: Settings, cache: TraceCache | None,
                req: RetentionRequest) -> Response:
-    # Only the steps up to s + window are traced (app/retention_service.py): the cell is causal.
+    # Only the steps up to s + window are traced (app/serving/retention.py): the cell is causal.
     return json_response(retention(models, settings, cache, req))

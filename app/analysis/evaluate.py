@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.cells import forward
-from app.lstm import Trace, logits, softmax
+from app.engine.cells import forward
+from app.engine.lstm import Trace, logits, softmax
 from app.model_store import Model
 
 
@@ -62,7 +62,7 @@ STUDENT_LESSONS = "app/corpora/student_lessons.txt"
 
 
 def _lines(path: str) -> list[str]:
-    text = (Path(__file__).resolve().parent.parent / path).read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / path).read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

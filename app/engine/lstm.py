@@ -40,7 +40,7 @@ import numpy as np
 GATES = ("i", "f", "g", "o")
 QUANTITIES = ("i", "f", "g", "o", "c", "h")
 RECURRENT_ACTIVATIONS = ("sigmoid", "hard_sigmoid", "hard_sigmoid_keras2")
-# A hard σ is clip(slope·x + ½, 0, 1): its slope inside the linear region (app/retention.py's derivative).
+# A hard σ is clip(slope·x + ½, 0, 1): its slope inside the linear region (app/analysis/retention.py's derivative).
 HARD_SIGMOID_SLOPES = {"hard_sigmoid": 1 / 6, "hard_sigmoid_keras2": 0.2}
 # The factor the i, f and o rows are pre-scaled by: ½ for σ(x) = ½(1 + tanh(x/2)), the slope of a hard σ.
 _SIGMA_SLOPE = {"sigmoid": 0.5, **HARD_SIGMOID_SLOPES}
@@ -48,7 +48,7 @@ _SIGMA_SLOPE = {"sigmoid": 0.5, **HARD_SIGMOID_SLOPES}
 
 @dataclass(frozen=True)
 class LayerWeights:
-    """One layer in PyTorch's layout: W_ih (4H, In), W_hh (4H, H), b_ih (4H,), b_hh (4H,) — for app.rnn's
+    """One layer in PyTorch's layout: W_ih (4H, In), W_hh (4H, H), b_ih (4H,), b_hh (4H,) — for app.engine.rnn's
     vanilla RNN the same with H rows in place of 4H."""
 
     W_ih: np.ndarray
@@ -69,7 +69,7 @@ class LayerWeights:
 class StackedParams:
     """Embedding (V, E) or None for one-hot inputs over V, the layers, and an optional decoder
     W_dec (V, H), b_dec (V,). All arrays share one float dtype. What an LSTM and a vanilla RNN
-    (app.rnn.RNNParams) share; each adds its own activation."""
+    (app.engine.rnn.RNNParams) share; each adds its own activation."""
 
     layers: tuple[LayerWeights, ...]
     vocab_size: int
@@ -123,7 +123,7 @@ class LayerTrace:
 @dataclass(frozen=True)
 class Trace:
     """The record of one forward pass: one LayerTrace per layer, the state it started from and the
-    state it ended in (the start state of a continuation). app.rnn's passes are Traces too, of its own
+    state it ended in (the start state of a continuation). app.engine.rnn's passes are Traces too, of its own
     LayerTrace (h, a) and State (h)."""
 
     layers: tuple

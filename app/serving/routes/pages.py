@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.config import Settings, get_settings
 from app.model_store import Model
 from app.resources import resource_dir
-from app.service import model_summary
+from app.serving.config import Settings, get_settings
+from app.serving.service import model_summary
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resource_dir("templates")))

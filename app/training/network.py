@@ -44,15 +44,16 @@ class LayerCache:
 @dataclass(frozen=True)
 class Cache:
     ids: np.ndarray  # (T, B)
-    layers: tuple  # one layer cache per layer (LayerCache here; app.train_rnn's for a vanilla RNN)
+    layers: tuple  # one layer cache per layer (LayerCache here; app.engine.rnn_grad's for a vanilla RNN)
     logits: np.ndarray  # (T, B, V)
 
 
-def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b: np.ndarray, x: np.ndarray) -> LayerCache:
+def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray,
+                   x: np.ndarray) -> LayerCache:
     """One layer over (T, B, In) inputs from the zero state."""
     T, B, _ = x.shape
     H = W_hh.shape[1]
-    gates = x @ W_ih.T + b  # (T, B, 4H): input projection for every step at once
+    gates = x @ W_ih.T + (b_ih + b_hh)  # (T, B, 4H): input projection for every step at once
     c = np.empty((T, B, H), x.dtype)
     h = np.empty((T, B, H), x.dtype)
     h_prev = np.zeros((B, H), x.dtype)
@@ -88,7 +89,7 @@ def _layer_backward(
     W_ih: np.ndarray, W_hh: np.ndarray, cache: LayerCache, dh_out: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of one layer given d loss / d h for every step (T, B, H).
-    Returns dW_ih, dW_hh, db (shared by b_ih and b_hh) and dx (T, B, In)."""
+    Returns dW_ih, dW_hh, db_ih, db_hh (equal: both biases add before the gates) and dx (T, B, In)."""
     T, B, H = cache.h.shape
     dz_all = np.empty_like(cache.gates)  # (T, B, 4H)
     dh_next = np.zeros((B, H), cache.h.dtype)
@@ -113,7 +114,7 @@ def _layer_backward(
     dW_hh = dz_flat.T @ h_prev.reshape(T * B, H)
     db = dz_flat.sum(axis=0)
     dx = dz_all @ W_ih  # (T, B, In)
-    return dW_ih, dW_hh, db, dx
+    return dW_ih, dW_hh, db, db.copy(), dx
 
 
 def _forget_bias_one(b_ih: np.ndarray, H: int) -> None:
@@ -124,8 +125,8 @@ def _forget_bias_one(b_ih: np.ndarray, H: int) -> None:
 class Cell:
     """What the network code below needs of a recurrent cell: its state_dict prefix (`lstm`, `rnn`), the
     rows per unit of its weights (4 for the LSTM's gates, 1 for a vanilla RNN), one layer's forward
-    (W_ih, W_hh, b, x (T, B, In)) -> layer cache with .h (T, B, H), its backward (W_ih, W_hh, cache,
-    dh (T, B, H)) -> (dW_ih, dW_hh, db, dx), and an optional change to a fresh b_ih (rows·H,)."""
+    (W_ih, W_hh, b_ih, b_hh, x (T, B, In)) -> layer cache with .h (T, B, H), its backward (W_ih, W_hh,
+    cache, dh (T, B, H)) -> (dW_ih, dW_hh, db_ih, db_hh, dx), and an optional change to a fresh b_ih (rows·H,)."""
 
     name: str
     rows: int
@@ -179,8 +180,9 @@ def forward(params: Params, ids: np.ndarray, cell: Cell = LSTM) -> Cache:
         x = np.eye(V, dtype=params["decoder.weight"].dtype)[ids]  # (T, B, V) one-hot
     layers = []
     for k in range(num_layers(params, cell)):
-        b = params[f"{cell.name}.bias_ih_l{k}"] + params[f"{cell.name}.bias_hh_l{k}"]
-        layer = cell.layer_forward(params[f"{cell.name}.weight_ih_l{k}"], params[f"{cell.name}.weight_hh_l{k}"], b, x)
+        n = cell.name
+        layer = cell.layer_forward(params[f"{n}.weight_ih_l{k}"], params[f"{n}.weight_hh_l{k}"],
+                                   params[f"{n}.bias_ih_l{k}"], params[f"{n}.bias_hh_l{k}"], x)
         layers.append(layer)
         x = layer.h
     logits = x @ params["decoder.weight"].T + params["decoder.bias"]  # (T, B, V)
@@ -197,13 +199,13 @@ def backward(params: Params, cache: Cache, dlogits: np.ndarray, cell: Cell = LST
     dh = dlogits @ params["decoder.weight"]  # (T, B, H)
     name = cell.name
     for k in reversed(range(len(cache.layers))):
-        dW_ih, dW_hh, db, dh = cell.layer_backward(
+        dW_ih, dW_hh, db_ih, db_hh, dh = cell.layer_backward(
             params[f"{name}.weight_ih_l{k}"], params[f"{name}.weight_hh_l{k}"], cache.layers[k], dh
         )
         grads[f"{name}.weight_ih_l{k}"] = dW_ih
         grads[f"{name}.weight_hh_l{k}"] = dW_hh
-        grads[f"{name}.bias_ih_l{k}"] = db
-        grads[f"{name}.bias_hh_l{k}"] = db.copy()
+        grads[f"{name}.bias_ih_l{k}"] = db_ih
+        grads[f"{name}.bias_hh_l{k}"] = db_hh
     if "embedding.weight" in params:
         d_emb = np.zeros_like(params["embedding.weight"])
         np.add.at(d_emb, cache.ids.reshape(-1), dh.reshape(-1, dh.shape[-1]))

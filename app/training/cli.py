@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from app.corpora.examples import EXAMPLES
+from app.engine.tokenizer import Tokenizer
 from app.model_store import params_for_card, write_model
-from app.tokenizer import Tokenizer
-from app.train import Adam
-from app.trainer import CELLS, Documents, RunState, Stream, TrainConfig, evaluate, train
+from app.training.loop import CELLS, Documents, RunState, Stream, TrainConfig, evaluate, train
+from app.training.network import Adam, init_params
 
 CHAR_UNK = "\ufffd"
 
@@ -91,7 +91,7 @@ def machine() -> dict:
 def make_card(args: argparse.Namespace, model_id: str, tokenizer: Tokenizer, source: dict, state: RunState,
               steps: int, params_step: int, valid_loss: float) -> dict:
     E = None if args.embedding == 0 else args.embedding
-    activation = {"recurrent_activation": "sigmoid"} if args.cell == "lstm" else {"nonlinearity": "tanh"}
+    activation = {"nonlinearity": "tanh"} if args.cell == "rnn" else {"recurrent_activation": "sigmoid"}
     return {
         "id": model_id,
         "title": args.title or model_id,
@@ -132,13 +132,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     E = None if args.embedding == 0 else args.embedding
     if args.resume and args.checkpoint and args.checkpoint.exists():
         state = RunState.load(args.checkpoint)
-        held = "rnn" if any(name.startswith("rnn.") for name in state.params) else "lstm"
+        held = next((c for c in CELLS if f"{c}.weight_hh_l0" in state.params), "?")
         if held != args.cell:
             print(f"error: {args.checkpoint} holds a run of cell {held!r}, not {args.cell!r}: resume it with "
                   f"--cell {held}, or give this run another --checkpoint", file=sys.stderr)
             return 2
     else:
-        params = CELLS[args.cell].init_params(np.random.default_rng(args.seed), V, E, args.hidden, args.layers)
+        params = init_params(np.random.default_rng(args.seed), V, E, args.hidden, args.layers, cell=CELLS[args.cell])
         state = RunState(params=params, adam=Adam(lr=args.lr), best={k: v.copy() for k, v in params.items()})
     snapshots = tuple(int(s) for s in args.snapshots.split(",")) if args.snapshots else ()
 

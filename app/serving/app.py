@@ -13,13 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.config import Settings, get_settings
-from app.middleware import BodyLimit, CompressText, SecurityHeaders
 from app.resources import resource_dir
-from app.routes import api, pages
-from app.service import InputError, load_models
-from app.threads import limit_blas_threads, limit_malloc_arenas
-from app.trace_cache import TraceCache
+from app.serving.config import Settings, get_settings
+from app.serving.middleware import BodyLimit, CompressText, SecurityHeaders
+from app.serving.routes import api, pages
+from app.serving.service import InputError, load_models
+from app.serving.threads import limit_blas_threads, limit_malloc_arenas
+from app.serving.trace_cache import TraceCache
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ class TraceRequest(BaseModel):
                        "on are sent (see `start` in the answer).")
     prefix: str | None = Field(None, pattern="^[0-9a-f]{16}$",
                                description="Digest of the model version and the first `since` token ids "
-                               "(app/digest.py); when it does not match this text, everything is sent.")
+                               "(app/serving/digest.py); when it does not match this text, everything is sent.")
     offset: int = Field(0, ge=0, description="With `since` and `prefix`: `text` is only the text from this code "
                         "point on, where the last of the `since` held tokens ends; those tokens are taken from the "
                         "server's cache (a keystroke then sends and costs the same at any length). 409 when this "

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app import rnn
-from app.config import Settings
-from app.digest import ids_digest
-from app.lstm import QUANTITIES, Trace, ledger, logits, softmax, step_detail
+from app.engine import rnn
+from app.engine.lstm import QUANTITIES, Trace, ledger, logits, softmax, step_detail
+from app.engine.tokenizer import Token
 from app.model_store import Model, display_order, load_registry
 from app.resources import resource_dir
-from app.tokenizer import Token
-from app.trace_cache import TraceCache, extend
+from app.serving.config import Settings
+from app.serving.digest import ids_digest
+from app.serving.trace_cache import TraceCache, extend
 
 LEDGER = ("kept", "forgotten", "written")
 ALL_QUANTITIES = QUANTITIES + LEDGER
@@ -37,7 +37,7 @@ class TraceResult:
     model: Model
     tokens: list[Token]  # the text's tokens from token `first` on (all of them unless the text came in part)
     ids: np.ndarray  # (T,) every token's id
-    trace: Trace  # of either cell (app.lstm or app.rnn layers)
+    trace: Trace  # of either cell (app.engine.lstm or app.engine.rnn layers)
     first: int = 0  # the index of tokens[0] in the text
 
 
@@ -106,7 +106,7 @@ def tokens_of(model: Model, text: str, settings: Settings, offset: int = 0, sinc
 def run_tail(model: Model, tail: str, offset: int, since: int, prefix: str | None, settings: Settings,
              cache: TraceCache | None) -> TraceResult:
     """The trace of a text sent in part: its first `since` tokens are those this worker's cache holds
-    under `prefix` (their ids' digest, app/digest.py), and `tail` is the text from code point `offset`
+    under `prefix` (their ids' digest, app/serving/digest.py), and `tail` is the text from code point `offset`
     on, where the last of them ends. Only the tail is checked and tokenized: a keystroke at the end of
     a long text costs the same as at the end of a short one. The tokenizers read a text left to right
     with no look-behind, so tokenizing the tail equals going on from there in the whole text, as long
@@ -130,7 +130,7 @@ def run_tail(model: Model, tail: str, offset: int, since: int, prefix: str | Non
 
 def resume_point(result: TraceResult, since: int, prefix: str | None) -> int:
     """The first step to send: `since` when the asker's first `since` token ids (named by `prefix`, see
-    app/digest.py) are still this text's first ids under this model version; else 0 (send everything)."""
+    app/serving/digest.py) are still this text's first ids under this model version; else 0 (send everything)."""
     if since == 0 or prefix is None or since > len(result.ids):
         return 0
     return since if ids_digest(result.model.version, result.ids[:since].tolist()) == prefix else 0
@@ -180,7 +180,7 @@ def encode_array(a: np.ndarray, encoding: str) -> np.ndarray | dict:
 def layer_arrays(result: TraceResult, k: int, quantities: tuple[str, ...], start: int = 0,
                  unit: int | None = None) -> dict[str, np.ndarray]:
     """The requested quantities of layer k from step `start` on, each (T - start, H), or (T - start, 1)
-    for one unit; the ledger (kept, forgotten, written) from app.lstm.ledger."""
+    for one unit; the ledger (kept, forgotten, written) from app.engine.lstm.ledger."""
     layer = result.trace.layers[k]
     cols = slice(None) if unit is None else slice(unit, unit + 1)
     out = {q: layer[q][start:, cols] for q in quantities if q not in LEDGER}

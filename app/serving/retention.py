@@ -1,6 +1,6 @@
 """Text + model + step s -> /api/retention's answer: what a layer held at s, and how long it lasts.
 
-For every later step t = s+1 .. s+W of one layer (the maths is app/retention.py's):
+For every later step t = s+1 .. s+W of one layer (the maths is app/analysis/retention.py's):
 
     jacobian_norm[n]         ‖∂h_t/∂h_s‖_F                   both cells: how strongly h_t still depends on h_s
     memory_jacobian_norm[n]  ‖∂m_t/∂m_s‖_F, m = `memory`     the same for the memory: c for an LSTM (h_s
@@ -29,13 +29,13 @@ import math
 
 import numpy as np
 
-from app.cells import MEMORY
-from app.config import Settings
+from app.analysis.retention import forget_products, lstm_jacobian_norms, rnn_jacobian_norms
+from app.engine.cells import MEMORY
 from app.model_store import Model
-from app.retention import forget_products, lstm_jacobian_norms, rnn_jacobian_norms
-from app.schemas import RetentionRequest
-from app.service import InputError, encode_array, get_model, run_trace
-from app.trace_cache import TraceCache
+from app.serving.config import Settings
+from app.serving.schemas import RetentionRequest
+from app.serving.service import InputError, encode_array, get_model, run_trace
+from app.serving.trace_cache import TraceCache
 
 BUDGET_FLOPS = 1e9  # about a second of one BLAS thread on these machines, at worst
 MIN_WINDOW, MAX_WINDOW = 20, 400

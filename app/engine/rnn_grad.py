@@ -1,6 +1,6 @@
 """Training a vanilla RNN in NumPy: the batched forward pass that keeps what backward needs, and
 backpropagation through time, of one layer: the network around it (embedding, stacked layers, decoder,
-their gradients), the loss, clipping and Adam are app.train's, shared with the LSTM (`train.Cell`).
+their gradients), the loss, clipping and Adam are app.training.network's, shared with the LSTM (`train.Cell`).
 
 Parameters are a dict of arrays named as a PyTorch state_dict of Embedding + `nn.RNN` + Linear
 (`embedding.weight`, `rnn.weight_ih_l{k}` (H, In), `rnn.weight_hh_l{k}` (H, H), `rnn.bias_ih_l{k}`,
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app import train
-from app.train import Params
+from app.training import network as train
+from app.training.network import Params
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,12 @@ class LayerCache:
     h: np.ndarray
 
 
-def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b: np.ndarray, x: np.ndarray) -> LayerCache:
+def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray,
+                   x: np.ndarray) -> LayerCache:
     """One layer over (T, B, In) inputs from the zero state."""
     T, B, _ = x.shape
     H = W_hh.shape[1]
-    h = x @ W_ih.T + b  # (T, B, H): input projection for every step at once, then a_t, then h_t in place
+    h = x @ W_ih.T + (b_ih + b_hh)  # (T, B, H): input projection for every step at once, then a_t, then h_t in place
     h_prev = np.zeros((B, H), x.dtype)
     for t in range(T):
         h[t] += h_prev @ W_hh.T
@@ -54,7 +55,7 @@ def _layer_backward(
     W_ih: np.ndarray, W_hh: np.ndarray, cache: LayerCache, dh_out: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of one layer given d loss / d h for every step (T, B, H).
-    Returns dW_ih, dW_hh, db (shared by b_ih and b_hh) and dx (T, B, In)."""
+    Returns dW_ih, dW_hh, db_ih, db_hh (equal: both biases add before tanh) and dx (T, B, In)."""
     T, B, H = cache.h.shape
     da_all = np.empty_like(cache.h)  # (T, B, H)
     dh_next = np.zeros((B, H), cache.h.dtype)
@@ -69,7 +70,7 @@ def _layer_backward(
     dW_hh = da_flat.T @ h_prev.reshape(T * B, H)
     db = da_flat.sum(axis=0)
     dx = da_all @ W_ih  # (T, B, In)
-    return dW_ih, dW_hh, db, dx
+    return dW_ih, dW_hh, db, db.copy(), dx
 
 
 RNN = train.Cell("rnn", 1, _layer_forward, _layer_backward)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from app.cells import forward
-from app.digest import digest_at, running
-from app.lstm import Compiled, Trace
+from app.engine.cells import forward
+from app.engine.lstm import Compiled, Trace
+from app.serving.digest import digest_at, running
 
 
 def common_prefix(a: np.ndarray, b: np.ndarray) -> int:
@@ -100,7 +100,7 @@ GROWTH = 1.5  # buffers get this much room beyond the steps they hold
 @dataclass
 class Entry:
     """One cached trace: its ids (T,), the trace, the bytes it keeps alive, its spare rows, and the
-    running digest hashes of its ids (T + 1, 2) (app/digest.py `running`), which name any prefix."""
+    running digest hashes of its ids (T + 1, 2) (app/serving/digest.py `running`), which name any prefix."""
 
     ids: np.ndarray
     trace: Trace
@@ -146,7 +146,7 @@ class TraceCache:
 
     def held(self, version: str, count: int, digest: str) -> np.ndarray | None:
         """The first `count` ids of a cached trace of this model version that `digest` names (as
-        app/digest.py ids_digest would), or None when no cached trace holds them (evicted, or another
+        app/serving/digest.py ids_digest would), or None when no cached trace holds them (evicted, or another
         worker's). Costs one step per cached entry, not a pass over its ids."""
         with self._lock:
             for key, entry in reversed(self._entries.items()):
@@ -195,7 +195,7 @@ class TraceCache:
 
 def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache | None) -> Trace:
     """The trace of ids (T,) from the zero state, computing only the steps after the longest cached
-    prefix; the result is cached. Bit-identical to forward(compiled, ids). Either cell (app.cells).
+    prefix; the result is cached. Bit-identical to forward(compiled, ids). Either cell (app.engine.cells).
     A pure append to a cached trace is written into that trace's spare rows when it can claim them."""
     if cache is None:
         return forward(compiled, ids)

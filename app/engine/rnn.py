@@ -9,15 +9,15 @@ Weights follow PyTorch's `nn.RNN(nonlinearity="tanh")` exactly: `W_ih` (H, In), 
 `b_hh` (H,); layer k > 0 takes layer k-1's h as its x. Shapes: T tokens, V vocabulary, E embedding,
 H hidden units, L layers.
 
-The interface mirrors `app.lstm` so the service treats both cells alike: `compile_params`, then
+The interface mirrors `app.engine.lstm` so the service treats both cells alike: `compile_params`, then
 `forward(compiled, ids, initial)` -> a `Trace` whose layers hold `h` and `a`, each (T, H), with the
 `initial` and `final` states (a `State` holds h only: an RNN has no cell state).
 
-Determinism, as in `app.lstm`: tracing a text whole or in pieces (carrying the state) gives identical
+Determinism, as in `app.engine.lstm`: tracing a text whole or in pieces (carrying the state) gives identical
 bits. Layer 0's input projection is a row lookup in a V×H table built once per model; upper layers
 project per step. No result depends on how many rows a product had.
 
-This module imports NumPy, the standard library and app.lstm (whose records it shares).
+This module imports NumPy, the standard library and app.engine.lstm (whose records it shares).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.lstm import StackedParams, Trace  # the same records: the weights, a pass's layers and states
+from app.engine.lstm import StackedParams, Trace  # the same records: the weights, a pass's layers and states
 
 QUANTITIES = ("h", "a")
 NONLINEARITIES = ("tanh",)
@@ -34,7 +34,7 @@ NONLINEARITIES = ("tanh",)
 
 @dataclass(frozen=True)
 class RNNParams(StackedParams):
-    """app.lstm's StackedParams (embedding, layers, decoder) of a vanilla RNN, with its nonlinearity."""
+    """app.engine.lstm's StackedParams (embedding, layers, decoder) of a vanilla RNN, with its nonlinearity."""
 
     nonlinearity: str = "tanh"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from app.cells import MEMORY
+from app.analysis.evaluate import evaluate_lesson, sample, trace_text
+from app.analysis.memory_span import memory_span
+from app.analysis.units import best_units, code_signals, line_position, partial_correlations, pearson
 from app.corpora.examples import EXAMPLES
-from app.evaluate import evaluate_lesson, sample, trace_text
-from app.memory_span import memory_span
+from app.engine.cells import MEMORY
 from app.model_store import Model, load_model
 from app.resources import resource_dir
-from app.units import best_units, code_signals, line_position, partial_correlations, pearson
 
 
 def _property_rows(model: Model, docs: list, kind: str, label) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

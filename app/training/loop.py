@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from app import train as train_lstm
-from app import train_rnn
-from app.train import Adam, Params, clip_by_global_norm, cross_entropy
+from app.engine import gru_grad, rnn_grad
+from app.training import network
+from app.training.network import Adam, Params, clip_by_global_norm, cross_entropy
 
-CELLS = {"lstm": train_lstm, "rnn": train_rnn}  # each module's forward and loss_and_grads, by the card's cell
+CELLS = {"lstm": network.LSTM, "rnn": rnn_grad.RNN,
+         "gru": network.Cell("gru", 3, gru_grad.layer_forward, gru_grad.layer_backward)}
 
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray]  # ids, targets, mask: each (T, B)
 
@@ -96,7 +97,7 @@ def evaluate(params: Params, batches: list[Batch], cell: str = "lstm") -> float:
     """Mean loss per predicted token (nats) over fixed batches."""
     total, count = 0.0, 0.0
     for ids, targets, mask in batches:
-        loss, _ = cross_entropy(CELLS[cell].forward(params, ids).logits, targets, mask)
+        loss, _ = cross_entropy(network.forward(params, ids, CELLS[cell]).logits, targets, mask)
         total += loss * float(mask.sum())
         count += float(mask.sum())
     return total / max(count, 1.0)
@@ -201,7 +202,7 @@ def train(
     while state.step < last:
         rng = np.random.default_rng([config.seed, state.step])
         ids, targets, mask = data.sample(rng, config.batch_size)
-        loss, grads = CELLS[config.cell].loss_and_grads(state.params, ids, targets, mask)
+        loss, grads = network.loss_and_grads(state.params, ids, targets, mask, CELLS[config.cell])
         clip_by_global_norm(grads, config.clip)
         state.adam.lr = config.lr_at(state.step)
         state.adam.update(state.params, grads)

@@ -1,0 +1,1 @@
+"""What a model learnt: evaluation, memory span, named units, retention."""
