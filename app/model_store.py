@@ -1,11 +1,11 @@
 """Model files: read, validate and write the two-file format, and the registry of loaded models.
 
-A model is `NAME.safetensors` (float tensors named as a PyTorch state_dict of Embedding + LSTM +
-Linear: `embedding.weight`, `lstm.weight_ih_l{k}`, `lstm.weight_hh_l{k}`, `lstm.bias_ih_l{k}`,
-`lstm.bias_hh_l{k}`, `decoder.weight`, `decoder.bias`; embedding and decoder optional) and
-`NAME.json`, the model card. The card's `cell` says which recurrent cell the tensors are: `lstm`, or
-`rnn` for a vanilla `nn.RNN` whose tensors are `rnn.weight_ih_l{k}` (H, In), `rnn.weight_hh_l{k}` (H, H),
-`rnn.bias_ih_l{k}`, `rnn.bias_hh_l{k}` (H,). No pickle anywhere: safetensors holds raw tensors only.
+A model is `NAME.safetensors` (float tensors named as a PyTorch state_dict of Embedding + a recurrent
+cell + Linear: `embedding.weight`, `{cell}.weight_ih_l{k}` (rows·H, In), `{cell}.weight_hh_l{k}` (rows·H, H),
+`{cell}.bias_ih_l{k}`, `{cell}.bias_hh_l{k}` (rows·H,), `decoder.weight`, `decoder.bias`; embedding and
+decoder optional) and `NAME.json`, the model card. The card's `cell` names the cell (app.engine.cells:
+`lstm` 4 rows per unit, `gru` 3, `rnn` 1) and its options (`recurrent_activation`, `nonlinearity`,
+`reset_after`). No pickle anywhere: safetensors holds raw tensors only.
 """
 
 from __future__ import annotations
@@ -22,16 +22,14 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
-from app.engine import rnn
-from app.engine.cells import CELLS
-from app.engine.lstm import RECURRENT_ACTIVATIONS, Compiled, LayerWeights, LSTMParams, compile_params
+from app.engine.cells import CELLS, CellSpec, spec, spec_of_params
+from app.engine.lstm import LayerWeights, StackedParams
 from app.engine.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-_LAYER_KEY = re.compile(r"^(lstm|rnn)\.(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
-_ROWS = {"lstm": 4, "rnn": 1}  # rows of each weight per hidden unit: the LSTM stacks its four gates
+_LAYER_KEY = re.compile(r"^(" + "|".join(CELLS) + r")\.(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
 
 
 class ModelError(ValueError):
@@ -44,8 +42,8 @@ class Model:
 
     id: str
     card: dict
-    params: LSTMParams | rnn.RNNParams
-    compiled: Compiled | rnn.Compiled
+    params: StackedParams  # the cell's own subclass (app.engine.cells CellSpec.params_type)
+    compiled: object  # the cell's compiled tables
     tokenizer: Tokenizer
     version: str
 
@@ -55,8 +53,12 @@ class Model:
 
     @property
     def cell(self) -> str:
-        """`lstm` or `rnn`, as the card says (a loaded card always says; one built in code may not: lstm)."""
-        return self.card.get("cell", "lstm")
+        """The cell's name (app.engine.cells), the one its parameters are."""
+        return self.spec.name
+
+    @property
+    def spec(self) -> CellSpec:
+        return spec_of_params(self.params)
 
 
 def model_version(weights: bytes, tokenizer_section: dict) -> str:
@@ -66,12 +68,12 @@ def model_version(weights: bytes, tokenizer_section: dict) -> str:
     return digest.hexdigest()[:12]
 
 
-def params_to_tensors(params: LSTMParams | rnn.RNNParams) -> dict[str, np.ndarray]:
+def params_to_tensors(params: StackedParams) -> dict[str, np.ndarray]:
     """State-dict names -> C-contiguous arrays, ready for safetensors."""
     tensors: dict[str, np.ndarray] = {}
     if params.embedding is not None:
         tensors["embedding.weight"] = params.embedding
-    prefix = "rnn" if isinstance(params, rnn.RNNParams) else "lstm"
+    prefix = spec_of_params(params).name
     for k, layer in enumerate(params.layers):
         tensors[f"{prefix}.weight_ih_l{k}"] = layer.W_ih
         tensors[f"{prefix}.weight_hh_l{k}"] = layer.W_hh
@@ -99,7 +101,7 @@ def _checked_tensors(tensors: dict[str, np.ndarray], vocab_size: int, cell: str)
         if m and m.group(1) == cell:
             layer_keys.setdefault(int(m.group(3)), {})[m.group(2)] = a
         elif m:
-            raise ModelError(f"tensor {name!r} belongs to an {m.group(1).upper()}, but the card says cell {cell!r}: "
+            raise ModelError(f"tensor {name!r} belongs to {spec(m.group(1)).article}, but the card says cell {cell!r}: "
                              f"name the tensors {cell}.* or set the card's cell to {m.group(1)!r}")
         elif name not in known:
             raise ModelError(f"unexpected tensor {name!r}")
@@ -118,7 +120,7 @@ def _checked_tensors(tensors: dict[str, np.ndarray], vocab_size: int, cell: str)
     if emb is not None:
         _expect(emb.ndim == 2 and emb.shape[0] == V, f"embedding.weight is {emb.shape}, expected ({V}, E)")
     in_size = V if emb is None else emb.shape[1]
-    n = _ROWS[cell]
+    n = spec(cell).rows
     nH = f"{n}H" if n > 1 else "H"
     layers = []
     H = None
@@ -145,34 +147,24 @@ def _checked_tensors(tensors: dict[str, np.ndarray], vocab_size: int, cell: str)
     return layers, emb, W_dec, b_dec
 
 
-def params_from_tensors(
-    tensors: dict[str, np.ndarray], vocab_size: int, recurrent_activation: str = "sigmoid"
-) -> LSTMParams:
-    """LSTM parameters from `lstm.*` tensors, every name, shape, dtype and value checked."""
-    layers, emb, W_dec, b_dec = _checked_tensors(tensors, vocab_size, "lstm")
+def params_from_tensors(tensors: dict[str, np.ndarray], vocab_size: int, cell: str = "lstm",
+                       **options: object) -> StackedParams:
+    """The parameters of `cell` from its `{cell}.*` tensors, every name, shape, dtype and value checked;
+    `options` the cell's card options (recurrent_activation, nonlinearity, reset_after), defaults if left out."""
+    layers, emb, W_dec, b_dec = _checked_tensors(tensors, vocab_size, cell)
     weights = tuple(LayerWeights(*parts) for parts in layers)
-    return LSTMParams(weights, vocab_size, emb, W_dec, b_dec, recurrent_activation)
+    return spec(cell).params_type(weights, vocab_size, emb, W_dec, b_dec, **spec(cell).card_options(options))
 
 
-def rnn_params_from_tensors(
-    tensors: dict[str, np.ndarray], vocab_size: int, nonlinearity: str = "tanh"
-) -> rnn.RNNParams:
-    """Vanilla RNN parameters from `rnn.*` tensors, every name, shape, dtype and value checked."""
-    layers, emb, W_dec, b_dec = _checked_tensors(tensors, vocab_size, "rnn")
-    weights = tuple(LayerWeights(*parts) for parts in layers)
-    return rnn.RNNParams(weights, vocab_size, emb, W_dec, b_dec, nonlinearity)
-
-
-def params_for_card(tensors: dict[str, np.ndarray], vocab_size: int, card: dict) -> LSTMParams | rnn.RNNParams:
+def params_for_card(tensors: dict[str, np.ndarray], vocab_size: int, card: dict) -> StackedParams:
     """The parameters of the cell the card names (never inferred from the tensor names)."""
-    if card.get("cell") == "rnn":
-        return rnn_params_from_tensors(tensors, vocab_size, card.get("nonlinearity", "tanh"))
-    return params_from_tensors(tensors, vocab_size, card.get("recurrent_activation", "sigmoid"))
+    cell = spec(card.get("cell", "lstm"))
+    return params_from_tensors(tensors, vocab_size, cell.name, **cell.card_options(card))
 
 
-def compile_model(params: LSTMParams | rnn.RNNParams) -> Compiled | rnn.Compiled:
-    """The engine's per-model tables for either cell."""
-    return rnn.compile_params(params) if isinstance(params, rnn.RNNParams) else compile_params(params)
+def compile_model(params: StackedParams) -> object:
+    """The engine's per-model tables for any cell."""
+    return spec_of_params(params).compile(params)
 
 
 def _validate_card(card: object, stem: str) -> dict:
@@ -180,15 +172,15 @@ def _validate_card(card: object, stem: str) -> dict:
     assert isinstance(card, dict)
     _expect(card.get("id") == stem, f"card id {card.get('id')!r} must equal the file name {stem!r}")
     _expect(bool(ID_PATTERN.match(stem)), f"model id {stem!r} must match {ID_PATTERN.pattern}")
-    _expect(card.get("cell") in CELLS, f"cell must be one of {CELLS}, got {card.get('cell')!r}")
-    if card["cell"] == "rnn":
-        _expect("recurrent_activation" not in card,
-                "recurrent_activation is the σ of LSTM gates; an rnn card names its nonlinearity instead")
-        act = card.get("nonlinearity", "tanh")
-        _expect(act in rnn.NONLINEARITIES, f"nonlinearity must be one of {rnn.NONLINEARITIES}, got {act!r}")
-    else:
-        act = card.get("recurrent_activation", "sigmoid")
-        _expect(act in RECURRENT_ACTIVATIONS, f"recurrent_activation must be one of {RECURRENT_ACTIVATIONS}")
+    _expect(card.get("cell") in CELLS, f"cell must be one of {tuple(CELLS)}, got {card.get('cell')!r}")
+    cell = spec(card["cell"])
+    for key in {k for c in CELLS.values() for k in c.options} - set(cell.options):
+        _expect(key not in card, f"{key} is not an option of {cell.article}; its card may name "
+                                 f"{', '.join(cell.options) or 'no options'}")
+    for key, allowed in cell.options.items():
+        value = card.get(key, allowed[0])
+        _expect(any(value == a and type(value) is type(a) for a in allowed),
+                f"{key} must be one of {allowed}, got {value!r}")
     _expect(isinstance(card.get("tokenizer"), dict), "the card needs a tokenizer section")
     return card
 
@@ -226,11 +218,11 @@ def load_model(weights_path: Path) -> Model:
     )
 
 
-def write_model(folder: Path, card: dict, params: LSTMParams | rnn.RNNParams) -> Path:
+def write_model(folder: Path, card: dict, params: StackedParams) -> Path:
     """Write NAME.safetensors and NAME.json (NAME = card["id"]); returns the weights path."""
-    cell = "rnn" if isinstance(params, rnn.RNNParams) else "lstm"
-    if card.get("cell") != cell:
-        raise ModelError(f"the card says cell {card.get('cell')!r} but the parameters are an {cell.upper()}'s")
+    cell = spec_of_params(params)
+    if card.get("cell") != cell.name:
+        raise ModelError(f"the card says cell {card.get('cell')!r} but the parameters are {cell.article}'s")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = card["id"]

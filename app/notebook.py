@@ -27,26 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
+from app.engine.cells import CellSpec
 from app.model_store import Model, ModelError
 from app.model_store import load_model as _load_model_file
 from app.resources import resource_dir
 from app.serving.config import Settings
-from app.serving.service import ALL_QUANTITIES, parse_quantities, run_trace, trace_payload
+from app.serving.service import parse_quantities, run_trace, trace_payload
 
 # A notebook has no request to protect: texts as long as a book are fine.
 NOTEBOOK_SETTINGS = Settings(max_chars=10_000_000, max_tokens=10_000_000, models_dir=None)
-TITLES = {
-    "i": "input gate i — how much is written",
-    "f": "forget gate f — what is kept",
-    "g": "candidate g — what could be written",
-    "o": "output gate o — what is exposed",
-    "c": "cell state c — memory",
-    "h": "hidden state h — output",
-    "kept": "kept memory f⊙c_{t−1} — what is remembered",
-    "forgotten": "forgotten memory (1−f)⊙c_{t−1} — what is erased",
-    "written": "written memory i⊙g — what is added",
-}
-GATES = ("i", "f", "o")
 
 
 @dataclass(frozen=True)
@@ -55,6 +44,7 @@ class NotebookTrace:
 
     record: dict
     hidden_size: int = field(repr=False)
+    cell: CellSpec = field(repr=False)  # whose panels name and scale each quantity
 
     @property
     def tokens(self) -> list[dict]:
@@ -84,10 +74,11 @@ class NotebookTrace:
             raise ValueError(f"{quantity!r} is not in this trace; it holds {', '.join(self.layers[layer])}")
         z = self.layers[layer][quantity].T  # (H, T): units down, tokens across
         T, H = z.shape[1], z.shape[0]
-        if quantity in GATES:
+        panel = self.cell.panels[quantity]
+        if panel["scale"] == "gate":
             scale = {"colorscale": "Viridis", "zmin": 0.0, "zmax": 1.0}
-        else:  # tanh's g and h on −1..1; c and the ledger on their own largest magnitude
-            limit = 1.0 if quantity in ("g", "h") else float(np.abs(z).max(initial=0.0)) or 1.0
+        else:  # tanh's on −1..1; signed quantities (c, the ledger) on their own largest magnitude
+            limit = 1.0 if panel["scale"] == "tanh" else float(np.abs(z).max(initial=0.0)) or 1.0
             scale = {"colorscale": "RdBu", "reversescale": True, "zmin": -limit, "zmax": limit, "zmid": 0.0}
         # Tokens repeat ("the" twice), so the x axis is the step number, labelled with the token.
         labels = [tok["text"].replace("\n", "↵") or "∅" for tok in self.tokens]
@@ -97,7 +88,7 @@ class NotebookTrace:
             colorbar={"title": {"text": quantity}}, **scale,
         ))
         fig.update_layout(
-            title=f"{self.record['model']} · layer {layer} · {TITLES[quantity]}",
+            title=f"{self.record['model']} · layer {layer} · {panel['title']} {panel['symbol']} — {panel['plain']}",
             xaxis={"title": "token", "tickmode": "array", "tickvals": list(range(T)), "ticktext": labels},
             yaxis={"title": "unit", "autorange": "reversed"},
         )
@@ -149,13 +140,17 @@ class NotebookModel:
         return (f"<NotebookModel {self.id} ({self.model.tokenizer.kind}): {p.num_layers} layer(s) of {p.hidden_size} "
                 f"units, V = {p.vocab_size}, {'decoder' if p.W_dec is not None else 'no decoder'}>")
 
-    def trace(self, text: str, top_k: int = 5, quantities: str | tuple[str, ...] | None = ALL_QUANTITIES,
-              ) -> NotebookTrace:
-        """Run the model over `text` from the zero state. quantities: names (or "c,h"), all nine by default."""
-        if isinstance(quantities, str) or quantities is None:
-            quantities = parse_quantities(quantities)
+    def trace(self, text: str, top_k: int = 5, quantities: str | tuple[str, ...] | None = None) -> NotebookTrace:
+        """Run the model over `text` from the zero state. quantities: names (or "c,h") of the model's cell,
+        by default all it offers (an LSTM's nine: i, f, g, o, c, h and the ledger kept, forgotten, written)."""
+        cell = self.model.spec
+        if quantities is None:
+            quantities = cell.offered
+        elif isinstance(quantities, str):
+            quantities = parse_quantities(quantities, self.model)
         result = run_trace(self.model, text, NOTEBOOK_SETTINGS)
-        return NotebookTrace(trace_payload(result, top_k, tuple(quantities), "json"), self.model.params.hidden_size)
+        return NotebookTrace(trace_payload(result, top_k, tuple(quantities), "json"), self.model.params.hidden_size,
+                             cell)
 
 
 def _candidates(name: str, models_dir: Path | None) -> list[Path]:

@@ -15,7 +15,6 @@ from app.analysis.evaluate import evaluate_lesson, sample, trace_text
 from app.analysis.memory_span import memory_span
 from app.analysis.units import best_units, code_signals, line_position, partial_correlations, pearson
 from app.corpora.examples import EXAMPLES
-from app.engine.cells import MEMORY
 from app.model_store import Model, load_model
 from app.resources import resource_dir
 
@@ -25,7 +24,7 @@ def _property_rows(model: Model, docs: list, kind: str, label) -> tuple[np.ndarr
     with the property's label per row and the confounds: tokens since the cue and position in the text."""
     from app.corpora import lesson
 
-    q = MEMORY[model.cell]
+    q = model.spec.memory
     rows, labels, confounds = [], [], []
     for doc, case in lesson.cases_of(docs, kind):
         y = label(case)
@@ -55,7 +54,7 @@ def lesson_units(model: Model, seed: int = 0) -> list[dict]:
     from app.corpora import lesson
 
     test = [d for d in lesson.test_records(seed) if d.heldout == "frame"]
-    q = MEMORY[model.cell]
+    q = model.spec.memory
     units = []
     for carries, (kind, label, (high, low)) in LESSON_PROPERTIES.items():
         x, y, confounds = _property_rows(model, test, kind, label)
@@ -79,7 +78,7 @@ def char_units(model: Model, corpus: str, text: str) -> list[dict]:
     the other properties (so a line-position cell is not called a bracket cell)."""
     signals = code_signals(text) if corpus == "python" else {"line_position": line_position(text)}
     _, trace = trace_text(model, text)
-    x = trace.layers[-1][MEMORY[model.cell]]
+    x = trace.layers[-1][model.spec.memory]
     units = []
     for name, signal in signals.items():
         others = [s for k, s in signals.items() if k != name]

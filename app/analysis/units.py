@@ -1,5 +1,5 @@
 """Find the units that carry something: correlations of a unit's memory (c; h for a vanilla RNN, whose only
-memory it is: `app.engine.cells.MEMORY`) with a property of the text.
+memory it is: the cell's `memory` in app.engine.cells) with a property of the text.
 
 - `correlated_units`: Pearson correlation of each unit's c with a signal over a text (inside a string,
   bracket depth, indentation, position in the line), as in Karpathy, Johnson & Fei-Fei (2015).
@@ -13,14 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from app.analysis.evaluate import trace_text
-from app.engine.cells import MEMORY
 from app.model_store import Model
 
 
 def correlated_units(model: Model, text: str, signal: np.ndarray, layer: int = -1, top: int = 3) -> list[dict]:
     """Units whose c correlates best (by |r|) with signal (T,) over the text's tokens."""
     _, trace = trace_text(model, text)
-    c = trace.layers[layer][MEMORY[model.cell]]  # (T, H): c, or h for a vanilla RNN
+    c = trace.layers[layer][model.spec.memory]  # (T, H): c for an LSTM, h for a GRU or a vanilla RNN
     r = pearson(c, signal)
     order = np.argsort(-np.abs(r), kind="stable")[:top]
     k = layer % model.params.num_layers

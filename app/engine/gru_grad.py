@@ -1,5 +1,5 @@
 """Training a GRU in NumPy: one layer's batched forward pass that keeps what backward needs, and its
-backpropagation through time; the network around it is app.training.network's (`train.Cell`).
+backpropagation through time; the network around it is app.training.network's.
 
 Parameters are named as a PyTorch state_dict of Embedding + `nn.GRU` + Linear: `gru.weight_ih_l{k}`
 (3H, In), `gru.weight_hh_l{k}` (3H, H), `gru.bias_ih_l{k}`, `gru.bias_hh_l{k}` (3H,), rows in PyTorch's

@@ -40,7 +40,7 @@ import numpy as np
 GATES = ("i", "f", "g", "o")
 QUANTITIES = ("i", "f", "g", "o", "c", "h")
 RECURRENT_ACTIVATIONS = ("sigmoid", "hard_sigmoid", "hard_sigmoid_keras2")
-# A hard σ is clip(slope·x + ½, 0, 1): its slope inside the linear region (app/analysis/retention.py's derivative).
+# A hard σ is clip(slope·x + ½, 0, 1): its slope inside the linear region (sigma_prime's derivative).
 HARD_SIGMOID_SLOPES = {"hard_sigmoid": 1 / 6, "hard_sigmoid_keras2": 0.2}
 # The factor the i, f and o rows are pre-scaled by: ½ for σ(x) = ½(1 + tanh(x/2)), the slope of a hard σ.
 _SIGMA_SLOPE = {"sigmoid": 0.5, **HARD_SIGMOID_SLOPES}
@@ -355,3 +355,69 @@ def step_detail(params: LSTMParams, trace: Trace, ids: np.ndarray, k: int, t: in
         recurrent=layer.W_hh @ h_prev,
         bias=layer.b_ih + layer.b_hh,
     )
+
+
+def sigma_prime(gate: np.ndarray, recurrent_activation: str = "sigmoid") -> np.ndarray:
+    """σ'(z) from the gate value σ(z) (any shape): σ(1−σ), or a hard σ's slope inside (0, 1) and 0 outside."""
+    if recurrent_activation == "sigmoid":
+        return gate * (1 - gate)
+    return np.where((gate > 0) & (gate < 1), HARD_SIGMOID_SLOPES[recurrent_activation], 0.0)
+
+
+def forget_products(f: np.ndarray, s: int, window: int) -> np.ndarray:
+    """∏_{k=s+1..t} f_k for t = s+1 .. s+window, per unit: (window, H). f: (T, H)."""
+    return np.cumprod(f[s + 1 : s + 1 + window], axis=0)
+
+
+def lstm_jacobian_norms(W_hh: np.ndarray, i: np.ndarray, f: np.ndarray, g: np.ndarray, o: np.ndarray,
+                        c: np.ndarray, c0: np.ndarray, s: int, window: int,
+                        recurrent_activation: str = "sigmoid") -> tuple[np.ndarray, np.ndarray]:
+    """(‖∂h_t/∂h_s‖_F, ‖∂c_t/∂c_s‖_F) for t = s+1 .. s+window, each (window,). W_hh (4H, H) unscaled;
+    gates and c (T, H); c0 (H,) the cell state before step 0; recurrent_activation the σ of i, f and o
+    (see sigma_prime). Propagates the Jacobians of h_t and c_t with respect to the whole state
+    (h_s, c_s), each (H, 2H): about 4·H³ multiply-adds per step."""
+    H = W_hh.shape[1]
+    W_i, W_f, W_g, W_o = (W_hh[k * H : (k + 1) * H].astype(np.float64) for k in range(4))
+    dh = np.hstack([np.eye(H), np.zeros((H, H))])  # [∂h_s/∂h_s, ∂h_s/∂c_s]
+    dc = np.hstack([np.zeros((H, H)), np.eye(H)])  # [∂c_s/∂h_s, ∂c_s/∂c_s]
+    out_h, out_c = np.empty(window), np.empty(window)
+    for n, t in enumerate(range(s + 1, s + 1 + window)):
+        c_prev = c[t - 1] if t > 0 else c0
+        it, ft, gt, ot = (x[t].astype(np.float64) for x in (i, f, g, o))
+        tc = np.tanh(c[t].astype(np.float64))
+        di, df, do = (sigma_prime(x, recurrent_activation) for x in (it, ft, ot))
+        C = (c_prev * df)[:, None] * W_f + (gt * di)[:, None] * W_i + (it * (1 - gt**2))[:, None] * W_g
+        A = (tc * do)[:, None] * W_o + (ot * (1 - tc**2))[:, None] * C
+        b = ot * (1 - tc**2) * ft
+        dh, dc = A @ dh + b[:, None] * dc, C @ dh + ft[:, None] * dc
+        out_h[n], out_c[n] = np.linalg.norm(dh[:, :H]), np.linalg.norm(dc[:, H:])
+    return out_h, out_c
+
+
+def step_parts(params: LSTMParams, trace: Trace, ids: np.ndarray, k: int, t: int) -> dict:
+    """step_detail as the cell registry reads it: {"gates": {i, f, g, o: {input, recurrent, bias}}, each (H,),
+    "previous": {"h": h_{t-1}, "c": c_{t-1}}}."""
+    d, H = step_detail(params, trace, ids, k, t), params.hidden_size
+    gates = {gate: {part: getattr(d, part)[n * H : (n + 1) * H] for part in ("input", "recurrent", "bias")}
+             for n, gate in enumerate(GATES)}
+    return {"gates": gates, "previous": {"h": d.h_prev, "c": d.c_prev}}
+
+
+def ledger_of(layer: LayerTrace, state0: State, k: int, start: int = 0, cols: slice = slice(None)
+              ) -> dict[str, np.ndarray]:
+    """ledger of layer k from the initial state: kept, forgotten, written, each (T − start, U)."""
+    return ledger(layer, state0.c[k], start, cols)
+
+
+def keep(layer: LayerTrace, s: int, window: int) -> dict[str, np.ndarray]:
+    """∏_{k=s+1..t} f_k, the share of c_s still in c_t, and what step s wrote, (i_s ⊙ g_s) ⊙ ∏ f, as it survives;
+    each (window, H) for t = s+1 .. s+window."""
+    kept = forget_products(layer.f, s, window)
+    return {"kept": kept, "written": (layer.i[s] * layer.g[s])[None, :] * kept}
+
+
+def jacobian_norms(params: LSTMParams, trace: Trace, k: int, s: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(‖∂h_t/∂h_s‖_F, ‖∂c_t/∂c_s‖_F) of layer k for t = s+1 .. s+window (see lstm_jacobian_norms)."""
+    layer = trace.layers[k]
+    return lstm_jacobian_norms(params.layers[k].W_hh, layer.i, layer.f, layer.g, layer.o, layer.c,
+                               trace.initial.c[k], s, window, params.recurrent_activation)

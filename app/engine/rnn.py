@@ -172,3 +172,27 @@ def step_detail(params: RNNParams, trace: Trace, ids: np.ndarray, k: int, t: int
     h_prev = trace.initial.h[k] if t == 0 else trace.layers[k].h[t - 1]
     return StepDetail(x=x, h_prev=h_prev, input=input_part, recurrent=layer.W_hh @ h_prev,
                       bias=layer.b_ih + layer.b_hh)
+
+
+def rnn_jacobian_norms(W_hh: np.ndarray, h: np.ndarray, s: int, window: int) -> np.ndarray:
+    """‖∂h_t/∂h_s‖_F for t = s+1 .. s+window of a tanh RNN layer: (window,). W_hh (H, H); h (T, H)."""
+    W = W_hh.astype(np.float64)
+    J = np.eye(W.shape[0])
+    out = np.empty(window)
+    for n, t in enumerate(range(s + 1, s + 1 + window)):
+        J = (1 - h[t].astype(np.float64) ** 2)[:, None] * (W @ J)
+        out[n] = np.linalg.norm(J)
+    return out
+
+
+def step_parts(params: RNNParams, trace: Trace, ids: np.ndarray, k: int, t: int) -> dict:
+    """step_detail as the cell registry reads it: {"gates": {"h": {input, recurrent, bias}}, "previous": {"h"}}:
+    h_t = tanh(a_t) is the one 'gate', its pre-activation a_t split as an LSTM gate's is."""
+    d = step_detail(params, trace, ids, k, t)
+    return {"gates": {"h": {"input": d.input, "recurrent": d.recurrent, "bias": d.bias}}, "previous": {"h": d.h_prev}}
+
+
+def jacobian_norms(params: RNNParams, trace: Trace, k: int, s: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """‖∂h_t/∂h_s‖_F of layer k for t = s+1 .. s+window, twice: h is the RNN's memory too."""
+    norms = rnn_jacobian_norms(params.layers[k].W_hh, trace.layers[k].h, s, window)
+    return norms, norms

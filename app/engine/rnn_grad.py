@@ -1,6 +1,6 @@
 """Training a vanilla RNN in NumPy: the batched forward pass that keeps what backward needs, and
 backpropagation through time, of one layer: the network around it (embedding, stacked layers, decoder,
-their gradients), the loss, clipping and Adam are app.training.network's, shared with the LSTM (`train.Cell`).
+their gradients), the loss, clipping and Adam are app.training.network's, shared by every cell.
 
 Parameters are a dict of arrays named as a PyTorch state_dict of Embedding + `nn.RNN` + Linear
 (`embedding.weight`, `rnn.weight_ih_l{k}` (H, In), `rnn.weight_hh_l{k}` (H, H), `rnn.bias_ih_l{k}`,
@@ -25,9 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.training import network as train
-from app.training.network import Params
-
 
 @dataclass(frozen=True)
 class LayerCache:
@@ -37,7 +34,7 @@ class LayerCache:
     h: np.ndarray
 
 
-def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray,
+def layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray,
                    x: np.ndarray) -> LayerCache:
     """One layer over (T, B, In) inputs from the zero state."""
     T, B, _ = x.shape
@@ -51,7 +48,7 @@ def _layer_forward(W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: n
     return LayerCache(x, h)
 
 
-def _layer_backward(
+def layer_backward(
     W_ih: np.ndarray, W_hh: np.ndarray, cache: LayerCache, dh_out: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of one layer given d loss / d h for every step (T, B, H).
@@ -71,29 +68,3 @@ def _layer_backward(
     db = da_flat.sum(axis=0)
     dx = da_all @ W_ih  # (T, B, In)
     return dW_ih, dW_hh, db, db.copy(), dx
-
-
-RNN = train.Cell("rnn", 1, _layer_forward, _layer_backward)
-
-
-def num_layers(params: Params) -> int:
-    return train.num_layers(params, RNN)
-
-
-def init_params(rng: np.random.Generator, V: int, E: int | None, H: int, L: int, dtype=np.float32) -> Params:
-    """PyTorch's initialisation: U(−1/√H, 1/√H) for the RNN and decoder, N(0, 1) for the embedding."""
-    return train.init_params(rng, V, E, H, L, dtype, RNN)
-
-
-def forward(params: Params, ids: np.ndarray) -> train.Cache:
-    """ids (T, B) -> logits (T, B, V), keeping every layer's states for backward."""
-    return train.forward(params, ids, RNN)
-
-
-def backward(params: Params, cache: train.Cache, dlogits: np.ndarray) -> Params:
-    return train.backward(params, cache, dlogits, RNN)
-
-
-def loss_and_grads(params: Params, ids: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> tuple[float, Params]:
-    """One batch: ids, targets, mask all (T, B)."""
-    return train.loss_and_grads(params, ids, targets, mask, RNN)

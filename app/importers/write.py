@@ -6,6 +6,7 @@ import hashlib
 import shlex
 from pathlib import Path
 
+from app.engine.cells import spec_of_params
 from app.engine.tokenizer import Tokenizer
 from app.importers.errors import ImportRefused
 from app.importers.imported import Imported
@@ -40,6 +41,7 @@ def make_card(imported: Imported, tokenizer: Tokenizer, model_id: str, source: P
               description: str | None, examples: list[str], notes: list[str], argv: list[str]) -> dict:
     """The model card: cell, recurrent activation, tokenizer, sizes and provenance naming the source file."""
     p = imported.params
+    cell = spec_of_params(p)
     name = FRAMEWORKS[imported.framework]
     shape = f"{p.num_layers} layer{'s' if p.num_layers > 1 else ''} of {p.hidden_size} units"
     inputs = "one-hot inputs" if p.embedding is None else f"embedding of {p.embedding.shape[1]}"
@@ -47,10 +49,10 @@ def make_card(imported: Imported, tokenizer: Tokenizer, model_id: str, source: P
     return {
         "id": model_id,
         "title": title or model_id,
-        "description": description or f"{tokenizer.kind}-level LSTM imported from {name} ({source.name}): {shape}, "
-                                      f"{inputs}, {head}.",
-        "cell": "lstm",
-        "recurrent_activation": p.recurrent_activation,
+        "description": description or f"{tokenizer.kind}-level {cell.title} imported from {name} ({source.name}): "
+                                      f"{shape}, {inputs}, {head}.",
+        "cell": cell.name,
+        **cell.options_of(p),
         "tokenizer": tokenizer.to_card(),
         "sizes": {"vocab_size": p.vocab_size, "embedding_size": None if p.embedding is None else p.embedding.shape[1],
                   "hidden_size": p.hidden_size, "num_layers": p.num_layers},
@@ -72,7 +74,8 @@ def write_imported(out: Path, card: dict, imported: Imported) -> Model:
     """Check the weights as the app will, write the two files, and load them back."""
     p = imported.params
     try:
-        params_from_tensors(params_to_tensors(p), p.vocab_size, p.recurrent_activation)
+        cell = spec_of_params(p)
+        params_from_tensors(params_to_tensors(p), p.vocab_size, cell.name, **cell.options_of(p))
     except ModelError as e:
         raise ImportRefused(f"the converted weights are not usable: {e}") from None
     return load_model(write_model(out, card, p))

@@ -1,24 +1,25 @@
 """Text + model + step s -> /api/retention's answer: what a layer held at s, and how long it lasts.
 
-For every later step t = s+1 .. s+W of one layer (the maths is app/analysis/retention.py's):
+For every later step t = s+1 .. s+W of one layer (each cell's maths is its own module's, app/engine/*.py,
+`jacobian_norms` and `keep`):
 
-    jacobian_norm[n]         ‖∂h_t/∂h_s‖_F                   both cells: how strongly h_t still depends on h_s
+    jacobian_norm[n]         ‖∂h_t/∂h_s‖_F                   every cell: how strongly h_t still depends on h_s
     memory_jacobian_norm[n]  ‖∂m_t/∂m_s‖_F, m = `memory`     the same for the memory: c for an LSTM (h_s
-                                                             held fixed), h for a vanilla RNN (= jacobian_norm)
-    kept[n]                  ∏_{k=s+1..t} f_k                LSTM, (W, H): the share of c_s still in c_t
-    written[n]               (i_s ⊙ g_s) ⊙ ∏_{k=s+1..t} f_k   LSTM, (W, H): what s wrote, as it survives in c_t
+                                                             held fixed), h for a GRU or a vanilla RNN
+    kept[n]                  the share of m_s carried on directly, per unit (W, H): ∏ f for an LSTM, ∏ z for
+                             a GRU; a vanilla RNN has no such gate and no `kept`
+    written[n]               what step s wrote, as it survives that way (W, H)
 
 Why both norms: an LSTM's h is a gated read-out of its memory c, so its ‖∂h_t/∂h_s‖ can fade as fast
-as an RNN's (on the bundled lesson models it fades faster); the lecture's claim is about the memory,
-‖∂c_t/∂c_s‖ against the RNN's ‖∂h_t/∂h_s‖, and that is what the page draws first.
+as an RNN's; the lecture's claim is about the memory, and that is what the page draws first.
 
-The window W. Forget-gate products cost next to nothing; the Jacobians cost per later step about
-4·H³ multiply-adds for an LSTM (two H × 2H matrix products, both norms at once) and H³ for a vanilla
-RNN (one H × H product). A request may spend about BUDGET_FLOPS, so the largest window is
+The window W. Gate products cost next to nothing; the Jacobians cost per later step about
+jacobian_cost·H³ multiply-adds (4 for an LSTM, both norms at once; 1 for a GRU or an RNN). A request may
+spend about BUDGET_FLOPS, so the largest window is
 
     max_window = clamp(floor(BUDGET_FLOPS / cost_per_step), MIN_WINDOW, MAX_WINDOW)
 
-(H = 64 LSTM or H = 100 RNN: 400; H = 128 LSTM: 119; H ≥ 256 LSTM: 20). Without `window`, W is every
+(H = 64 LSTM or GRU, H = 100 RNN: 400; H = 128 LSTM: 119; H ≥ 256 LSTM: 20). Without `window`, W is every
 later step up to max_window; a larger `window` is refused with the maximum. Only the steps up to s + W
 are traced (the cell is causal: their bits equal a whole trace's).
 """
@@ -29,8 +30,6 @@ import math
 
 import numpy as np
 
-from app.analysis.retention import forget_products, lstm_jacobian_norms, rnn_jacobian_norms
-from app.engine.cells import MEMORY
 from app.model_store import Model
 from app.serving.config import Settings
 from app.serving.schemas import RetentionRequest
@@ -42,9 +41,8 @@ MIN_WINDOW, MAX_WINDOW = 20, 400
 
 
 def cost_per_step(model: Model) -> int:
-    """Multiply-adds of one later step of the Jacobians: 4·H³ for an LSTM, H³ for a vanilla RNN."""
-    H = model.params.hidden_size
-    return (4 if model.cell == "lstm" else 1) * H**3
+    """Multiply-adds of one later step of the Jacobians: the cell's jacobian_cost · H³."""
+    return model.spec.jacobian_cost * model.params.hidden_size**3
 
 
 def max_window(model: Model) -> int:
@@ -88,7 +86,7 @@ def retention(models: dict[str, Model], settings: Settings, cache: TraceCache | 
     result = run_trace(model, req.text, settings, steps=steps, cache=cache)
     s, k = req.step, req.layer
     W = check_step(model, len(result.tokens), s, req.window)
-    layer, weights = result.trace.layers[k], model.params.layers[k]
+    layer = result.trace.layers[k]
     tok = result.tokens[s]
     out = {
         "model": model.id,
@@ -103,17 +101,12 @@ def retention(models: dict[str, Model], settings: Settings, cache: TraceCache | 
         "encoding": req.encoding,
         "steps": list(range(s + 1, s + 1 + W)),
     }
-    if model.cell == "rnn":
-        norms = memory_norms = rnn_jacobian_norms(weights.W_hh, layer.h, s, W)
-    else:
-        activation = model.params.recurrent_activation
-        kept = forget_products(layer.f, s, W)  # (W, H), float32 as the gates
-        written = (layer.i[s] * layer.g[s])[None, :] * kept  # (W, H)
-        norms, memory_norms = lstm_jacobian_norms(weights.W_hh, layer.i, layer.f, layer.g, layer.o, layer.c,
-                                                  result.trace.initial.c[k], s, W, activation)
-        out.update(recurrent_activation=activation, kept=encode_array(kept, req.encoding),
-                   written=encode_array(written, req.encoding))
-    out["memory"] = MEMORY[model.cell]
+    cell = model.spec
+    norms, memory_norms = cell.jacobian_norms(model.params, result.trace, k, s, W)
+    out.update(cell.options_of(model.params))
+    if cell.keep is not None:
+        out.update({name: encode_array(a, req.encoding) for name, a in cell.keep(layer, s, W).items()})
+    out["memory"] = cell.memory
     out["jacobian_norm"] = finite_list(norms)
     out["memory_jacobian_norm"] = finite_list(memory_norms)
     if None in out["jacobian_norm"] or None in out["memory_jacobian_norm"]:

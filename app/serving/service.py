@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine import rnn
-from app.engine.lstm import QUANTITIES, Trace, ledger, logits, softmax, step_detail
+from app.engine.cells import CELLS, LEDGER, CellSpec
+from app.engine.lstm import Trace, logits, softmax
 from app.engine.tokenizer import Token
 from app.model_store import Model, display_order, load_registry
 from app.resources import resource_dir
@@ -16,11 +16,6 @@ from app.serving.config import Settings
 from app.serving.digest import ids_digest
 from app.serving.trace_cache import TraceCache, extend
 
-LEDGER = ("kept", "forgotten", "written")
-ALL_QUANTITIES = QUANTITIES + LEDGER
-OFFERED = {"lstm": ALL_QUANTITIES, "rnn": rnn.QUANTITIES}  # what /api/trace can return, by cell
-DEFAULT_QUANTITIES = {"lstm": QUANTITIES, "rnn": rnn.QUANTITIES}
-CELL_NAMES = {"lstm": "an LSTM", "rnn": "a vanilla RNN"}
 ENCODINGS = ("json", "f4", "u1")
 
 
@@ -180,31 +175,31 @@ def encode_array(a: np.ndarray, encoding: str) -> np.ndarray | dict:
 def layer_arrays(result: TraceResult, k: int, quantities: tuple[str, ...], start: int = 0,
                  unit: int | None = None) -> dict[str, np.ndarray]:
     """The requested quantities of layer k from step `start` on, each (T - start, H), or (T - start, 1)
-    for one unit; the ledger (kept, forgotten, written) from app.engine.lstm.ledger."""
+    for one unit; the ledger (kept, forgotten, written) from the cell's own ledger."""
     layer = result.trace.layers[k]
     cols = slice(None) if unit is None else slice(unit, unit + 1)
     out = {q: layer[q][start:, cols] for q in quantities if q not in LEDGER}
     if any(q in LEDGER for q in quantities):
-        book = ledger(layer, result.trace.initial.c[k], start, cols)
+        book = result.model.spec.ledger(layer, result.trace.initial, k, start, cols)
         out.update({q: book[q] for q in quantities if q in LEDGER})
     return out
 
 
 def parse_quantities(spec: str | None, model: Model | None = None) -> tuple[str, ...]:
-    """Comma-separated names -> a tuple in canonical order; None means the model's traced quantities:
-    i, f, g, o, c, h for an LSTM (also without a model), h, a for a vanilla RNN."""
-    cell = model.cell if model is not None else "lstm"
-    offered = OFFERED[cell]
+    """Comma-separated names -> a tuple in the cell's order; None means the quantities the model's cell
+    records (an LSTM's i, f, g, o, c, h without a model). Names another cell has are refused saying so."""
+    cell: CellSpec = model.spec if model is not None else CELLS["lstm"]
+    offered = cell.offered
     if spec is None:
-        return DEFAULT_QUANTITIES[cell]
+        return cell.quantities
     names = [s.strip() for s in spec.split(",") if s.strip()]
     unknown = [n for n in names if n not in offered]
     if not names:
         raise InputError(f"quantities is empty: choose from {', '.join(offered)}, or leave it out for all")
-    other = "rnn" if cell == "lstm" else "lstm"
-    if unknown and model is not None and all(n in OFFERED[other] for n in unknown):
-        raise InputError(f"quantities {unknown} belong to {CELL_NAMES[other]}; model {model.id!r} is "
-                         f"{CELL_NAMES[cell]}: choose from {', '.join(offered)}")
+    others = [c for c in CELLS.values() if c is not cell and all(n in c.offered for n in unknown)]
+    if unknown and model is not None and others:
+        raise InputError(f"quantities {unknown} belong to {' or '.join(c.article for c in others)}; model "
+                         f"{model.id!r} is {cell.article}: choose from {', '.join(offered)}")
     if unknown:
         raise InputError(f"unknown quantities {unknown}; choose from {', '.join(offered)}")
     return tuple(q for q in offered if q in names)
@@ -223,7 +218,7 @@ def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], 
         raise InputError(f"layer {layer} is out of range: model {model.id!r} has layers 0 to {L - 1}")
     if unit is not None and not 0 <= unit < H:
         raise InputError(f"unit {unit} is out of range: model {model.id!r} has units 0 to {H - 1}")
-    if not set(quantities) <= set(OFFERED[model.cell]):
+    if not set(quantities) <= set(model.spec.offered):
         parse_quantities(",".join(quantities), model)  # raises the message that says what to change
     return {
         "model": model.id,
@@ -243,7 +238,8 @@ def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], 
 
 
 def step_payload(result: TraceResult, step: int, layer: int) -> dict:
-    """The /api/step response: each gate's pre-activation split into input, recurrent and bias."""
+    """The /api/step response: each gate's pre-activation split into input, recurrent and bias, its value,
+    the states before and after, the numbers the cell's equations name (`values`), and those equations."""
     model, T, L = result.model, len(result.tokens), result.model.params.num_layers
     if T == 0:
         raise InputError(f"step {step} is out of range: the text has no tokens; send a text with some")
@@ -251,61 +247,54 @@ def step_payload(result: TraceResult, step: int, layer: int) -> dict:
         raise InputError(f"step {step} is out of range: the text has {T} tokens, so use 0 to {T - 1}")
     if not 0 <= layer < L:
         raise InputError(f"layer {layer} is out of range: model {model.id!r} has layers 0 to {L - 1}")
+    cell = model.spec
     ids = np.array([t.id for t in result.tokens], dtype=np.int64)
-    if model.cell == "rnn":
-        return rnn_step_payload(result, ids, step, layer)
-    detail = step_detail(model.params, result.trace, ids, layer, step)
-    H = model.params.hidden_size
+    detail = cell.step_detail(model.params, result.trace, ids, layer, step)
     recorded = result.trace.layers[layer]
     gates = {}
-    for n, gate in enumerate(("i", "f", "g", "o")):
-        rows = slice(n * H, (n + 1) * H)
-        parts = {"input": detail.input[rows], "recurrent": detail.recurrent[rows], "bias": detail.bias[rows]}
-        parts["preactivation"] = parts["input"] + parts["recurrent"] + parts["bias"]
-        parts["value"] = recorded[gate][step]
+    for gate, parts in detail["gates"].items():
+        parts = {**parts, "preactivation": parts["input"] + parts["recurrent"] + parts["bias"],
+                 "value": recorded[gate][step]}
         gates[gate] = {name: encode_array(a, "json") for name, a in parts.items()}
     tok = result.tokens[step]
+    values = cell.step_values(detail, recorded, layer, step)
     return {
         "model": model.id,
         "version": model.version,
+        "cell": cell.name,
         "step": step,
         "layer": layer,
         "num_steps": T,
         "num_layers": L,
-        "recurrent_activation": model.params.recurrent_activation,
+        **cell.options_of(model.params),
         "token": {"text": tok.text, "id": tok.id, "start": tok.start, "end": tok.end},
-        "h_prev": encode_array(detail.h_prev, "json"),
-        "c_prev": encode_array(detail.c_prev, "json"),
+        **{f"{s}_prev": encode_array(detail["previous"][s], "json") for s in cell.states},
         "gates": gates,
-        "c": encode_array(recorded.c[step], "json"),
-        "h": encode_array(recorded.h[step], "json"),
+        "activations": cell.activations(model.params),
+        **{s: encode_array(recorded[s][step], "json") for s in cell.states},
+        "values": {name: encode_array(a, "json") for name, a in values.items()},
     }
 
 
-def rnn_step_payload(result: TraceResult, ids: np.ndarray, step: int, layer: int) -> dict:
-    """/api/step for a vanilla RNN: the keys of an LSTM's answer without c_prev and c, `nonlinearity`
-    instead of `recurrent_activation`, and one entry in `gates`, `h`: its pre-activation a split into
-    input (W_ih·x_t), recurrent (W_hh·h_{t-1}) and bias (b_ih + b_hh), with value h_t = tanh(a)."""
-    model = result.model
-    detail = rnn.step_detail(model.params, result.trace, ids, layer, step)
-    h = result.trace.layers[layer].h[step]
-    parts = {"input": detail.input, "recurrent": detail.recurrent, "bias": detail.bias}
-    parts["preactivation"] = detail.input + detail.recurrent + detail.bias
-    parts["value"] = h
-    tok = result.tokens[step]
+def cell_summary(cell: CellSpec, params: object) -> dict:
+    """What the page needs to draw a cell without knowing its name: the quantities, the memory, the panels
+    and views, the step's gates, equations and ledger (segments: text, or {"ref": a number's name in
+    /api/step's answer: "z.value", "h_prev", a `values` entry}), and the diagram to draw."""
     return {
-        "model": model.id,
-        "version": model.version,
-        "cell": "rnn",
-        "step": step,
-        "layer": layer,
-        "num_steps": len(result.tokens),
-        "num_layers": model.params.num_layers,
-        "nonlinearity": model.params.nonlinearity,
-        "token": {"text": tok.text, "id": tok.id, "start": tok.start, "end": tok.end},
-        "h_prev": encode_array(detail.h_prev, "json"),
-        "gates": {"h": {name: encode_array(a, "json") for name, a in parts.items()}},
-        "h": encode_array(h, "json"),
+        "name": cell.name,
+        "title": cell.title,
+        "article": cell.article,
+        "description": cell.description,
+        "quantities": list(cell.offered),
+        "memory": cell.memory,
+        "states": list(cell.states),
+        "gates": list(cell.gates),
+        "activations": cell.activations(params),
+        "panels": {q: cell.panels[q] for q in cell.offered},
+        "views": [{"id": view, "label": label, "panels": list(panels)} for view, (label, panels) in cell.views.items()],
+        "equations": list(cell.equations),
+        "ledger": list(cell.ledger_rows),
+        "diagram": cell.diagram,
     }
 
 
@@ -316,8 +305,10 @@ def model_summary(model: Model) -> dict:
         "id": model.id,
         "title": model.title,
         "description": model.card.get("description", ""),
-        "cell": model.card.get("cell", "lstm"),
-        "quantities": list(OFFERED[model.cell]),
+        "cell": model.cell,
+        "quantities": list(model.spec.offered),
+        "memory": model.spec.memory,
+        "cell_spec": cell_summary(model.spec, p),
         "tokenizer": model.tokenizer.kind,
         "num_layers": p.num_layers,
         "hidden_size": p.hidden_size,

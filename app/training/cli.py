@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from app.corpora.examples import EXAMPLES
+from app.engine.cells import CELLS
 from app.engine.tokenizer import Tokenizer
 from app.model_store import params_for_card, write_model
-from app.training.loop import CELLS, Documents, RunState, Stream, TrainConfig, evaluate, train
+from app.training.loop import Documents, RunState, Stream, TrainConfig, evaluate, train
 from app.training.network import Adam, init_params
 
 CHAR_UNK = "\ufffd"
@@ -91,13 +92,13 @@ def machine() -> dict:
 def make_card(args: argparse.Namespace, model_id: str, tokenizer: Tokenizer, source: dict, state: RunState,
               steps: int, params_step: int, valid_loss: float) -> dict:
     E = None if args.embedding == 0 else args.embedding
-    activation = {"nonlinearity": "tanh"} if args.cell == "rnn" else {"recurrent_activation": "sigmoid"}
+    options = CELLS[args.cell].card_options({})  # the defaults: what the training layers compute
     return {
         "id": model_id,
         "title": args.title or model_id,
-        "description": args.description or f"{tokenizer.kind}-level {args.cell.upper()} trained on {args.corpus}",
+        "description": args.description or f"{tokenizer.kind}-level {CELLS[args.cell].title} trained on {args.corpus}",
         "cell": args.cell,
-        **activation,
+        **options,
         "tokenizer": tokenizer.to_card(),
         "sizes": {"vocab_size": len(tokenizer.vocab), "embedding_size": E, "hidden_size": args.hidden,
                   "num_layers": args.layers},
@@ -174,7 +175,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "`python tools/corpora.py NAME`")
     p.add_argument("--id", required=True, help="model id (file stem)")
     p.add_argument("--cell", choices=tuple(CELLS), default="lstm",
-                   help="lstm, or rnn for a vanilla tanh RNN (PyTorch nn.RNN) (default: %(default)s)")
+                   help="the recurrent cell: " + "; ".join(f"{c.name}, {c.article} ({c.title})" for c in CELLS.values())
+                   + " (default: %(default)s)")
     p.add_argument("--out", type=Path, default=Path("models"), help="output folder (default: %(default)s)")
     p.add_argument("--corpora-dir", type=Path, default=Path("corpora"), help="fetched corpora (default: %(default)s)")
     p.add_argument("--hidden", type=int, default=64, help="H, units per layer (default: %(default)s)")

@@ -17,12 +17,9 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from app.engine import gru_grad, rnn_grad
+from app.engine.cells import spec
 from app.training import network
 from app.training.network import Adam, Params, clip_by_global_norm, cross_entropy
-
-CELLS = {"lstm": network.LSTM, "rnn": rnn_grad.RNN,
-         "gru": network.Cell("gru", 3, gru_grad.layer_forward, gru_grad.layer_backward)}
 
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray]  # ids, targets, mask: each (T, B)
 
@@ -97,7 +94,7 @@ def evaluate(params: Params, batches: list[Batch], cell: str = "lstm") -> float:
     """Mean loss per predicted token (nats) over fixed batches."""
     total, count = 0.0, 0.0
     for ids, targets, mask in batches:
-        loss, _ = cross_entropy(network.forward(params, ids, CELLS[cell]).logits, targets, mask)
+        loss, _ = cross_entropy(network.forward(params, ids, spec(cell)).logits, targets, mask)
         total += loss * float(mask.sum())
         count += float(mask.sum())
     return total / max(count, 1.0)
@@ -173,7 +170,7 @@ class TrainConfig:
     progress: bool = True
     lr_final: float | None = None  # cosine decay from lr to lr_final over the run; None keeps lr constant
     stop_at: int | None = None  # end early at this step, with the schedule of the full run (reproductions)
-    cell: str = "lstm"  # "lstm" or "rnn": which module's forward and backward
+    cell: str = "lstm"  # the cell (app.engine.cells) whose layers train
 
     def lr_at(self, step: int) -> float:
         """Learning rate of the update that makes step `step` + 1 (a function of the step alone, so
@@ -202,7 +199,7 @@ def train(
     while state.step < last:
         rng = np.random.default_rng([config.seed, state.step])
         ids, targets, mask = data.sample(rng, config.batch_size)
-        loss, grads = network.loss_and_grads(state.params, ids, targets, mask, CELLS[config.cell])
+        loss, grads = network.loss_and_grads(state.params, ids, targets, mask, spec(config.cell))
         clip_by_global_norm(grads, config.clip)
         state.adam.lr = config.lr_at(state.step)
         state.adam.update(state.params, grads)
