@@ -29,7 +29,7 @@ from app.engine.tokenizer import Tokenizer
 log = logging.getLogger(__name__)
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-_LAYER_KEY = re.compile(r"^(" + "|".join(CELLS) + r")\.(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
+_LAYER_KEY = re.compile(r"^([a-z0-9_]+)\.(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")  # a cell's layer tensor
 
 
 class ModelError(ValueError):
@@ -61,10 +61,14 @@ class Model:
         return spec_of_params(self.params)
 
 
-def model_version(weights: bytes, tokenizer_section: dict) -> str:
-    """Short digest of the weights file and the card's tokenizer section (not the description)."""
+def model_version(weights: bytes, tokenizer_section: dict, cell: dict | None = None) -> str:
+    """Short digest of the weights file, the card's tokenizer section and what the card says the cell computes
+    (`cell`: its name and options, e.g. reset_after; not the description): the same weights read as another
+    cell, or with another option, are another model."""
     digest = hashlib.sha256(weights)
     digest.update(json.dumps(tokenizer_section, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    if cell is not None:
+        digest.update(json.dumps(cell, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()[:12]
 
 
@@ -98,6 +102,7 @@ def _checked_tensors(tensors: dict[str, np.ndarray], vocab_size: int, cell: str)
     layer_keys: dict[int, dict[str, np.ndarray]] = {}
     for name, a in tensors.items():
         m = _LAYER_KEY.match(name)
+        m = m if m and m.group(1) in CELLS else None
         if m and m.group(1) == cell:
             layer_keys.setdefault(int(m.group(3)), {})[m.group(2)] = a
         elif m:
@@ -214,7 +219,8 @@ def load_model(weights_path: Path) -> Model:
         params=params,
         compiled=compile_model(params),
         tokenizer=tokenizer,
-        version=model_version(raw, card["tokenizer"]),
+        version=model_version(raw, card["tokenizer"],
+                              {"cell": spec_of_params(params).name, **spec_of_params(params).options_of(params)}),
     )
 
 

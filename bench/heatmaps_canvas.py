@@ -1,4 +1,4 @@
-"""Time of the page's canvas heatmaps (static/js/heatmaps.js) redrawing the default view, in Chromium.
+"""Time of the page's canvas heatmaps (static/js/views/heatmaps.js) redrawing the default view, in Chromium.
 
     python bench/heatmaps_canvas.py [--rounds 15] [--units 256] [--lengths 200,2000]
 
@@ -27,7 +27,9 @@ from bench.page_latency import serve  # noqa: E402
 PANELS = ["kept", "forgotten", "written"]
 
 SETUP = """async ({ H, panels }) => {
-  const { createHeatmaps } = await import("/static/js/heatmaps.js");
+  const { createHeatmaps } = await import("/static/js/views/heatmaps.js");
+  // The panels' titles and scales are the cell's: the page's first model's (an LSTM's ledger).
+  const cell = JSON.parse(document.querySelector("#models-data").textContent)[0].cell_spec;
   const box = document.createElement("div");
   box.className = "heatmaps";
   document.querySelector("main").prepend(box);
@@ -54,13 +56,14 @@ SETUP = """async ({ H, panels }) => {
   window.benchRender = async (T, kase, round) => {
     const phase = kase === "new" ? round + 1 : 0;
     if (kase === "append") {
-      await heatmaps.render({ tokens: tokensOf(T - 1), matrices: matrices(T - 1, phase), panels, units, step: T - 2 });
+      await heatmaps.render({ cell, tokens: tokensOf(T - 1), matrices: matrices(T - 1, phase), panels, units,
+        step: T - 2 });
     }
     const tokens = tokensOf(T);
     const m = matrices(T, phase);
     await frame();
     const start = performance.now();
-    await heatmaps.render({ tokens, matrices: m, panels, units, step: T - 1 });
+    await heatmaps.render({ cell, tokens, matrices: m, panels, units, step: T - 1 });
     const drawn = performance.now();
     flush();
     return { render: drawn - start, flushed: performance.now() - start };

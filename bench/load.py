@@ -7,7 +7,7 @@
 What one student does, as the page does it (static/js/main.js, static/js/api.js): types into the text box;
 after each pause the page sends `GET /api/trace?model=…&text=…&top_k=5&encoding=u1&quantities=kept,forgotten,
 written&layer=0` (the default view) with `since` and `prefix` naming the leading tokens it already holds
-(static/js/trace_store.js: those ending before the first changed character, less one) and then only the
+(static/js/core/trace_store.js: those ending before the first changed character, less one) and then only the
 text after them, from code point `offset` (the same request with the whole text when the server answers
 409: another worker's cache held them, counted as "resent"), a POST of the same
 fields as JSON when that URL would pass 2,000 characters, and aborts the request still in flight when a
@@ -278,7 +278,7 @@ class Held:
 
 
 def kept_tokens(old: str, new: str, tokens: list[dict]) -> int:
-    """static/js/trace_store.js keptTokens: tokens ending before the first changed character, less one."""
+    """static/js/core/trace_store.js keptTokens: tokens ending before the first changed character, less one."""
     shared = next((k for k, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
     n = 0
     while n < len(tokens) and tokens[n]["end"] < shared:

@@ -1,4 +1,12 @@
-"""Shared fixtures. BLAS runs with one thread in tests, as in the server (set before NumPy loads)."""
+"""Shared fixtures and markers. BLAS runs with one thread in tests, as in the server (set before NumPy loads).
+
+Markers (pyproject.toml): `browser` is set here on every test under tests/page/, in a test_browser*.py file, or
+using the `browser` fixture (headless Chromium); `slow` by the modules that retrain. The fast loop is
+
+    pytest -m "not browser and not slow"
+
+and plain `pytest` (CI) runs everything.
+"""
 
 import os
 
@@ -12,7 +20,10 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests.helpers import cell_variants, variant_id, write_cell_model  # noqa: E402
 from tests.servers import serve  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Playwright cannot download browsers here: Debian's Chromium, headless, with nothing phoning home.
@@ -47,3 +58,27 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def is_browser_test(item: pytest.Item) -> bool:
+    """A test that drives Chromium: under tests/page/, in a test_browser*.py file, or using `browser`."""
+    path = Path(str(item.fspath)).resolve()
+    return ((TESTS / "page") in path.parents or path.name.startswith("test_browser")
+            or "browser" in getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if is_browser_test(item):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def cell_models(tmp_path_factory) -> Path:
+    """A models folder with one small random char-level model (2 layers of 8 units, decoder) per registered cell
+    and card option (tests.helpers.cell_variants): ids "lstm", "lstm-hard_sigmoid", "rnn", "gru",
+    "gru-reset_after-false", ... (tests.helpers.variant_id). Their vocabulary is tests.helpers.VOCAB."""
+    folder = tmp_path_factory.mktemp("cell_models")
+    for n, (cell, options) in enumerate(cell_variants()):
+        write_cell_model(folder, variant_id(cell, options), cell, seed=100 + n, **options)
+    return folder

@@ -1,5 +1,5 @@
 """Reading and driving the page's canvas heatmaps from Playwright, through the read-only hooks each
-`.heatmap-plot` exposes as `plot.heatmap` (static/js/heatmap_canvas.js): units (row order), tokens (T),
+`.heatmap-plot` exposes as `plot.heatmap` (static/js/views/heatmap_canvas.js): units (row order), tokens (T),
 values(row), ticks, range, zrange (the colour bar's ends), cellCenter(t, row) in client coordinates, drawn (raster
 draws so far), rowLabels ([{row, unit, text}] as drawn), marks ({selectedUnit, pinned}), scaleMode ("fixed",
 "unit", "robust", "shared"), legend (the legend line's text), rowRange(row) ({zmin, zmax} of that row's

@@ -1,4 +1,5 @@
-"""Small builders shared by tests: random parameters in PyTorch's layout."""
+"""Small builders shared by tests: random parameters in PyTorch's layout (for any registered cell), card
+options, model files."""
 
 from __future__ import annotations
 
@@ -62,3 +63,76 @@ def random_rnn_params(
         W_dec=normal(V, H) if decoder else None,
         b_dec=normal(V) if decoder else None,
     )
+
+
+# ---- Any cell of the registry (app.engine.cells): parameters, card options, model files. ----
+
+VOCAB = ("?", *" abcdefghijklmnopqrstuvwxyz,.")  # a char tokenizer's vocabulary, "?" the unknown token
+TEXT = "a cab, a bad cab. a dab."  # every character is in VOCAB
+
+
+def cell_spec(cell):
+    """The registry's CellSpec for a cell or its name."""
+    from app.engine.cells import CELLS
+
+    return CELLS[cell] if isinstance(cell, str) else cell
+
+
+def random_cell_params(rng: np.random.Generator, cell="lstm", V: int = 11, E: int | None = 5, H: int = 7, L: int = 2,
+                       decoder: bool = True, dtype=np.float32, scale: float = 0.5, **options):
+    """Any registered cell's parameters (its params_type) in PyTorch's layout, N(0, scale²) weights: rows·H rows
+    per layer, an embedding (V, E) (one-hot inputs when E is None), an optional decoder (V, H); `options` the
+    cell's card options (defaults for those left out)."""
+    spec = cell_spec(cell)
+
+    def normal(*shape: int) -> np.ndarray:
+        return rng.normal(scale=scale, size=shape).astype(dtype)
+
+    layers, in_size, n = [], V if E is None else E, spec.rows * H
+    for _ in range(L):
+        layers.append(LayerWeights(normal(n, in_size), normal(n, H), normal(n), normal(n)))
+        in_size = H
+    embedding = None if E is None else normal(V, E)
+    W_dec, b_dec = (normal(V, H), normal(V)) if decoder else (None, None)
+    return spec.params_type(tuple(layers), V, embedding, W_dec, b_dec, **spec.card_options(options))
+
+
+def cell_variants(names=None) -> list[tuple[str, dict]]:
+    """(cell name, card options) for every registered cell (or those named): its defaults, then every other
+    allowed value of each option, one option at a time (an LSTM's three recurrent activations; a GRU's three
+    and reset_after False)."""
+    from app.engine.cells import CELLS
+
+    out = []
+    for name in names or CELLS:
+        spec = CELLS[name]
+        out.append((name, spec.card_options({})))
+        for key, allowed in spec.options.items():
+            out += [(name, spec.card_options({key: value})) for value in allowed[1:]]
+    return out
+
+
+def variant_id(cell: str, options: dict) -> str:
+    """A model id naming a cell and its options that differ from the defaults: "gru", "gru-reset_after-false"."""
+    defaults = cell_spec(cell).card_options({})
+    parts = [cell, *(f"{v}" if k == "recurrent_activation" else f"{k}-{v}"
+                     for k, v in options.items() if v != defaults[k])]
+    return "-".join(parts).lower()
+
+
+def char_card(model_id: str, cell: str = "lstm", vocab: tuple[str, ...] = VOCAB, **options) -> dict:
+    """A model card for a char-level model of `cell` with its options (defaults written out)."""
+    from app.engine.tokenizer import Tokenizer
+
+    return {"id": model_id, "title": model_id, "description": f"a random {cell} for tests", "cell": cell,
+            **cell_spec(cell).card_options(options), "tokenizer": Tokenizer("char", vocab, "?").to_card()}
+
+
+def write_cell_model(folder, model_id: str, cell: str = "lstm", seed: int = 0, E: int | None = 6, H: int = 8,
+                     L: int = 2, decoder: bool = True, scale: float = 0.5, dtype=np.float32, **options):
+    """A random char-level model of `cell` written as folder/model_id.{safetensors,json}; returns the weights path."""
+    from app.model_store import write_model
+
+    params = random_cell_params(np.random.default_rng(seed), cell, V=len(VOCAB), E=E, H=H, L=L, decoder=decoder,
+                                dtype=dtype, scale=scale, **options)
+    return write_model(folder, char_card(model_id, cell, **options), params)

@@ -29,6 +29,14 @@ def free_port() -> int:
 @contextmanager
 def serve(app) -> Iterator[str]:
     """Start `app` in a background thread; yield its base URL; stop it on exit."""
+    with serve_with_server(app) as (base, _):
+        yield base
+
+
+@contextmanager
+def serve_with_server(app) -> Iterator[tuple[str, uvicorn.Server]]:
+    """As `serve`, yielding the base URL and the uvicorn.Server too (its `server_state.connections` are the
+    open connections: a test can wait until the server has seen a client go)."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -41,7 +49,7 @@ def serve(app) -> Iterator[str]:
         time.sleep(0.02)
     try:
         httpx.get(f"{base}/healthz", timeout=5)
-        yield base
+        yield base, server
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -1,4 +1,4 @@
-"""The lstm-viz command line: help, models, trace as JSON and CSV, errors, one BLAS thread."""
+"""The lstm-viz command line: help, models, trace as JSON and CSV for every cell, errors, one BLAS thread."""
 
 import csv
 import io
@@ -10,9 +10,12 @@ import sys
 import numpy as np
 import pytest
 
+from app.cli import main
+from app.engine.cells import CELLS
 from app.engine.lstm import forward
 from app.model_store import load_model
 from app.resources import resource_dir
+from tests.helpers import TEXT, cell_variants, variant_id
 
 CLI = [sys.executable, "-m", "app.cli"]
 
@@ -58,6 +61,25 @@ def test_trace_csv_has_one_row_per_layer_step_and_unit_with_exact_values():
         for q in "ifgoch":
             assert np.float32(row[q]) == trace.layers[0][q][t, u]
     assert rows[32]["token"] == "had"
+
+
+@pytest.mark.parametrize("model_id", [pytest.param(variant_id(*v), id=variant_id(*v)) for v in cell_variants()])
+def test_trace_of_every_cell_as_json_and_csv(cell_models, model_id, capsys):
+    model = load_model(cell_models / f"{model_id}.safetensors")
+    cell, folder = model.spec, ["--models-dir", str(cell_models)]
+    assert main(["trace", TEXT, "--model", model_id, *folder, "--top-k", "1"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["model"] == model_id and [list(layer) for layer in body["layers"]] == [list(cell.quantities)] * 2
+    ids = np.array([t["id"] for t in body["tokens"]])
+    trace = cell.forward(model.compiled, ids)
+    assert all(np.array_equal(np.array(body["layers"][1][q], np.float32), trace.layers[1][q]) for q in cell.quantities)
+    assert main(["trace", "ab", "--model", model_id, *folder, "--format", "csv", "--quantities",
+                 ",".join(cell.offered)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "layer,step,token,unit," + ",".join(cell.offered) and len(lines) == 1 + 2 * 2 * 8
+    foreign = next(q for c in CELLS.values() for q in c.offered if q not in cell.offered)
+    assert main(["trace", "ab", "--model", model_id, *folder, "--quantities", foreign]) == 2
+    assert f"choose from {', '.join(cell.offered)}" in capsys.readouterr().err
 
 
 def test_trace_unknown_model_exits_2_with_a_message():

@@ -1,4 +1,4 @@
-"""The pure frontend modules (static/js/arrays.js, ledger.js, units.js) pass their Node tests."""
+"""The page's Node tests pass: its pure modules (static/js/core/) and the rules its source keeps."""
 
 import shutil
 import subprocess

@@ -31,6 +31,7 @@ def test_wheel_holds_the_package_data(wheel):
     assert not any(n.startswith(("tests/", "tools/")) for n in names)
 
 
+@pytest.mark.slow  # installs the wheel into a fresh virtual environment: about a minute on a loaded machine
 def test_installed_wheel_serves_page_static_file_and_trace_from_elsewhere(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

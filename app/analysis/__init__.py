@@ -1,1 +1,1 @@
-"""What a model learnt: evaluation, memory span, named units, retention."""
+"""What a model learnt: evaluation on held-out text, memory span, named units; `lstm-viz eval`."""

@@ -127,6 +127,7 @@ def _run_layer(compiled: Compiled, k: int, inputs: np.ndarray, h0: np.ndarray) -
             np.dot(W_hh, h_prev, out=hh)
         else:
             np.dot(W_hh[: 2 * H], h_prev, out=hh[: 2 * H])
+            hh[2 * H :] = 0  # W_hn acts on r ⊙ h below: only b_hn is added here
         hh += b_hh
         r, z, n = R[t], Z[t], N[t]
         np.add(xi[:H], hh[:H], out=r)

@@ -1,4 +1,6 @@
-"""`lstm-viz import pytorch|keras FILE --vocab VOCAB --tokenizer char|word --id NAME`: convert, write, check."""
+"""`lstm-viz import pytorch|keras FILE --vocab VOCAB --tokenizer char|word --id NAME`: convert, write, check.
+
+An LSTM, a GRU or (from PyTorch) a vanilla RNN; the cell is found from the file, `--cell` says what it must be."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from app.engine.cells import spec_of_params
 from app.engine.lstm import RECURRENT_ACTIVATIONS
 from app.importers.errors import ImportRefused
 
@@ -22,12 +25,13 @@ def _convert(args: argparse.Namespace):
         from app.importers.pytorch import import_state_dict
         from app.importers.tensor_files import read_tensor_file
 
-        return import_state_dict(read_tensor_file(args.file), args.prefix, args.embedding, args.decoder)
+        return import_state_dict(read_tensor_file(args.file), args.prefix, args.embedding, args.decoder, args.cell)
     from app.importers.keras import import_keras
     from app.importers.keras_files import read_keras_file
 
     layers = [n.strip() for n in args.layers.split(",") if n.strip()] if args.layers else None
-    return import_keras(read_keras_file(args.file), layers, args.embedding, args.decoder, args.recurrent_activation)
+    return import_keras(read_keras_file(args.file), layers, args.embedding, args.decoder, args.recurrent_activation,
+                        args.cell)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -47,8 +51,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     p = model.params
-    print(f"wrote {out / (model.id + '.safetensors')} and {model.id}.json: {p.num_layers} × {p.hidden_size} units, "
-          f"V = {p.vocab_size} ({tokenizer.kind}), recurrent activation {p.recurrent_activation}, "
+    cell = spec_of_params(p)
+    options = "".join(f", {key.replace('_', ' ')} {value}" for key, value in cell.options_of(p).items())
+    print(f"wrote {out / (model.id + '.safetensors')} and {model.id}.json: {cell.title}, {p.num_layers} × "
+          f"{p.hidden_size} units, V = {p.vocab_size} ({tokenizer.kind}){options}, "
           f"{'a decoder' if p.W_dec is not None else 'no decoder'}")
     for note in card["provenance"]["notes"]:
         print(f"  note: {note}")
@@ -82,25 +88,33 @@ def _common(p: argparse.ArgumentParser, file_help: str) -> None:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import an LSTM from PyTorch or Keras",
-                       description="Convert a PyTorch or Keras LSTM to NAME.safetensors + NAME.json for the page.")
+    p = sub.add_parser("import", help="import an LSTM or a GRU from PyTorch or Keras",
+                       description="Convert a PyTorch or Keras LSTM or GRU (or a PyTorch vanilla RNN) to "
+                                   "NAME.safetensors + NAME.json for the page.")
     frameworks = p.add_subparsers(dest="framework", required=True)
     torch = frameworks.add_parser(
         "pytorch", help="a state_dict saved as .safetensors or .npz",
-        description="Import an nn.LSTM (+ optional nn.Embedding and nn.Linear decoder) from a state_dict saved "
+        description="Import an nn.LSTM, nn.GRU or nn.RNN (+ optional nn.Embedding and nn.Linear decoder) from a "
+                    "state_dict saved "
                     'with safetensors: from safetensors.torch import save_file; save_file(model.state_dict(), '
                     '"model.safetensors"). Pickled .pt/.pth files are refused.')
     _common(torch, "the state_dict: .safetensors (float32, float16 or bfloat16) or .npz")
     torch.add_argument("--prefix", default=None,
                        help="the text before weight_ih_l0, e.g. 'encoder.rnn.' (default: found)")
+    torch.add_argument("--cell", choices=("lstm", "gru", "rnn"), default=None,
+                       help="what the module must be: lstm (nn.LSTM), gru (nn.GRU) or rnn (nn.RNN, tanh; required "
+                            "for it, since a state_dict does not say the nonlinearity) (default: found from the "
+                            "shapes, 4H, 3H or H rows)")
     torch.set_defaults(func=cmd_import)
     keras = frameworks.add_parser(
         "keras", help="a .keras, .weights.h5 or legacy .h5 file (needs h5py)",
-        description="Import the Embedding, the stacked LSTM (or CuDNNLSTM) layers and a softmax Dense decoder "
-                    "from a Keras file.")
+        description="Import the Embedding, the stacked LSTM (or CuDNNLSTM) or GRU (or CuDNNGRU) layers and a "
+                    "softmax Dense decoder from a Keras file.")
     _common(keras, "the Keras file: .keras, .weights.h5 or legacy .h5")
     keras.add_argument("--layers", default=None, metavar="NAMES",
-                       help="comma-separated LSTM layer names, bottom first (default: found)")
+                       help="comma-separated LSTM or GRU layer names, bottom first (default: found)")
+    keras.add_argument("--cell", choices=("lstm", "gru"), default=None,
+                       help="import the file's LSTM or its GRU layers (default: found; needed when it has both)")
     keras.add_argument("--recurrent-activation", choices=RECURRENT_ACTIVATIONS, default=None,
                        help="σ of the gates when the file has no config (.weights.h5): sigmoid (Keras 3's "
                             "default), hard_sigmoid (Keras 3) or hard_sigmoid_keras2 (Keras 2's default)")

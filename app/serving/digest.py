@@ -4,7 +4,7 @@ The page keeps the columns it already holds and asks only for the rest; it names
 this digest, so the server can check the ids are still the same before sending only the new columns.
 The browser cannot use `crypto.subtle` on a plain-http address (a laptop in a classroom), so this is a
 plain 64-bit hash built from two 32-bit multiplicative hashes (Math.imul in JavaScript,
-static/js/digest.js). It is not cryptographic: a collision would only splice a wrong picture into the
+static/js/core/digest.js). It is not cryptographic: a collision would only splice a wrong picture into the
 asker's own page, and a mismatch simply makes the server send everything.
 
     h1: FNV-1a over 32-bit words (offset 0x811C9DC5, prime 0x01000193)
@@ -61,7 +61,7 @@ def digest_at(state: np.ndarray | tuple[int, int], count: int) -> str:
 
 
 def ids_digest(version: str, ids: Iterable[int]) -> str:
-    """16 hex digits naming (version, ids); equal to static/js/digest.js idsDigest for the same input."""
+    """16 hex digits naming (version, ids); equal to static/js/core/digest.js idsDigest for the same input."""
     state, n = _seed(version), 0
     for v in ids:
         state = _mix(*state, int(v))

@@ -15,8 +15,9 @@ class TraceRequest(BaseModel):
                       "the text from that code point on.", examples=["Today, I need to take a loan."])
     top_k: int = Field(5, ge=0, description="Next-token predictions per step (0 for none; at most max_top_k).")
     quantities: str | None = Field(
-        None, description="Comma-separated subset of i,f,g,o,c,h,kept,forgotten,written (default i,f,g,o,c,h); "
-        "for a vanilla RNN model (cell `rnn`), of h,a (default h,a). GET /api/models lists each model's quantities."
+        None, description="Comma-separated subset of the model's quantities (GET /api/models lists them; default: "
+        "what its cell records): an LSTM's i,f,g,o,c,h,kept,forgotten,written (default i,f,g,o,c,h); a GRU's "
+        "r,z,n,h,kept,forgotten,written (default r,z,n,h); a vanilla RNN's h,a."
     )
     encoding: Literal["json", "f4", "u1"] = Field(
         "json",
@@ -74,7 +75,9 @@ class Prediction(BaseModel):
 
 
 class LayerOut(BaseModel):
-    """Each quantity is T rows of H numbers (time-major), or a typed-array spec with encoding=f4."""
+    """Each quantity is T rows of H numbers (time-major), or a typed-array spec with encoding=f4. The keys are
+    the requested quantities of the model's cell: those below for an LSTM, a vanilla RNN (h, a) or a GRU (r, z,
+    n, h and the ledger kept = z⊙h_{t-1}, forgotten = (1−z)⊙h_{t-1}, written = (1−z)⊙n)."""
 
     model_config = ConfigDict(extra="allow")
     i: list[list[float]] | dict | None = Field(None, description="input gate σ(·): how much of g is written")
@@ -116,7 +119,10 @@ class GateParts(BaseModel):
 class StepResponse(BaseModel):
     model: str
     version: str
-    cell: str | None = Field(None, description="`rnn` for a vanilla RNN (absent for an LSTM).")
+    model_config = ConfigDict(extra="allow")
+
+    cell: str = Field(description="The model's cell (`lstm`, `gru`, `rnn`); its card options (recurrent_activation, "
+                      "reset_after, nonlinearity) follow as keys.")
     step: int
     layer: int
     num_steps: int = Field(description="Tokens in the text.")
@@ -128,41 +134,46 @@ class StepResponse(BaseModel):
     nonlinearity: str | None = Field(None, description="vanilla RNN: `tanh`, h_t = tanh(a_t).")
     token: TokenOut
     h_prev: list[float]
-    c_prev: list[float] | None = Field(None, description="LSTM only.")
+    c_prev: list[float] | None = Field(None, description="LSTM only: each state s of the cell comes as s_prev and s.")
     gates: dict[str, GateParts] = Field(
-        description="LSTM: keys i, f, g, o. Vanilla RNN: the one key h, its pre-activation a split the same way, "
-        "with value h_t = tanh(a)."
-    )
+        description="The cell's gates: LSTM i, f, g, o; GRU r, z, n (n's recurrent part is r ⊙ W_hn·h_{t-1}, its "
+        "bias b_in + r ⊙ b_hn); vanilla RNN the one key h, its pre-activation a split the same way, h_t = tanh(a).")
+    activations: dict[str, str] = Field(description="Each gate's activation: a recurrent activation or `tanh`.")
     c: list[float] | None = Field(None, description="LSTM only.")
     h: list[float]
+    values: dict[str, list[float]] = Field(
+        description="Further numbers the cell's step equations name (GET /api/models `cell_spec.equations`): "
+        "the ledger kept, forgotten, written; the LSTM's tanh_c.")
 
 
 class RetentionResponse(BaseModel):
     model: str
     version: str
-    cell: str = Field(description="`lstm` or `rnn`.")
+    model_config = ConfigDict(extra="allow")
+
+    cell: str = Field(description="The model's cell (`lstm`, `gru`, `rnn`); its card options follow as keys.")
     layer: int
     step: int = Field(description="Step s.")
     token: TokenOut = Field(description="The token at step s.")
     num_steps: int = Field(description="Tokens in the text.")
     window: int = Field(description="W: how many later steps are answered.")
     max_window: int = Field(description="The largest window for this model: clamp(floor(1e9 / cost), 20, 400) "
-                            "with cost = 4·H³ (LSTM) or H³ (RNN) multiply-adds per later step.")
+                            "with cost = 4·H³ (LSTM) or H³ (GRU, RNN) multiply-adds per later step.")
     encoding: str
     steps: list[int] = Field(description="t = s+1 .. s+W.")
     jacobian_norm: list[float | None] = Field(
         description="‖∂h_t/∂h_s‖_F per later step t: how strongly h_t still depends on h_s (null only past "
         "float64's range, with a `note`).")
-    memory: str = Field(description="The cell's memory m: `c` for an LSTM, `h` for a vanilla RNN.")
+    memory: str = Field(description="The cell's memory m: `c` for an LSTM, `h` for a GRU or a vanilla RNN.")
     memory_jacobian_norm: list[float | None] = Field(
         description="‖∂m_t/∂m_s‖_F per later step t: how strongly the memory at t still depends on the memory at "
-        "s. LSTM: ‖∂c_t/∂c_s‖ with h_s held fixed (its direct path is diag(∏f)); RNN: equal to jacobian_norm.")
-    recurrent_activation: str | None = Field(None, description="LSTM only: the σ of i, f and o.")
+        "s. LSTM: ‖∂c_t/∂c_s‖ with h_s held fixed (its direct path is diag(∏f)); GRU, RNN: equal to jacobian_norm.")
     kept: list[list[float]] | dict | None = Field(
-        None, description="LSTM only, W rows of H: ∏_{k=s+1..t} f_k, the share of c_s still in c_t.")
+        None, description="Cells with a keep gate, W rows of H: the share of m_s carried on directly to m_t, "
+        "∏_{k=s+1..t} f_k (LSTM) or ∏ z_k (GRU). Absent for a vanilla RNN.")
     written: list[list[float]] | dict | None = Field(
-        None, description="LSTM only, W rows of H: (i_s ⊙ g_s) ⊙ ∏_{k=s+1..t} f_k, what step s wrote, as it "
-        "survives in c_t.")
+        None, description="With kept: what step s wrote ((i_s ⊙ g_s) for an LSTM, (1 − z_s) ⊙ n_s for a GRU) times "
+        "kept, as it survives in m_t.")
     note: str | None = None
 
 
@@ -178,8 +189,14 @@ class ModelSummary(BaseModel):
     id: str
     title: str
     description: str
-    cell: str = Field(description="`lstm`, or `rnn` for a vanilla tanh RNN.")
+    cell: str = Field(description="The recurrent cell: `lstm`, `gru`, or `rnn` for a vanilla tanh RNN.")
     quantities: list[str] = Field(description="What /api/trace can return for this model (its `quantities`).")
+    memory: str = Field(description="The quantity that carries what the cell remembers: `c` (LSTM) or `h`.")
+    cell_spec: dict = Field(description="What the page needs to draw the cell without knowing its name: title, "
+                            "article, description, quantities, memory, states, gates, activations, panels "
+                            "({quantity: title, symbol, plain, scale}), views ([{id, label, panels}], default "
+                            "first), equations and ledger (rows of segments: text, or {ref: a number's name in "
+                            "/api/step's answer}), diagram.")
     tokenizer: str = Field(description="`char` or `word`.")
     num_layers: int
     hidden_size: int

@@ -32,7 +32,7 @@ class TraceResult:
     model: Model
     tokens: list[Token]  # the text's tokens from token `first` on (all of them unless the text came in part)
     ids: np.ndarray  # (T,) every token's id
-    trace: Trace  # of either cell (app.engine.lstm or app.engine.rnn layers)
+    trace: Trace  # of the model's cell: its layers hold that cell's quantities
     first: int = 0  # the index of tokens[0] in the text
 
 
@@ -105,7 +105,7 @@ def run_tail(model: Model, tail: str, offset: int, since: int, prefix: str | Non
     on, where the last of them ends. Only the tail is checked and tokenized: a keystroke at the end of
     a long text costs the same as at the end of a short one. The tokenizers read a text left to right
     with no look-behind, so tokenizing the tail equals going on from there in the whole text, as long
-    as the asker keeps only tokens its edit cannot have changed (static/js/trace_store.js keptTokens).
+    as the asker keeps only tokens its edit cannot have changed (static/js/core/trace_store.js keptTokens).
     409 when the cache no longer holds those tokens (evicted, or another worker's): send the whole text."""
     if since == 0 or prefix is None:
         raise InputError("offset needs since and prefix: the tokens before `offset` are named by them; "

@@ -1,4 +1,4 @@
-"""Incremental tracing: an LSTM (or a vanilla RNN) is causal, so a text that extends or edits a recent one only needs
+"""Incremental tracing: every recurrent cell is causal, so a text that extends or edits a recent one only needs
 the steps after their longest common prefix of token ids.
 
 `TraceCache` keeps recent traces per model version, bounded by bytes, least recently used first out.
@@ -29,7 +29,7 @@ def common_prefix(a: np.ndarray, b: np.ndarray) -> int:
 
 def state_at(trace: Trace, p: int):
     """The state after the first p steps (the initial state when p = 0), of the trace's own cell: each
-    field of its State (h and c for an LSTM, h for a vanilla RNN) is (L, H), stacked from the layers."""
+    field of its State (h and c for an LSTM, h for a GRU or a vanilla RNN) is (L, H), stacked from the layers."""
     if p == 0:
         return trace.initial
     kind = type(trace.initial)
@@ -195,7 +195,7 @@ class TraceCache:
 
 def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache | None) -> Trace:
     """The trace of ids (T,) from the zero state, computing only the steps after the longest cached
-    prefix; the result is cached. Bit-identical to forward(compiled, ids). Either cell (app.engine.cells).
+    prefix; the result is cached. Bit-identical to forward(compiled, ids). Any cell (app.engine.cells).
     A pure append to a cached trace is written into that trace's spare rows when it can claim them."""
     if cache is None:
         return forward(compiled, ids)

@@ -168,8 +168,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model on a corpus and write its files",
-                       description="Train an LSTM (or a vanilla RNN) in NumPy and write NAME.safetensors + "
-                                   "NAME.json with its card.")
+                       description="Train a recurrent model (LSTM, GRU or vanilla RNN) in NumPy and write "
+                                   "NAME.safetensors + NAME.json with its card.")
     p.add_argument("--corpus", required=True, choices=("lesson", "shakespeare", "python"),
                    help="lesson: generated word-level corpus; shakespeare, python: char-level, fetched by "
                         "`python tools/corpora.py NAME`")

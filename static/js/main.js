@@ -1,48 +1,56 @@
 // Composition root: the only module that touches location and history. It reads the link, holds what
 // the person chose (`state`, named as state.js's table), fetches through api.js and renders the views.
 import { fetchCard, fetchStep, fetchTrace, fetchTraceFrom } from "./api.js";
-import { decodeSpec } from "./arrays.js";
-import { alignTokens } from "./align.js";
-import { COMPARE_QUANTITIES, createCompare } from "./compare.js";
-import { createControls } from "./controls.js";
-import { cliLine, curlLine, traceCsv, traceJson } from "./export.js";
-import { createExportPanel, download } from "./export_panel.js";
-import { createFigureFit, showTourFocus } from "./figure.js";
-import { createHeatmaps } from "./heatmaps.js";
-import { checkpointsOf, createLearnSlider } from "./learn.js";
-import { overLimit } from "./limits.js";
-import { createModelCard } from "./model_card.js";
-import { createModelPanel } from "./model_panel.js";
-import { createPlayer, createPlayerControls } from "./player.js";
-import { createRetention } from "./retention.js";
-import { createShareBox } from "./share.js";
-import { buildLink, readLink } from "./state.js";
-import { createStepDetail } from "./step_detail.js";
-import { createTokenStrip } from "./tokens.js";
-import { absorb, holds, requestFor, wholeRequest } from "./trace_store.js";
-import { LECTURE, RNN_MODEL, createTour, tourSteps } from "./tour.js";
-import { createUnitDetail } from "./unit_detail.js";
-import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from "./units.js";
-import { unitNames } from "./unit_names.js";
-import { PANELS, SPAN_QUANTITY, VIEWS, memoryQuantity, panelTitle, viewFor, viewsFor } from "./views.js";
+import { alignTokens } from "./core/align.js";
+import { decodeSpec } from "./core/arrays.js";
+import { checkpointsOf } from "./core/checkpoints.js";
+import { cliLine, curlLine, traceCsv, traceJson } from "./core/export.js";
+import { overLimit } from "./core/limits.js";
+import { createPlayer } from "./core/player.js";
+import { buildLink, configureLink, readLink } from "./core/state.js";
+import { LECTURE, RNN_MODEL, tourSteps } from "./core/tour_steps.js";
+import { absorb, holds, requestFor, wholeRequest } from "./core/trace_store.js";
+import { unitNames } from "./core/unit_names.js";
+import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from "./core/units.js";
+import {
+  cellOf, memoryOf, panelTitle, recordedOf, sharedQuantities, spanQuantity, viewOf as cellView, viewPanels, viewsOf,
+} from "./core/views.js";
+import { createCompare } from "./views/compare.js";
+import { createControls } from "./views/controls.js";
+import { createExportPanel, download } from "./views/export_panel.js";
+import { createFigureFit, showTourFocus } from "./views/figure.js";
+import { createHeatmaps } from "./views/heatmaps.js";
+import { createLearnSlider } from "./views/learn.js";
+import { createModelCard } from "./views/model_card.js";
+import { createModelPanel } from "./views/model_panel.js";
+import { createPlayerControls } from "./views/player.js";
+import { createRetention } from "./views/retention.js";
+import { createShareBox } from "./views/share.js";
+import { createStepDetail } from "./views/step_detail.js";
+import { createTokenStrip } from "./views/token_strip.js";
+import { createTour } from "./views/tour.js";
+import { createUnitDetail } from "./views/unit_detail.js";
 
 const TYPING_DEBOUNCE_MS = 250;
 const URL_DEBOUNCE_MS = 300;
 const TOP_K = 5;
 const SPAN_RESULTS = 8;
 const MIN_ROW_PX = 6; // rows thinner than this cannot be read off: show fewer units (fitUnits)
-/** What the engine records for a model (i, f, g, o, c, h; h, a for an RNN): the model's quantities
- *  (/api/models) but the ledger, which is derived. The unit chart's lines and the downloads' columns. */
-const traced = (model) => model.quantities.filter((q) => !VIEWS.memory.panels.includes(q));
-const cellOf = (model) => (model?.cell === "rnn" ? "rnn" : "lstm");
-/** The view drawn for a model: the chosen one when its cell has it, else the cell's default. */
-const viewOf = (model) => viewFor(cellOf(model), state.view);
-const panelsOf = (model) => viewsFor(cellOf(model))[viewOf(model)].panels;
-/** What compare mode can show for two models: the quantities both have. */
-const comparable = (a, b) => COMPARE_QUANTITIES.filter((q) => a.quantities.includes(q) && b.quantities.includes(q));
+// Every cell-dependent choice reads the model's cell spec (/api/models `cell_spec`, core/views.js): its
+// views, panels, memory, quantities. Nothing here knows a cell by its name.
+/** What the engine records for a model (an LSTM's i, f, g, o, c, h; a GRU's r, z, n, h; an RNN's h, a): the
+ *  model's quantities but the ledger, which is derived. The unit chart's lines and the downloads' columns. */
+const traced = (model) => recordedOf(cellOf(model));
+/** The view drawn for a model: the chosen one when its cell has it, else the cell's first. */
+const viewOf = (model) => cellView(cellOf(model), state.view);
+const panelsOf = (model) => viewPanels(cellOf(model), state.view);
+/** What compare mode can show for two models: the quantities both have, A's memory first. */
+const comparable = (a, b) => sharedQuantities(cellOf(a), cellOf(b));
 // The lecture's minimal pairs: tense (the opener decides need/had) and cuisine (the foods swapped); and
-// the lecture's cuisine sentence up to "cuisine is", for the LSTM and the RNN side by side: "What comes
-// next?" shows each one's guess (the RNN never learnt to carry the food that far: evaluation.memory_span).
+// the lecture's cuisine sentence up to "cuisine is" through two of the lesson's models side by side (an
+// LSTM, a vanilla RNN and a GRU trained on the same texts): "What comes next?" shows each one's guess (the
+// RNN never learnt to carry the food that far: evaluation.memory_span). The page shows a model pair's
+// button only when both models are loaded (templates/index.html).
 const CUISINE_TO_IS = LECTURE.cuisineOne.slice(0, LECTURE.cuisineOne.lastIndexOf(" "));
 const PRESETS = {
   tense: [LECTURE.tensePresent, LECTURE.tensePast],
@@ -52,6 +60,8 @@ const PRESETS = {
       + "Italian. His brother Bhavin however is a lover of samosa that means Bhavin's favorite cuisine is Indian",
   ],
 };
+/** The model pairs: preset -> [model A, model B], the cuisine sentence through both. */
+const MODEL_PAIRS = { rnn: ["lesson", "lesson-rnn"], gru: ["lesson", "lesson-gru"], "gru-rnn": ["lesson-gru", "lesson-rnn"] };
 
 const byId = (id) => document.getElementById(id);
 const el = {
@@ -61,7 +71,11 @@ const el = {
   compareModel: byId("compare-model"), modeButtons: byId("mode-buttons"), teach: byId("teach"),
 };
 const models = new Map(JSON.parse(byId("models-data").textContent).map((m) => [m.id, m]));
-const limits = JSON.parse(byId("limits-data").textContent);
+// The constants the page shares with the server (app/serving/routes/pages.py): its limits on a text, its
+// model-id pattern.
+const config = JSON.parse(byId("page-config").textContent);
+const limits = { max_chars: config.max_chars, max_tokens: config.max_tokens };
+configureLink({ modelIdPattern: config.model_id_pattern, maxText: config.max_chars });
 const modelPanel = createModelPanel({
   description: byId("model-description"), facts: byId("model-facts"), examples: byId("examples"),
   examplesRow: byId("examples-row"), examplesCount: byId("examples-count"), layer: byId("layer"),
@@ -89,11 +103,11 @@ const figure = createFigureFit(el.heatmaps);
 
 // What the person chose (the link's properties) and what is on screen.
 const state = {
-  view: "memory", order: "index", topN: null, scale: "unit", pinned: [], layer: 0, step: null, unit: null, span: null,
+  view: "", order: "index", topN: null, scale: "unit", pinned: [], layer: 0, step: null, unit: null, span: null,
   compare: "", compareModel: "", mode: "explore", presenter: false, tour: 0, checkpoint: null, speed: 5, hide: [],
   embed: false,
   memory: false, // the "Memory that lasts" panel is open
-  spanResults: null, compareQuantity: "c", compareStep: null, reveal: null,
+  spanResults: null, compareQuantity: "", compareStep: null, reveal: null,
   shown: null, // what is held of the text's trace: trace_store.js's holding {model, text, layer, tokens,
   // predictions, matrices: {quantity: {T, H, data}}}, the drawn quantities of one layer (u1: approximate)
   other: null, // the same for the comparison text, in compare mode
@@ -135,14 +149,16 @@ function showNotice(message) {
   el.notice.classList.toggle("hidden", !message);
 }
 
-/** The quantities on screen now, in a fixed order: the view's panels, c for the activity and change
- *  orders, h for a span, and the compared quantity in compare mode. Only these are fetched. */
+/** The quantities on screen now, in the cell's order: the view's panels, the memory (c; h for a GRU or an
+ *  RNN) for the activity and change orders, h for a span, and the compared quantity in compare mode. Only
+ *  these are fetched. */
 function drawnQuantities(model) {
+  const cell = cellOf(model);
   const q = new Set(panelsOf(model));
-  if (state.order === "activity" || state.order === "change" || cutsUnits(model)) q.add(memoryQuantity(cellOf(model)));
-  if (state.span || state.order === "span") q.add(SPAN_QUANTITY);
+  if (state.order === "activity" || state.order === "change" || cutsUnits(model)) q.add(memoryOf(cell));
+  if (state.span || state.order === "span") q.add(spanQuantity(cell));
   if (state.mode === "compare") q.add(compareQuantity(model, models.get(el.compareModel.value) ?? model));
-  return Object.keys(PANELS).filter((key) => q.has(key));
+  return cell.quantities.filter((key) => q.has(key));
 }
 
 /** The compared quantity: the chosen one when both models have it, else the first they share (h). */
@@ -189,15 +205,18 @@ function namesOf(model) {
 
 /** The heatmaps' rows: m holds the drawn quantities (drawnQuantities adds what an order scores). With
  *  no "Show" chosen and more units than rows that can be read, the named units and the most active
- *  ones (mean |c|) that fit, shown in the chosen order. */
+ *  ones (mean |memory|) that fit, shown in the chosen order. */
 function unitOrder(m) {
   let scores = null;
   const model = state.shown?.model;
-  const q = m[memoryQuantity(cellOf(model))];
+  const cell = cellOf(model);
+  const q = m[memoryOf(cell)];
   const H = Object.values(m)[0].H;
   if (state.order === "activity") scores = activity(q);
   else if (state.order === "change" && q.T) scores = changeAt(q, Math.min(state.step ?? q.T - 1, q.T - 1));
-  else if (state.order === "span" && state.span) scores = spanScores(m[SPAN_QUANTITY], state.span.start, state.span.end);
+  else if (state.order === "span" && state.span) {
+    scores = spanScores(m[spanQuantity(cell)], state.span.start, state.span.end);
+  }
   if (state.topN !== null) {
     return orderUnits({ H, scores, pinned: state.pinned, topN: state.topN === "all" ? null : state.topN });
   }
@@ -240,7 +259,7 @@ async function draw() {
   const rows = k > 0 ? unitOrder(layerOf(shown)) : null;
   const names = namesOf(shown.model);
   if (rows) {
-    work.push(heatmaps.render({ tokens, matrices: m, panels: panelsOf(shown.model), units: rows,
+    work.push(heatmaps.render({ cell: cellOf(shown.model), tokens, matrices: m, panels: panelsOf(shown.model), units: rows,
       step: state.step, source: shown, lineage: shown.kept, names, selectedUnit: state.unit,
       pinned: state.pinned, scale: state.scale, rangeMatrices: layerOf(shown) }));
   }
@@ -251,7 +270,8 @@ async function draw() {
   controls.render({ ...state, view: viewOf(shown.model), cell: cellOf(shown.model), tokens: shown.tokens });
   el.note.textContent = [
     rows && state.topN === null && rows.length < H ? `Showing ${rows.length} of ${H} units, as many as can be `
-      + `read here: ${names.size ? `the ${names.size} the model card names, then ` : ""}the most active (mean |c|). `
+      + `read here: ${names.size ? `the ${names.size} the model card names, then ` : ""}the most active `
+      + `(mean |${memoryOf(cellOf(shown.model))}|). `
       + "“Show: all units” shows every unit." : "",
     T > width / 2 ? `${T} tokens: drag across a heatmap to zoom into a stretch, double-click to see all again.` : "",
   ].filter(Boolean).join(" ");
@@ -282,6 +302,7 @@ function drawCompare() {
   const b = state.other;
   const step = state.compareStep ?? firstDivergence(a.tokens, b.tokens);
   return compareView.render({
+    cell: cellOf(a.model),
     a: { label: a.model.id === b.model.id ? "A" : `A · ${a.model.title}`, tokens: a.tokens, matrices: layerOf(a) },
     b: { label: a.model.id === b.model.id ? "B" : `B · ${b.model.title}`, tokens: b.tokens, matrices: layerOf(b) },
     quantity: compareQuantity(a.model, b.model), quantities: comparable(a.model, b.model), units: null, step,
@@ -313,7 +334,7 @@ async function drawUnitDetail() {
     if (answer) unitHeld = absorb(unitHeld, want, answer);
     const series = Object.fromEntries(lines.map((q) => [q, unitHeld.matrices[q].data]));
     unitDetail.render({
-      text: shown.text, tokens: shown.tokens, unit: state.unit, layer: want.layer, series,
+      cell: cellOf(shown.model), text: shown.text, tokens: shown.tokens, unit: state.unit, layer: want.layer, series,
       step: state.step, pinned: state.pinned.includes(state.unit),
     });
   } catch (err) {
@@ -335,7 +356,7 @@ async function drawStepDetail() {
     const json = await fetchStep({ model: shown.model.id, text: shown.text, step, layer, signal: controller.signal });
     if (stepRequest !== controller) return;
     stepDetail.render({
-      step: json, unit, layer, predictions: shown.predictions?.[step] ?? null,
+      cell: cellOf(shown.model), step: json, unit, layer, predictions: shown.predictions?.[step] ?? null,
       numSteps: shown.tokens.length,
     });
   } catch (err) {
@@ -345,7 +366,8 @@ async function drawStepDetail() {
 
 function drawExport() {
   const { shown } = state;
-  const charts = panelsOf(shown.model).map((key) => ({ key, title: panelTitle(key) }));
+  const cell = cellOf(shown.model);
+  const charts = panelsOf(shown.model).map((key) => ({ key, title: panelTitle(cell, key) }));
   let lines = { cli: "", curl: "" };
   try {
     lines = {
@@ -358,11 +380,13 @@ function drawExport() {
   exportPanel.render({ charts, lines });
 }
 
-/** The link's state: what the person chose, plus the model's version and the texts. */
+/** The link's state: what the person chose, plus the model's version and the texts. The model's first view
+ *  is its default: left out of the link. */
 function linkState() {
   const model = models.get(el.model.value);
+  const view = state.view === viewsOf(cellOf(model))[0]?.id ? "" : state.view;
   return {
-    ...state, model: model.id, version: model.version, text: el.text.value,
+    ...state, view, model: model.id, version: model.version, text: el.text.value,
     compare: state.other || state.mode === "compare" ? el.compareText.value : "",
     compareModel: state.other && state.other.model.id !== model.id ? state.other.model.id : "",
   };
@@ -562,6 +586,7 @@ el.compareModel.addEventListener("change", trace);
 el.model.addEventListener("change", () => {
   state.layer = 0;
   modelPanel.render(models.get(el.model.value), 0);
+  controls.showCell(cellOf(models.get(el.model.value)));
   if (state.mode === "learn") renderLearn();
   trace();
 });
@@ -576,7 +601,7 @@ modelPanel.bind("example", (text) => {
 });
 el.cardButton.addEventListener("click", async () => {
   try {
-    modelCard.open(await fetchCard(el.model.value));
+    modelCard.open(await fetchCard(el.model.value), cellOf(models.get(el.model.value)));
   } catch (err) {
     showError(err.message);
   }
@@ -597,17 +622,18 @@ el.modeButtons.addEventListener("click", (event) => {
 byId("presets").addEventListener("click", (event) => {
   const b = event.target.closest("button[data-preset]");
   if (!b) return;
-  if (b.dataset.preset === "rnn") {
-    // The lecture's central claim: the same sentence through the LSTM and through a vanilla RNN trained on
-    // the same lessons (more units and parameters): which one still knows the food when the cuisine is due?
+  const pair = MODEL_PAIRS[b.dataset.preset];
+  if (pair && pair.every((id) => models.has(id))) {
+    // The lecture's central claim: the same sentence through two cells trained on the same lessons (the
+    // RNN with more units and parameters): which one still knows the food when the cuisine is due?
     [el.text.value, el.compareText.value] = [CUISINE_TO_IS, CUISINE_TO_IS];
-    el.compareModel.value = "lesson-rnn";
-    state.compareQuantity = "h";
+    [el.model.value, el.compareModel.value] = pair;
+    state.compareQuantity = comparable(models.get(pair[0]), models.get(pair[1]))[0];
   } else {
-    [el.text.value, el.compareText.value] = PRESETS[b.dataset.preset];
+    [el.text.value, el.compareText.value] = PRESETS[b.dataset.preset] ?? PRESETS.tense;
     el.compareModel.value = models.has("lesson") ? "lesson" : el.model.value;
+    el.model.value = models.has("lesson") ? "lesson" : el.model.value;
   }
-  el.model.value = models.has("lesson") ? "lesson" : el.model.value;
   modelPanel.render(models.get(el.model.value), 0);
   trace();
 });
@@ -642,7 +668,8 @@ controls.bind("unpin", (unit) => {
 });
 controls.bind("find-span", () => {
   const m = layerOf(state.shown);
-  state.spanResults = rankBySpan(m[SPAN_QUANTITY], state.span.start, state.span.end, SPAN_RESULTS);
+  state.spanResults = rankBySpan(m[spanQuantity(cellOf(state.shown.model))], state.span.start, state.span.end,
+    SPAN_RESULTS);
   state.order = "span";
   draw();
 });
@@ -694,9 +721,9 @@ exportPanel.bind("download", async (kind) => {
     });
     const layers = answer.layers.map((layer) => Object.fromEntries(exported.map((q) => [q, decodeSpec(layer[q])])));
     const trace = { ...answer, layers };
-    const name = `${cellOf(model)}-trace-${model.id}`;
-    if (kind === "csv") download(`${name}.csv`, traceCsv(trace, exported), "text/csv");
-    else download(`${name}.json`, traceJson(trace, exported), "application/json");
+    const name = `${model.cell}-trace-${model.id}`;
+    if (kind === "csv") download(`${name}.csv`, traceCsv(trace, exported, model.quantities), "text/csv");
+    else download(`${name}.json`, traceJson(trace, exported, model.quantities), "application/json");
   } catch (err) {
     showError(err.message);
   }
@@ -745,7 +772,7 @@ document.addEventListener("keydown", (event) => {
 
 // ---- Memory that lasts (retention.js): ∏ f and ‖∂m_t/∂m_s‖ from the selected step for A and, in compare
 // mode, B; fetched only while its panel is open. A tour step may name a second model (`compareModel`). ----
-const retention = createRetention(byId("retention"));
+const retention = createRetention(byId("retention"), { available: (id) => models.has(id) });
 byId("retention").addEventListener("toggle", () => {
   state.memory = byId("retention").open; // links carry it, so a shared link opens the panel
   scheduleUrl();
@@ -786,6 +813,7 @@ async function start() {
   player.setSpeed(s.speed);
   hideByLink(s.hide);
   modelPanel.render(model, state.layer);
+  controls.showCell(cellOf(model)); // its views and orders at once, before the first trace
   // Presenter is a flag any mode can have; an older link's mode=presenter (with a tour step: the tour).
   setPresenter(s.presenter || s.mode === "presenter");
   const mode = s.mode !== "presenter" ? s.mode : new URLSearchParams(location.search).has("tour") ? "tour" : "explore";

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { performance } from "node:perf_hooks";
 
-import { matrix } from "../../static/js/arrays.js";
-import { alignTokens, diffMatrix, rankByDifference } from "../../static/js/align.js";
+import { matrix } from "../../static/js/core/arrays.js";
+import { alignTokens, diffMatrix, rankByDifference } from "../../static/js/core/align.js";
 
 const mat = (rows) => matrix(rows.length, rows[0]?.length ?? 0, Float32Array.from(rows.flat()));
 

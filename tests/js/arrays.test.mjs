@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { at, column, decodeSpec, extent, matrix, maxAbs, row, unitRows } from "../../static/js/arrays.js";
+import { at, column, decodeSpec, extent, matrix, maxAbs, row, unitRows } from "../../static/js/core/arrays.js";
 
 const f4 = (values, shape) => ({
   dtype: "f4",

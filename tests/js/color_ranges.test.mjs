@@ -1,4 +1,4 @@
-// static/js/color_ranges.js: per-unit, percentile and shared colour ranges and their words.
+// static/js/core/color_ranges.js: per-unit, percentile and shared colour ranges and their words.
 // Run: node --test tests/js/color_ranges.test.mjs
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -6,8 +6,12 @@ import { test } from "node:test";
 import {
   BLOCK, BINS, DEFAULT_SCALE_MODE, PERCENTILE, UNIT_FLOOR, blockStats, colourRanges, colourWords, countBeyond,
   groupOf, quantileOf, rangeNumber, rowRangeOf, scaleModeOf, scaleWords, unitPeaks,
-} from "../../static/js/color_ranges.js";
-import { niceCeil } from "../../static/js/views.js";
+} from "../../static/js/core/color_ranges.js";
+import { niceCeil } from "../../static/js/core/views.js";
+import { GRU, LSTM, RNN } from "./cells.mjs";
+
+// Every quantity of the LSTM's, and the vanilla RNN's pre-activation a: the panels these tests draw.
+const CELL = { ...LSTM, panels: { ...LSTM.panels, a: RNN.panels.a } };
 
 /** A (T, H) matrix whose unit u at step t is f(t, u). */
 function matrixOf(T, H, f) {
@@ -38,8 +42,8 @@ test("the default mode is one range per row; unknown modes fall back to it", () 
   assert.equal(scaleModeOf(undefined), "unit");
   assert.equal(scaleModeOf("nonsense"), "unit");
   assert.equal(scaleModeOf("robust"), "robust");
-  assert.deepEqual(groupOf("written", ["kept", "written", "c", "f"]), ["kept", "written"]);
-  assert.deepEqual(groupOf("c", ["kept", "written", "c"]), ["c"]);
+  assert.deepEqual(groupOf(CELL, "written", ["kept", "written", "c", "f"]), ["kept", "written"]);
+  assert.deepEqual(groupOf(CELL, "c", ["kept", "written", "c"]), ["c"]);
 });
 
 test("unit mode: each row spans ± its unit's largest |value| over the group's panels, rounded up", () => {
@@ -49,7 +53,7 @@ test("unit mode: each row spans ± its unit's largest |value| over the group's p
     forgotten: matrixOf(5, 3, (t, u) => (u === 2 ? 0.9 * (t === 3 ? -1 : 0.1) : 0)),
     written: matrixOf(5, 3, (t, u) => (u === 1 ? 0.4 : 0)),
   };
-  const { ranges } = colourRanges({ keys: LEDGER, matrices, mode: "unit" });
+  const { ranges } = colourRanges({ cell: CELL, keys: LEDGER, matrices, mode: "unit" });
   const largest0 = Math.max(...Array.from({ length: 5 }, (_, t) => Math.abs(Math.fround(15 * Math.sin(t)))));
   const expected = [niceCeil(largest0), niceCeil(Math.fround(1.7)), niceCeil(Math.fround(0.9))];
   assert.deepEqual(expected, [15, 1.8, 1]);
@@ -67,9 +71,9 @@ test("unit mode: each row spans ± its unit's largest |value| over the group's p
 
 test("unit mode: a silent unit is scaled to a floor, so its quantisation noise stays pale", () => {
   const matrices = { c: matrixOf(4, 2, (t, u) => (u === 0 ? 20 : 1e-4 * t)) };
-  const { ranges } = colourRanges({ keys: ["c"], matrices, mode: "unit" });
+  const { ranges } = colourRanges({ cell: CELL, keys: ["c"], matrices, mode: "unit" });
   assert.equal(ranges.c.perUnit[1], niceCeil(20 * UNIT_FLOOR));
-  const zeros = colourRanges({ keys: ["c"], matrices: { c: matrixOf(3, 2, () => 0) }, mode: "unit" }).ranges.c;
+  const zeros = colourRanges({ cell: CELL, keys: ["c"], matrices: { c: matrixOf(3, 2, () => 0) }, mode: "unit" }).ranges.c;
   assert.deepEqual(Array.from(zeros.perUnit), [1, 1]); // all zero: a usable ±1
 });
 
@@ -79,7 +83,7 @@ test("gate and tanh panels keep their fixed ranges in every mode", () => {
     kept: matrixOf(3, 2, () => 7),
   };
   for (const mode of ["unit", "robust", "shared"]) {
-    const { ranges } = colourRanges({ keys: ["f", "g", "h", "kept"], matrices, mode });
+    const { ranges } = colourRanges({ cell: CELL, keys: ["f", "g", "h", "kept"], matrices, mode });
     assert.deepEqual([ranges.f.mode, ranges.f.zmin, ranges.f.zmax, ranges.f.perUnit], ["fixed", 0, 1, null]);
     assert.deepEqual([ranges.g.mode, ranges.g.zmin, ranges.g.zmax], ["fixed", -1, 1]);
     assert.deepEqual([ranges.h.mode, ranges.h.zmin, ranges.h.zmax], ["fixed", -1, 1]);
@@ -95,7 +99,7 @@ test("shared mode: the group's largest |value| rounded up, as the page did first
     written: matrixOf(3, 2, () => 0.5),
     c: matrixOf(3, 2, () => 1234),
   };
-  const { ranges } = colourRanges({ keys: [...LEDGER, "c"], matrices, mode: "shared" });
+  const { ranges } = colourRanges({ cell: CELL, keys: [...LEDGER, "c"], matrices, mode: "shared" });
   for (const key of LEDGER) assert.deepEqual([ranges[key].zmin, ranges[key].zmax], [-3.5, 3.5], key);
   assert.deepEqual([ranges.c.zmin, ranges.c.zmax, ranges.c.perUnit, ranges.c.clipped], [-1500, 1500, null, 0]);
 });
@@ -106,7 +110,7 @@ test("robust mode: the 99th percentile of |value| over the group, rounded up; th
   const kept = matrixOf(20, 10, (t, u) => (u === 3 && t >= 16 ? 60 : random() * 2 - 1));
   const written = matrixOf(20, 10, () => random() * 0.4 - 0.2);
   const matrices = { kept, forgotten: matrixOf(20, 10, () => 0), written };
-  const { ranges } = colourRanges({ keys: LEDGER, matrices, mode: "robust" });
+  const { ranges } = colourRanges({ cell: CELL, keys: LEDGER, matrices, mode: "robust" });
   const all = [...kept.data, ...matrices.forgotten.data, ...written.data];
   const limit = ranges.kept.zmax;
   assert.ok(limit >= exactQuantile(all, PERCENTILE) && limit <= 1.25 * 1.125 * exactQuantile(all, PERCENTILE), `${limit}`);
@@ -176,32 +180,36 @@ test("colourRanges with the previous cache gives the same ranges as from scratch
     return [key, { T: 170, H, data }];
   }));
   for (const mode of ["unit", "robust", "shared"]) {
-    const first = colourRanges({ keys: LEDGER, matrices: before, mode });
-    const next = colourRanges({ keys: LEDGER, matrices: after, mode, cache: first.cache, keep: 140 });
-    const scratch = colourRanges({ keys: LEDGER, matrices: after, mode });
+    const first = colourRanges({ cell: CELL, keys: LEDGER, matrices: before, mode });
+    const next = colourRanges({ cell: CELL, keys: LEDGER, matrices: after, mode, cache: first.cache, keep: 140 });
+    const scratch = colourRanges({ cell: CELL, keys: LEDGER, matrices: after, mode });
     assert.deepEqual(next.ranges, scratch.ranges, mode);
   }
 });
 
 test("ranges come from the whole text: an animation's first steps are coloured on the final scale", () => {
   const whole = { c: matrixOf(10, 2, (t, u) => (u ? 1 : t * 1.5)) }; // unit 0 grows to 13.5
-  const { ranges } = colourRanges({ keys: ["c"], matrices: whole, mode: "unit" });
+  const { ranges } = colourRanges({ cell: CELL, keys: ["c"], matrices: whole, mode: "unit" });
   const { ranges: early } = colourRanges({
-    keys: ["c"], matrices: { c: { T: 3, H: 2, data: whole.c.data.subarray(0, 6) } }, mode: "unit",
+    cell: CELL, keys: ["c"], matrices: { c: { T: 3, H: 2, data: whole.c.data.subarray(0, 6) } }, mode: "unit",
   });
   assert.equal(ranges.c.perUnit[0], 15);
   assert.equal(early.c.perUnit[0], 3); // what the first steps alone would give: a different colour for 3
 });
 
 test("the colours and the scale are said in words", () => {
-  assert.match(colourWords("kept"), /red: positive memory kept · blue: negative memory kept · pale: little kept/);
-  assert.match(colourWords("forgotten"), /pale: nothing erased/);
-  assert.match(colourWords("forgotten"), /the sign of the memory erased \(blue is not “less forgotten”\)/);
-  assert.match(colourWords("written"), /red: pushes c up · blue: pushes c down/);
-  assert.match(colourWords("c"), /red: positive memory · blue: negative memory · pale: near 0/);
-  assert.match(colourWords("a"), /red: positive/);
-  for (const key of ["f", "i", "o"]) assert.match(colourWords(key), /yellow: open ≈ 1.*purple: closed ≈ 0/);
-  for (const key of ["g", "h"]) assert.match(colourWords(key), /red: \+1 · blue: −1 · white: 0/);
+  assert.match(colourWords(CELL, "kept"), /red: positive memory kept · blue: negative memory kept · pale: little kept/);
+  assert.match(colourWords(CELL, "forgotten"), /pale: nothing erased/);
+  assert.match(colourWords(CELL, "forgotten"), /the sign of the memory erased \(blue is not “less forgotten”\)/);
+  assert.match(colourWords(CELL, "written"), /red: pushes c up · blue: pushes c down/);
+  assert.match(colourWords(CELL, "c"), /red: positive memory · blue: negative memory · pale: near 0/);
+  assert.match(colourWords(CELL, "a"), /red: positive/);
+  for (const key of ["f", "i", "o"]) assert.match(colourWords(CELL, key), /yellow: open ≈ 1.*purple: closed ≈ 0/);
+  for (const key of ["g", "h"]) assert.match(colourWords(CELL, key), /red: \+1 · blue: −1 · white: 0/);
+  // A GRU's written memory pushes its memory, h; its gates say what they do in their own words.
+  assert.match(colourWords(GRU, "written"), /red: pushes h up · blue: pushes h down/);
+  assert.match(colourWords(GRU, "z"), /yellow: open ≈ 1 · purple: closed ≈ 0 \(what is kept\)/);
+  assert.match(colourWords(GRU, "h"), /red: \+1 · blue: −1/);
 
   const group = LEDGER;
   assert.equal(scaleWords({ mode: "unit", zmin: -15, zmax: 15, group }), "Each row on its own range.");
@@ -225,9 +233,9 @@ test("2,000 tokens × 256 units: the ranges of three panels stay cheap, and chea
     let append = Infinity;
     for (let rep = 0; rep < 5; rep++) {
       const t0 = performance.now();
-      const first = colourRanges({ keys: LEDGER, matrices, mode });
+      const first = colourRanges({ cell: CELL, keys: LEDGER, matrices, mode });
       const t1 = performance.now();
-      colourRanges({ keys: LEDGER, matrices, mode, cache: first.cache, keep: T - 1 });
+      colourRanges({ cell: CELL, keys: LEDGER, matrices, mode, cache: first.cache, keep: T - 1 });
       full = Math.min(full, t1 - t0);
       append = Math.min(append, performance.now() - t1);
     }

@@ -5,10 +5,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 
-import { matrix } from "../../static/js/arrays.js";
+import { matrix } from "../../static/js/core/arrays.js";
 import {
   cliLine, csvField, curlLine, float32String, QUANTITIES, shellQuote, traceCsv, traceJson,
-} from "../../static/js/export.js";
+} from "../../static/js/core/export.js";
 
 // [x, str(np.float32(x))], computed once with NumPy 2.4 (positional for 1e-4 ≤ |x| < 1e6).
 const PYTHON = [

@@ -1,14 +1,14 @@
-// static/js/heatmap_layout.js and heatmap_svg.js: a panel's geometry, ticks and SVG export.
+// static/js/core/heatmap_layout.js and heatmap_svg.js: a panel's geometry, ticks and SVG export.
 // Run: node --test tests/js/heatmap_layout.test.mjs
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { DIVERGING } from "../../static/js/colors.js";
+import { DIVERGING } from "../../static/js/core/colors.js";
 import {
   PINNED_MARK, SELECTED_MARK, cellAt, cellCentre, columnAt, fitText, formatNumber, formatTick, layoutPanel, niceTicks,
   placeRowLabels, rowBox, rowCapacityOf, rowFrame, rowLabelText, rowStep, tickFontPx, wrapText,
-} from "../../static/js/heatmap_layout.js";
-import { sceneToSvg, xmlText } from "../../static/js/heatmap_svg.js";
+} from "../../static/js/core/heatmap_layout.js";
+import { sceneToSvg, xmlText } from "../../static/js/core/heatmap_svg.js";
 
 // Every character 0.6 em wide: enough for geometry, without a browser.
 const measure = (text, font) => Array.from(text).length * 0.6 * Number(/(\d+(?:\.\d+)?)px/.exec(font)[1]);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { test } from "node:test";
 
-import { caption, checkpointsOf } from "../../static/js/learn.js";
+import { caption, checkpointsOf } from "../../static/js/core/checkpoints.js";
 
 const MODELS = new URL("../../models/", import.meta.url);
 const cards = readdirSync(MODELS).filter((f) => f.endsWith(".json"))

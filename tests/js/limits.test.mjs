@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { overLimit, tokensAtLeast } from "../../static/js/limits.js";
+import { overLimit, tokensAtLeast } from "../../static/js/core/limits.js";
 
 const limits = { max_chars: 20, max_tokens: 5 };
 const word = { id: "lesson", tokenizer: "word" };

@@ -9,7 +9,8 @@ import { test } from "node:test";
 import {
   accuracyLine, accuracySentence, formatNumber, isWeak, label, lectureLine, machineText, modelSummary,
   spanSentence, studentsSentence, summariseList, trainingFacts, unitLine, unitSentence, vocabularySentence,
-} from "../../static/js/model_card.js";
+} from "../../static/js/core/card_words.js";
+import { GRU, LSTM, RNN } from "./cells.mjs";
 
 const MODELS = new URL("../../models/", import.meta.url);
 const readCard = (id) => JSON.parse(readFileSync(new URL(`${id}.json`, MODELS), "utf8"));
@@ -67,30 +68,33 @@ const stringUnit = { layer: 0, unit: 9, carries: "inside_string", partial_correl
 // ---- Notable units ----
 
 test("an old minimal-pair unit is one sentence: what its memory does, by how much, how reliably", () => {
-  assert.equal(unitLine(oldLesson.notable_units[0], oldLesson), "Unit 2 — tense: its memory c is 4.6 higher after a "
+  assert.equal(unitLine(oldLesson.notable_units[0], oldLesson, LSTM), "Unit 2 — tense: its memory c is 4.6 higher after a "
     + "present-time opener (need) than after a past-time one (had) (same sign at 100% of 1,669 positions in 112 "
     + "sentence pairs)");
-  assert.match(unitLine(oldLesson.notable_units[1], oldLesson), /^Unit 63 — cuisine: its memory c is 1\.6 higher after an Italian food than after an Indian one \(same sign at 91\.8%/);
-  // A vanilla RNN's memory is h.
-  assert.match(unitSentence(oldRnn.notable_units[0], oldRnn), /^its state h \(its only memory\) is 1\.9 higher after a present-time/);
+  assert.match(unitLine(oldLesson.notable_units[1], oldLesson, LSTM), /^Unit 63 — cuisine: its memory c is 1\.6 higher after an Italian food than after an Indian one \(same sign at 91\.8%/);
+  // A vanilla RNN's memory is h, its only state (its cell_spec says so); a GRU's too.
+  assert.match(unitSentence(oldRnn.notable_units[0], RNN), /^its state h \(its only memory\) is 1\.9 higher after a present-time/);
+  assert.match(unitSentence(oldRnn.notable_units[0], GRU), /^its state h \(its only memory\) is 1\.9 higher/);
+  assert.match(unitSentence({ unit: 3, carries: "tense", partial_correlation: 0.4 }, GRU), /^its state h \(its only memory\) rises/);
+  assert.match(unitSentence({ unit: 3, carries: "tense", partial_correlation: 0.4 }, LSTM), /^its memory c rises/);
 });
 
 test("a new lesson unit says where it was measured and its partial r, the same way round as its words", () => {
   const [best, weak, cuisine] = newLesson.notable_units;
-  assert.equal(unitLine(best, newLesson), "Unit 7 — tense: its memory c is 3.9 higher after a present-time word (need) "
+  assert.equal(unitLine(best, newLesson, LSTM), "Unit 7 — tense: its memory c is 3.9 higher after a present-time word (need) "
     + "than after a past-time one (had) on sentences in frames the model never saw (partial\u00a0r\u00a0=\u00a00.81 over "
     + "32,216 positions, controlling for the words since the cue and the position)");
   // Weak: said in words, and never "sign" or "pairs" (the new schema has none).
-  assert.match(unitLine(weak, newLesson), /^Unit 21 — tense \(weak\): its memory c is 0\.31 higher .*partial\u00a0r\u00a0=\u00a00\.06 /);
+  assert.match(unitLine(weak, newLesson, LSTM), /^Unit 21 — tense \(weak\): its memory c is 0\.31 higher .*partial\u00a0r\u00a0=\u00a00\.06 /);
   assert.equal(isWeak(weak), true);
   assert.equal(isWeak(best), false);
   assert.equal(isWeak({ weak: "yes" }), false);
   // Δc < 0: the words say "higher after an Italian food"; r is turned to match (it agrees with the words).
-  assert.match(unitSentence(cuisine, newLesson), /higher after an Italian food than after an Indian one on sentences .*\(partial\u00a0r\u00a0=\u00a00\.60 /);
+  assert.match(unitSentence(cuisine, LSTM), /higher after an Italian food than after an Indian one on sentences .*\(partial\u00a0r\u00a0=\u00a00\.60 /);
   // … and a partial r that disagrees with Δ says so by its sign.
-  assert.match(unitSentence({ ...cuisine, partial_correlation: 0.2 }, newLesson), /partial\u00a0r\u00a0=\u00a0−0\.20/);
-  assert.match(unitSentence(newRnnUnit, { cell: "rnn" }), /^its state h \(its only memory\) is 1\.2 higher after a past-time word \(had\) than after a present-time one \(need\) on sentences in frames the model never saw \(partial\u00a0r\u00a0=\u00a00\.52 /);
-  for (const unit of newLesson.notable_units) assert.doesNotMatch(unitLine(unit, newLesson), /same sign|pairs|undefined|NaN|\+0/);
+  assert.match(unitSentence({ ...cuisine, partial_correlation: 0.2 }, LSTM), /partial\u00a0r\u00a0=\u00a0−0\.20/);
+  assert.match(unitSentence(newRnnUnit, RNN), /^its state h \(its only memory\) is 1\.2 higher after a past-time word \(had\) than after a present-time one \(need\) on sentences in frames the model never saw \(partial\u00a0r\u00a0=\u00a00\.52 /);
+  for (const unit of newLesson.notable_units) assert.doesNotMatch(unitLine(unit, newLesson, LSTM), /same sign|pairs|undefined|NaN|\+0/);
 });
 
 test("an old correlated unit says which way its memory goes, with r and over how much text", () => {
@@ -150,13 +154,18 @@ test("lists are summarised, never dumped", () => {
 
 // ---- Summary and training ----
 
-test("the summary is a sentence", () => {
-  assert.equal(modelSummary(oldLesson), "A word-level LSTM with sigmoid gates: 1 layer of 64 units, 305 tokens in its "
-    + "vocabulary, lowercased.");
-  assert.match(modelSummary(oldRnn), /^A word-level vanilla RNN \(tanh\): 1 layer of 100 units/);
-  assert.match(modelSummary(readCard("lesson")), /^A word-level LSTM with sigmoid gates: 1 layer of \d+ units, [\d,]+ tokens/);
-  assert.match(modelSummary(readCard("lesson-rnn")), /^A word-level vanilla RNN \(tanh\): 1 layer of \d+ units/);
-  assert.match(modelSummary(readCard("python")), /^A character-level LSTM/);
+test("the summary is a sentence, the cell said from its spec", () => {
+  assert.equal(modelSummary(oldLesson, LSTM), "A word-level LSTM with sigmoid gates: 1 layer of 64 units, 305 tokens "
+    + "in its vocabulary, lowercased.");
+  assert.match(modelSummary(oldRnn, RNN), /^A word-level vanilla RNN \(tanh\): 1 layer of 100 units/);
+  assert.match(modelSummary(readCard("lesson"), LSTM), /^A word-level LSTM with sigmoid gates: 1 layer of \d+ units, [\d,]+ tokens/);
+  assert.match(modelSummary(readCard("lesson-rnn"), RNN), /^A word-level vanilla RNN \(tanh\): 1 layer of \d+ units/);
+  assert.match(modelSummary(readCard("python"), LSTM), /^A character-level LSTM/);
+  const gruCard = { id: "g", cell: "gru", tokenizer: { kind: "word" }, sizes: { num_layers: 1, hidden_size: 64 } };
+  assert.equal(modelSummary(gruCard, GRU), "A word-level GRU with sigmoid gates: 1 layer of 64 units.");
+  const hard = { ...LSTM, activations: { ...LSTM.activations, i: "hard_sigmoid", f: "hard_sigmoid", o: "hard_sigmoid" } };
+  assert.equal(modelSummary({}, hard), "An LSTM with hard sigmoid gates."); // the cell's own article
+  assert.equal(modelSummary({}, GRU), "A GRU with sigmoid gates.");
 });
 
 test("the training is said in facts; what is not said is still shown", () => {
@@ -279,7 +288,7 @@ class FakeNode {
 async function openCard(card) {
   globalThis.Node = FakeNode;
   globalThis.document = { createElement: (tag) => new FakeNode(tag) };
-  const { createModelCard } = await import("../../static/js/model_card.js");
+  const { createModelCard } = await import("../../static/js/views/model_card.js");
   const dialog = new FakeNode("dialog");
   createModelCard(dialog).open(card);
   return dialog;

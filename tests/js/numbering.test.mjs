@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { spanHint, spanLabel, spanResultTitle } from "../../static/js/controls.js";
-import { stepHeading } from "../../static/js/step_detail.js";
-import { chipTitle, spanPlace, tokenNumber, tokenPlace } from "../../static/js/tokens.js";
-import { tokenReadout } from "../../static/js/unit_text.js";
+import { stepHeading } from "../../static/js/core/step_numbers.js";
+import {
+  chipTitle, spanHint, spanLabel, spanPlace, spanResultTitle, tokenNumber, tokenPlace, tokenReadout,
+} from "../../static/js/core/tokens.js";
 
 // The lecture's tense sentence under the lesson model's word tokenizer: 19 tokens, "I" is step 12.
 const TENSE = "Today , due to my current job situation and family conditions , I need to take a loan .";

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createPlayer, delayFor } from "../../static/js/player.js";
+import { createPlayer, delayFor } from "../../static/js/core/player.js";
 
 /** Fake setTimeout/clearTimeout: run() fires the pending timer, as if its delay had passed. */
 function fakeTimers() {

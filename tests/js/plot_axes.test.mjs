@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { plotlyText, xTicks } from "../../static/js/plot_axes.js";
+import { plotlyText, xTicks } from "../../static/js/core/plot_axes.js";
 
 // xTicks as it was before it stepped through the ticks: filter every index, count code points with
 // Array.from. The current one must give the same answers.

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { test } from "node:test";
 
-import { PlotlyLoadError, createPlotlyLoader, missingText } from "../../static/js/plotly_loader.js";
+import { PlotlyLoadError, createPlotlyLoader, missingText } from "../../static/js/views/plotly_loader.js";
 
 const SRC = "/vendor/plotly-3b6e15d45dbb.min.js";
 
@@ -86,15 +86,19 @@ test("the chart's message says what is missing", () => {
   assert.match(missingText(error, { charts: 3 }), /^These charts need plotly\.js, which did not load: /);
 });
 
-test("every Plotly user loads it through the loader and hides the mode bar", () => {
+test("every Plotly user loads it through the loader and draws with its one config (no mode bar)", () => {
   const dir = new URL("../../static/js/", import.meta.url);
-  const users = readdirSync(dir).filter((name) => name.endsWith(".js"))
+  const users = readdirSync(dir, { recursive: true }).filter((name) => name.endsWith(".js"))
     .map((name) => [name, readFileSync(new URL(name, dir), "utf8")])
     .filter(([, source]) => /Plotly\.(newPlot|react|relayout|purge)\(/.test(source));
   assert.ok(users.length >= 3, users.map(([name]) => name).join(", "));
   for (const [name, source] of users) {
     assert.match(source, /from "\.\/plotly_loader\.js"/, `${name} does not import the loader`);
-    assert.match(source, /displayModeBar: false/, `${name}: a mode bar would cover its chart`);
-    assert.doesNotMatch(source, /modeBarButtonsToRemove|displaylogo/, name);
+    assert.doesNotMatch(source, /modeBarButtonsToRemove|displaylogo|displayModeBar|responsive:/, name);
+    for (const call of source.matchAll(/Plotly\.(?:newPlot|react)\(([^;]*)\);/g)) {
+      assert.match(call[1], /PLOTLY_CONFIG\)?$/, `${name}: ${call[0]} draws without the page's Plotly config`);
+    }
   }
+  const loader = readFileSync(new URL("views/plotly_loader.js", dir), "utf8");
+  assert.match(loader, /PLOTLY_CONFIG = Object\.freeze\(\{ responsive: true, displayModeBar: false \}\)/);
 });

@@ -1,9 +1,10 @@
-// static/js/raster.js: colour tables and heatmap pixels. Run: node --test tests/js/raster.test.mjs
+// static/js/core/raster.js: colour tables and heatmap pixels. Run: node --test tests/js/raster.test.mjs
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { DIVERGING, VIRIDIS, scaleColor } from "../../static/js/colors.js";
-import { TABLE_STEPS, colorTable, fillRaster, scaleOf, sharedSteps } from "../../static/js/raster.js";
+import { DIVERGING, VIRIDIS, scaleColor } from "../../static/js/core/colors.js";
+import { TABLE_STEPS, colorTable, fillRaster, scaleOf, sharedSteps } from "../../static/js/core/raster.js";
+import { LSTM } from "./cells.mjs";
 
 /** The r, g, b, a bytes of a table entry (the table is bytes read as Uint32 in platform order). */
 function rgba(table, k) {
@@ -38,7 +39,7 @@ test("a table starts, centres and ends exactly on the scale's stops", () => {
 test("zmin, zmid and zmax take the first, middle and last colours of their panel's scale", () => {
   const cases = [["kept", { zmin: -4, zmax: 4 }, DIVERGING], ["f", { zmin: 0, zmax: 1 }, VIRIDIS]];
   for (const [key, zrange, stops] of cases) {
-    assert.equal(scaleOf(key), stops);
+    assert.equal(scaleOf(LSTM.panels[key]), stops);
     const table = colorTable(stops);
     const mid = (zrange.zmin + zrange.zmax) / 2;
     const m = { T: 3, H: 1, data: Float32Array.from([zrange.zmin, mid, zrange.zmax]) };

@@ -4,14 +4,18 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { plan, statusLine } from "../../static/js/retention.js";
+import { plan, statusLine } from "../../static/js/core/retention_plan.js";
 import {
-  TITLES, beyondRuns, curveFigure, curveTitle, heatmapFigure, modelLabel, spanCommands, spanFigure,
-} from "../../static/js/retention_figures.js";
+  CELL_COLORS, beyondRuns, cellColors, curveFigure, curveTitle, heatmapFigure, keepGate, keepWords, modelLabel,
+  spanCommands, spanFigure,
+} from "../../static/js/core/retention_figures.js";
+import { SPAN_MODELS } from "../../static/js/core/retention_plan.js";
+import { GRU, LSTM, RNN } from "./cells.mjs";
 
 const readCard = (id) => JSON.parse(readFileSync(new URL(`../../models/${id}.json`, import.meta.url), "utf8"));
-const lstm = { id: "lesson", version: "v1", cell: "lstm", num_layers: 1 };
-const rnn = { id: "lesson-rnn", version: "v2", cell: "rnn", num_layers: 1 };
+const lstm = { id: "lesson", version: "v1", cell: "lstm", cell_spec: LSTM, num_layers: 1 };
+const rnn = { id: "lesson-rnn", version: "v2", cell: "rnn", cell_spec: RNN, num_layers: 1 };
+const gru = { id: "lesson-gru", version: "v3", cell: "gru", cell_spec: GRU, num_layers: 1 };
 const tokens = (...texts) => texts.map((text, t) => ({ text, id: t }));
 const A = { model: lstm, text: "Today , I need .", tokens: tokens("Today", ",", "I", "need", ".") };
 
@@ -51,12 +55,33 @@ test("the status line names the step (as people count tokens), its token, the mo
   assert.match(statusLine(p.subjects.slice(0, 1), answers), /next 1 token \(of 3: the most this model's Jacobian/);
 });
 
-test("titles put plain words first and the maths beside them", () => {
-  assert.equal(TITLES.kept, "what is still there from step s — ∏ f");
-  assert.match(curveTitle(["rnn"]), /^how strongly h_t still depends on h_s — ‖∂h_t\/∂h_s‖ \(vanishing for the RNN\)/);
-  assert.match(curveTitle(["lstm", "rnn"]), /‖∂c_t\/∂c_s‖ \(LSTM\) · ‖∂h_t\/∂h_s‖ \(RNN: vanishing\)/);
-  assert.match(curveTitle(["lstm"]), /^how strongly the memory c_t still depends on c_s/);
-  assert.equal(modelLabel({ id: "x" }), "x (LSTM)"); // a model entry without `cell` is an LSTM
+test("titles put plain words first and the maths beside them, from each cell's memory and keeping gate", () => {
+  assert.equal(keepGate(LSTM), "f");
+  assert.equal(keepGate(GRU), "z");
+  assert.equal(keepGate(RNN), null); // no gate keeps a vanilla RNN's memory
+  assert.equal(keepWords(RNN), null);
+  assert.equal(keepWords(LSTM).titles.kept, "what is still there from step s — ∏ f");
+  assert.equal(keepWords(LSTM).titles.written, "what step s wrote, as it survives — i_s⊙g_s·∏ f");
+  assert.deepEqual(keepWords(GRU).symbols, { kept: "∏ z", written: "(1−z_s)⊙n_s·∏ z" });
+  assert.equal(keepWords(GRU).toggle.written, "written at s · (1−z)⊙n·∏ z");
+  assert.equal(curveTitle([RNN]), "how strongly the memory h_t still depends on h_s — ‖∂h_t/∂h_s‖");
+  assert.equal(curveTitle([LSTM]), "how strongly the memory c_t still depends on c_s — ‖∂c_t/∂c_s‖ (dotted: h, "
+    + "‖∂h_t/∂h_s‖)");
+  assert.match(curveTitle([LSTM, RNN]), /memory at s — ‖∂c_t\/∂c_s‖ \(LSTM\) · ‖∂h_t\/∂h_s‖ \(RNN\)$/);
+  assert.match(curveTitle([LSTM, GRU, RNN]), /‖∂c_t\/∂c_s‖ \(LSTM\) · ‖∂h_t\/∂h_s‖ \(GRU, RNN\)$/);
+  assert.equal(curveTitle([GRU, GRU]), "how strongly the memory h_t still depends on h_s — ‖∂h_t/∂h_s‖");
+  assert.equal(modelLabel({ id: "x" }), "x"); // a model entry without a cell: just its id
+  assert.equal(modelLabel(gru), "lesson-gru (GRU)");
+  assert.equal(modelLabel({ id: "y", cell: "new", cell_spec: { title: "minimal GRU" } }), "y (minimal GRU)");
+});
+
+test("each kind of cell has its colour, a second model of it another, an unknown kind one of the palette", () => {
+  const [a, b, c] = cellColors(["lstm", "rnn", "gru"]);
+  assert.deepEqual([a, b, c], [CELL_COLORS.lstm, CELL_COLORS.rnn, CELL_COLORS.gru]);
+  const colors = cellColors(["lstm", "lstm", "mystery", "mystery", undefined]);
+  assert.equal(new Set(colors).size, 5);
+  assert.equal(colors[0], CELL_COLORS.lstm);
+  assert.deepEqual(SPAN_MODELS, ["lesson", "lesson-rnn", "lesson-gru"]);
 });
 
 test("the heatmap is units × later tokens, its values the answer's, labels escaped", () => {
@@ -65,7 +90,7 @@ test("the heatmap is units × later tokens, its values the answer's, labels esca
   const data = Float32Array.from([0.9, 0.5, 0.8, 0.25, 0.7, 0.125]); // time-major (W, H)
   const labels = ["s", "<b>x</b>", "a&b", "y"];
   const { data: traces, layout } = heatmapFigure({ values: { T: W, H, data }, steps: [1, 2, 3], labels, show: "kept",
-    unit: 1 });
+    unit: 1, cell: LSTM });
   const [trace] = traces;
   assert.deepEqual(trace.x, [1, 2, 3]);
   assert.deepEqual(trace.y, [0, 1]);
@@ -80,9 +105,13 @@ test("the heatmap is units × later tokens, its values the answer's, labels esca
   assert.doesNotMatch(trace.hovertemplate, /%\{x\}/);
   assert.deepEqual([layout.shapes[0].y0, layout.shapes[0].y1], [0.5, 1.5]); // the selected unit's row
   const written = heatmapFigure({ values: { T: 1, H: 2, data: Float32Array.from([-0.4, 0.2]) }, steps: [1],
-    labels, show: "written" }).data[0];
+    labels, show: "written", cell: LSTM }).data[0];
   assert.deepEqual([written.zmin, written.zmax], [-Math.fround(0.4), Math.fround(0.4)]);
   assert.match(written.hovertemplate, /i_s⊙g_s·∏ f/);
+  const kept = heatmapFigure({ values: { T: 1, H: 2, data: Float32Array.from([0.4, 0.2]) }, steps: [1], labels,
+    show: "kept", cell: GRU }).data[0];
+  assert.match(kept.hovertemplate, /∏ z = /);
+  assert.equal(kept.colorbar.title.text, "∏ z");
 });
 
 test("the curve chart draws the memory of each model, and an LSTM's h dotted, on a log axis", () => {
@@ -133,6 +162,13 @@ test("the memory-span chart has the four curves of the two cards, shading beyond
   assert.ok(narrow.layout.height > layout.height);
   assert.deepEqual(narrow.layout.shapes.filter((s) => s.type === "rect").map((s) => s.yref),
     ["y domain", "y2 domain"]);
+});
+
+test("a GRU's curve is its memory h alone: no dotted second curve", () => {
+  const answer = { steps: [1, 2], memory: "h", memory_jacobian_norm: [0.9, 0.8], jacobian_norm: [0.9, 0.8], cell: "gru" };
+  const { data } = curveFigure({ series: [{ model: gru, answer, labels: ["a", "b", "c"] }] });
+  assert.deepEqual(data.map((d) => d.name), ["lesson-gru (GRU): ‖∂h_t/∂h_s‖"]);
+  assert.equal(data[0].line.color, CELL_COLORS.gru);
 });
 
 test("two models of the same cell get different colours", () => {

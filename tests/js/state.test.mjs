@@ -1,13 +1,23 @@
 // Link state: random states round-trip through the query and the fragment; bad input is rejected.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { readFileSync } from "node:fs";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 
 import {
-  HIDEABLE, MAX_PINNED, MAX_QUERY_LENGTH, MAX_TEXT, MODES, PROPS, TOP_N, applyDefaults, buildLink, defaults,
-  packFragment, parseQuery, readLink, serializeQuery, unpackFragment, validate,
-} from "../../static/js/state.js";
-import { ORDERS, VIEWS } from "../../static/js/views.js";
+  HIDEABLE, MAX_PINNED, MAX_QUERY_LENGTH, MAX_TEXT, MODES, PROPS, TOP_N, applyDefaults, buildLink, configureLink,
+  defaults, maxText, packFragment, parseQuery, readLink, serializeQuery, unpackFragment, validate,
+} from "../../static/js/core/state.js";
+import { ORDER_KEYS } from "../../static/js/core/views.js";
+import { CELLS } from "./cells.mjs";
+
+// The server's model-id pattern, read from its source (app/model_store.py ID_PATTERN) as the page reads it
+// from its config (app/serving/routes/pages.py): the page has no copy of its own.
+const MODEL_STORE = readFileSync(new URL("../../app/model_store.py", import.meta.url), "utf8");
+const ID_PATTERN = /ID_PATTERN = re\.compile\(r"([^"]+)"\)/.exec(MODEL_STORE)[1];
+configureLink({ modelIdPattern: ID_PATTERN, maxText: MAX_TEXT });
+/** Every view id a cell has, and "" (the model's first view). */
+const VIEW_IDS = ["", ...new Set(Object.values(CELLS).flatMap((cell) => cell.views.map((v) => v.id)))];
 
 const ORIGIN = "https://lstm.example.org";
 const where = { origin: ORIGIN, pathname: "/" };
@@ -70,12 +80,12 @@ function generators(rand) {
       model: maybe(0.8, modelId, ""),
       version: maybe(0.5, () => chars("0123456789abcdef", 12), ""),
       compareModel: maybe(0.3, modelId, ""),
-      view: pick(Object.keys(VIEWS)),
+      view: pick(VIEW_IDS),
       layer: maybe(0.5, () => int(100), 0),
       step: maybe(0.6, () => int(10_000), null),
       unit: maybe(0.6, () => int(4096), null),
       pinned: maybe(0.5, () => pinned, []),
-      order: pick(Object.keys(ORDERS)),
+      order: pick(ORDER_KEYS),
       topN: pick([null, ...TOP_N]),
       span: maybe(0.4, () => ({ start, end: start + int(100) }), null),
       mode: pick(MODES),
@@ -169,6 +179,22 @@ test("the fragment is base64url (no padding) of deflate-raw UTF-8 JSON {text, co
   assert.deepEqual(await unpackFragment(fragment), { text: "héllo 👩‍👩‍👧", compare: "" });
 });
 
+test("model ids follow the server's pattern, as its config gives it; any cell's view is carried", () => {
+  assert.equal(parseQuery("model=lesson-gru").state.model, "lesson-gru");
+  assert.match(parseQuery("model=Lesson").rejected[0].reason, /^not a model id \(\^\[a-z0-9\]/);
+  assert.equal(parseQuery(`model=${"m".repeat(65)}`).rejected.length, 1);
+  for (const view of ["gates", "hidden", "memory", "states"]) assert.equal(parseQuery(`view=${view}`).state.view, view);
+  assert.equal(defaults().view, ""); // the model's first view
+  assert.equal(serializeQuery({ view: "" }), "");
+  assert.equal(maxText(), MAX_TEXT);
+  configureLink({ maxText: 5 });
+  try {
+    assert.equal(parseQuery("text=abcdef").rejected[0].reason, "longer than 5 characters");
+  } finally {
+    configureLink({ maxText: MAX_TEXT });
+  }
+});
+
 test("unknown keys and bad values are rejected with reasons, and the defaults used", () => {
   const bad = [
     ["view", "<script>"], ["layer", "-1"], ["layer", "1e3"], ["layer", "1.5"], ["layer", ""], ["units", "1,x,3"],
@@ -189,7 +215,7 @@ test("unknown keys and bad values are rejected with reasons, and the defaults us
   }
   const { rejected } = parseQuery("view=<script>&span=9-3&nonsense=1");
   assert.deepEqual(rejected.map((r) => r.reason), [
-    "not one of: memory, gates, states, all, hidden", "starts after it ends", "unknown property"]);
+    "not a view name (a-z, then a-z 0-9 _ -)", "starts after it ends", "unknown property"]);
 });
 
 test("good values next to bad ones are kept; repeats are rejected; lists are deduplicated", () => {

@@ -1,17 +1,20 @@
 // node --test tests/js/step_numbers.test.mjs
-// A hand-made /api/step response for H = 2; every expected number below is worked out in a comment.
+// A hand-made /api/step response of an LSTM for H = 2; every expected number below is worked out in a
+// comment. The equations are the server's (the LSTM's cell_spec, tests/js/fixtures/cells.json) filled in.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
   checkStep,
+  evaluate,
   formatNumber,
   formatTerm,
   ledgerRows,
   segmentsText,
   stepEquations,
   stepNumbers,
-} from "../../static/js/step_numbers.js";
+} from "../../static/js/core/step_numbers.js";
+import { LSTM } from "./cells.mjs";
 
 // Unit 0: i pre = 0.5 + (−0.25) + 0.1 = 0.35,  σ(0.35) = 0.586617578917330
 //         f pre = 1.0 + 0.5 + 0.5 = 2.0,       σ(2)    = 0.880797077977882
@@ -51,46 +54,48 @@ const STEP = {
   },
   c: [0.08123278322312688, 0.5259562494171737],
   h: [0.040527287453057795, 0.2887374582827361],
+  activations: { i: "sigmoid", f: "sigmoid", g: "tanh", o: "sigmoid" },
+  values: {
+    kept: [0.352318831191153, -0.178804383033176],
+    forgotten: [0.047681168808847, -1.321195616966824],
+    written: [-0.271086047968026, 0.70476063245035],
+    tanh_c: [0.081054574906116, 0.482283964611033],
+  },
 };
+const numbers = (step, u) => stepNumbers(step, u, LSTM);
 
 const close = (actual, expected, tol = 1e-12) =>
   assert.ok(Math.abs(actual - expected) <= tol, `${actual} is not ${expected}`);
 
-test("stepNumbers picks unit 0's parts and derives the ledger", () => {
-  const n = stepNumbers(STEP, 0);
+test("stepNumbers picks unit 0's parts, states and values, the gates in the cell's reading order", () => {
+  const n = numbers(STEP, 0);
   assert.equal(n.u, 0);
   assert.equal(n.H, 2);
   assert.deepEqual(n.x, { t: 3, layer: 0, text: "had", id: 7 });
-  assert.deepEqual(n.gates.i, { input: 0.5, recurrent: -0.25, bias: 0.1, pre: 0.35, value: 0.5866175789173301 });
-  assert.deepEqual(n.gates.f, { input: 1.0, recurrent: 0.5, bias: 0.5, pre: 2.0, value: 0.8807970779778823 });
+  assert.deepEqual(Object.keys(n.gates), ["f", "i", "g", "o"]);
+  assert.deepEqual(n.gates.i, { input: 0.5, recurrent: -0.25, bias: 0.1, pre: 0.35, value: 0.5866175789173301,
+    activation: "sigmoid" });
+  assert.deepEqual(n.gates.f, { input: 1.0, recurrent: 0.5, bias: 0.5, pre: 2.0, value: 0.8807970779778823,
+    activation: "sigmoid" });
   assert.equal(n.gates.g.value, -0.46211715726000974);
+  assert.equal(n.gates.g.activation, "tanh");
   assert.equal(n.gates.o.pre, 0);
-  assert.equal(n.c_prev, 0.4);
-  assert.equal(n.h_prev, 0.2);
-  close(n.kept, 0.352318831191153);
-  close(n.forgotten, 0.047681168808847);
-  close(n.written, -0.271086047968026);
-  assert.equal(n.c, 0.08123278322312688);
-  close(n.tanh_c, 0.081054574906116);
-  assert.equal(n.h, 0.040527287453057795);
+  assert.deepEqual(n.numbers, { h_prev: 0.2, h: 0.040527287453057795, c_prev: 0.4, c: 0.08123278322312688,
+    kept: 0.352318831191153, forgotten: 0.047681168808847, written: -0.271086047968026, tanh_c: 0.081054574906116 });
 });
 
 test("stepNumbers reads unit 1, whose old memory is negative", () => {
-  const n = stepNumbers(STEP, 1);
-  assert.equal(n.c_prev, -1.5);
-  assert.equal(n.h_prev, -0.6);
+  const n = numbers(STEP, 1);
+  assert.equal(n.numbers.c_prev, -1.5);
+  assert.equal(n.numbers.h_prev, -0.6);
   assert.equal(n.gates.f.pre, -2);
-  close(n.kept, -0.178804383033176);
-  close(n.forgotten, -1.321195616966824);
-  close(n.written, 0.70476063245035);
-  close(n.kept + n.forgotten, n.c_prev);
-  close(n.tanh_c, 0.482283964611033);
+  close(n.numbers.kept + n.numbers.forgotten, n.numbers.c_prev);
 });
 
 test("stepNumbers refuses a unit outside 0..H−1", () => {
-  assert.throws(() => stepNumbers(STEP, 2), /unit 2 is out of range: this layer has units 0 to 1/);
-  assert.throws(() => stepNumbers(STEP, -1), RangeError);
-  assert.throws(() => stepNumbers(STEP, 0.5), RangeError);
+  assert.throws(() => numbers(STEP, 2), /unit 2 is out of range: this layer has units 0 to 1/);
+  assert.throws(() => numbers(STEP, -1), RangeError);
+  assert.throws(() => numbers(STEP, 0.5), RangeError);
 });
 
 test("formatNumber rounds to 3 decimals with a real minus sign", () => {
@@ -110,7 +115,7 @@ test("formatTerm parenthesises negatives only", () => {
 });
 
 test("the equations read like the notation, with unit 0's numbers", () => {
-  const lines = stepEquations(stepNumbers(STEP, 0)).map(
+  const lines = stepEquations(numbers(STEP, 0), LSTM).map(
     (eq) => [eq.lhs, ...eq.steps.map(segmentsText)].join(" = "),
   );
   assert.deepEqual(lines, [
@@ -124,7 +129,7 @@ test("the equations read like the notation, with unit 0's numbers", () => {
 });
 
 test("the equations carry full-precision values for the view's titles", () => {
-  const [f, , , , c] = stepEquations(stepNumbers(STEP, 1));
+  const [f, , , , c] = stepEquations(numbers(STEP, 1), LSTM);
   assert.equal(f.key, "f");
   assert.equal(f.label, "forget gate f — what is kept");
   assert.equal(f.result, 0.11920292202211755);
@@ -134,40 +139,55 @@ test("the equations carry full-precision values for the view's titles", () => {
 });
 
 test("the ledger lists old memory, kept, forgotten, written and new memory", () => {
-  const rows = ledgerRows(stepNumbers(STEP, 1));
+  const rows = ledgerRows(numbers(STEP, 1), LSTM);
   assert.deepEqual(rows.map((r) => r.key), ["c_prev", "kept", "forgotten", "written", "c"]);
   assert.deepEqual(rows.map((r) => formatNumber(r.value)), ["−1.500", "−0.179", "−1.321", "0.705", "0.526"]);
   assert.equal(segmentsText(rows[2].steps[0]), "(1 − 0.119) × (−1.500)");
 });
 
 test("checkStep finds nothing wrong with a consistent step", () => {
-  assert.deepEqual(checkStep(stepNumbers(STEP, 0)), []);
-  assert.deepEqual(checkStep(stepNumbers(STEP, 1)), []);
+  assert.deepEqual(checkStep(numbers(STEP, 0), LSTM), []);
+  assert.deepEqual(checkStep(numbers(STEP, 1), LSTM), []);
+});
+
+test("a filled step reads back as arithmetic; a symbolic one does not", () => {
+  const [, , , , c, h] = stepEquations(numbers(STEP, 0), LSTM);
+  assert.equal(evaluate(c.steps[0]), null); // f_t ⊙ c_{t−1} + i_t ⊙ g_t
+  close(evaluate(c.steps[1]), 0.8807970779778823 * 0.4 + 0.5866175789173301 * -0.46211715726000974);
+  close(evaluate(h.steps[1]), 0.5 * Math.tanh(0.08123278322312688)); // o × tanh(c)
+  assert.equal(evaluate(["(1 − ", { value: 0.25 }, ") × ", { value: -2, term: true }]), -1.5);
+  assert.equal(evaluate(["1 +"]), null);
 });
 
 test("checkStep catches a deliberately inconsistent step", () => {
   const broken = structuredClone(STEP);
-  broken.gates.f.value[0] = 0.9; // σ(2) is 0.8808, and c no longer equals kept + written
+  broken.gates.f.value[0] = 0.9; // σ(2) is 0.8808, and c no longer equals f × c_prev + i × g
   broken.gates.g.preactivation[1] = 2.5; // 1 + 0.5 + 0.5 is 2
   broken.h[1] = 0.3; // o × tanh(c) is 0.2887
-  const unit0 = checkStep(stepNumbers(broken, 0));
-  assert.equal(unit0.length, 2);
+  const unit0 = checkStep(numbers(broken, 0), LSTM);
+  assert.equal(unit0.length, 4, unit0.join("; "));
   assert.match(unit0[0], /^f: value 0\.9 ≠ σ\(2\)/);
-  assert.match(unit0[1], /^c: /);
-  const unit1 = checkStep(stepNumbers(broken, 1));
-  assert.equal(unit1.length, 3);
+  assert.match(unit0[1], /^c: 0\.0812\d* ≠ 0\.900 × 0\.400 \+ 0\.587 × \(−0\.462\) = 0\.0889/);
+  assert.match(unit0[2], /^kept: 0\.3523\d* ≠ 0\.900 × 0\.400 = 0\.36/); // the ledger, from the server's values
+  assert.match(unit0[3], /^forgotten: /);
+  const unit1 = checkStep(numbers(broken, 1), LSTM);
+  assert.equal(unit1.length, 4, unit1.join("; "));
   assert.match(unit1[0], /^g: pre-activation 2\.5 ≠ input \+ recurrent \+ bias = 2$/);
   assert.match(unit1[1], /^g: value .* ≠ tanh\(2\.5\)/);
-  assert.match(unit1[2], /^h: 0\.3 ≠ o × tanh\(c\)/);
+  assert.match(unit1[2], /^h: 0\.3 ≠ 0\.599 × tanh\(0\.526\) = 0\.2887/);
+  assert.match(unit1[3], /^h: 0\.3 ≠ 0\.599 × 0\.482 = /);
 });
 
 test("checkStep respects its tolerance and reports missing numbers", () => {
-  const n = stepNumbers(STEP, 0);
-  const nudged = { ...n, c: n.c + 5e-5 };
-  assert.deepEqual(checkStep(nudged), []);
-  const strict = checkStep(nudged, 1e-6);
-  assert.equal(strict.length, 2);
-  assert.match(strict[0], /^c: /);
-  assert.match(strict[1], /^h: /); // tanh of the nudged c no longer gives h
-  assert.deepEqual(checkStep({ ...n, h: null }), ["some numbers are missing or not finite"]);
+  const nudged = structuredClone(STEP);
+  nudged.c[0] += 5e-5;
+  assert.deepEqual(checkStep(numbers(nudged, 0), LSTM), []);
+  const strict = checkStep(numbers(nudged, 0), LSTM, 1e-6);
+  assert.deepEqual(strict.map((p) => p.split(":")[0]), ["c", "c", "h"]); // both sums that give c; tanh of c
+  const missing = structuredClone(STEP);
+  missing.h[0] = null;
+  assert.deepEqual(checkStep(numbers(missing, 0), LSTM), ["some numbers are missing or not finite"]);
+  const noValues = structuredClone(STEP);
+  delete noValues.values.tanh_c;
+  assert.deepEqual(checkStep(numbers(noValues, 0), LSTM), ["some numbers are missing or not finite"]);
 });

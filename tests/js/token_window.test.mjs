@@ -1,9 +1,9 @@
-// Which tokens a long text's strip shows (static/js/tokens.js): a window of at most STRIP_WINDOW chips,
+// Which tokens a long text's strip shows (static/js/core/tokens.js): a window of at most STRIP_WINDOW chips,
 // starting at a multiple of 100, that shows the end while typing there and a selected step elsewhere.
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { STRIP_WINDOW, endWindow, windowAround } from "../../static/js/tokens.js";
+import { STRIP_WINDOW, endWindow, windowAround } from "../../static/js/core/tokens.js";
 
 test("all tokens fit up to the window's size; past it the window shows the end", () => {
   assert.equal(STRIP_WINDOW, 400);

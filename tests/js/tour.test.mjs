@@ -6,7 +6,7 @@ import { test } from "node:test";
 
 import {
   LECTURE, RNN_MODEL, forgetsFrom, notableUnit, spanWords, tenseEvidence, tourSteps,
-} from "../../static/js/tour.js";
+} from "../../static/js/core/tour_steps.js";
 
 const card = JSON.parse(readFileSync(new URL("../../models/lesson.json", import.meta.url), "utf8"));
 const rnnCard = JSON.parse(readFileSync(new URL(`../../models/${RNN_MODEL}.json`, import.meta.url), "utf8"));

@@ -5,9 +5,9 @@ import { test } from "node:test";
 
 import {
   absorb, afterCodePoints, holds, keptTokens, requestFor, splice, wholeRequest,
-} from "../../static/js/trace_store.js";
-import { idsDigest } from "../../static/js/digest.js";
-import { matrix } from "../../static/js/arrays.js";
+} from "../../static/js/core/trace_store.js";
+import { idsDigest } from "../../static/js/core/digest.js";
+import { matrix } from "../../static/js/core/arrays.js";
 
 // Word tokens of "I need a loan" (code-point offsets).
 const TOKENS = [
@@ -42,7 +42,7 @@ test("splice keeps the first steps and appends the rest", () => {
 });
 
 test("the first splice of a held matrix writes in place; a spent one, or one out of room, is copied", async () => {
-  const { maxAbs } = await import("../../static/js/arrays.js");
+  const { maxAbs } = await import("../../static/js/core/arrays.js");
   const first = splice(undefined, 0, matrix(3, 2, Float32Array.from([1, -2, 3, 4, -5, 6])));
   const next = splice(first, 2, matrix(2, 2, Float32Array.from([-9, 0, 1, 1])));
   assert.equal(next.store, first.store); // no copy of the kept steps
@@ -130,7 +130,7 @@ test("nothing is asked when the holding already answers; a longer text is asked 
 });
 
 test("u1 specs decode within half a step", async () => {
-  const { decodeSpec } = await import("../../static/js/arrays.js");
+  const { decodeSpec } = await import("../../static/js/core/arrays.js");
   const spec = { dtype: "u1", shape: "1,3", bdata: Buffer.from([0, 128, 255]).toString("base64"), lo: -1, hi: 1 };
   const m = decodeSpec(spec);
   assert.ok(Math.abs(m.data[0] + 1) < 1e-7 && Math.abs(m.data[2] - 1) < 1e-7);

@@ -1,4 +1,4 @@
-// Pure helpers of static/js/colors.js. Run: node --test tests/js/unit_colors.test.mjs
+// Pure helpers of static/js/core/colors.js. Run: node --test tests/js/unit_colors.test.mjs
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -11,7 +11,7 @@ import {
   scaleColor,
   sequentialColor,
   textSegments,
-} from "../../static/js/colors.js";
+} from "../../static/js/core/colors.js";
 
 function rgbOf(hex) {
   const n = parseInt(hex.slice(1), 16);
@@ -120,7 +120,7 @@ test("textSegments clamps offsets past the text and never repeats an overlapped 
 });
 
 test("maxAbsOf takes the largest magnitude among finite values", async () => {
-  const { maxAbsOf } = await import("../../static/js/colors.js");
+  const { maxAbsOf } = await import("../../static/js/core/colors.js");
   assert.equal(maxAbsOf([0.5, -2.25, Number.NaN, 1]), 2.25);
   assert.equal(maxAbsOf([]), 0);
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { carriesLabel, unitNames } from "../../static/js/unit_names.js";
+import { carriesLabel, unitNames } from "../../static/js/core/unit_names.js";
 
 test("card keys read as words; unknown keys with spaces", () => {
   assert.equal(carriesLabel("inside_string"), "inside a string");

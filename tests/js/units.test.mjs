@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { matrix } from "../../static/js/arrays.js";
-import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from "../../static/js/units.js";
+import { matrix } from "../../static/js/core/arrays.js";
+import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from "../../static/js/core/units.js";
 
 const mat = (rows) => matrix(rows.length, rows[0]?.length ?? 0, Float32Array.from(rows.flat()));
 

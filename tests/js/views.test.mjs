@@ -1,28 +1,82 @@
+// core/views.js: views, panels, titles, ranges and orders of any cell, read from its spec (the server's
+// cell_spec); a view a cell lacks falls back to its first.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { DEFAULT_VIEW, PANELS, VIEWS, niceCeil, panelRanges, panelTitle } from "../../static/js/views.js";
+import {
+  ORDER_KEYS, cellOf, memoryOf, niceCeil, orderLabels, panelRanges, panelTitle, recordedOf, sharedQuantities,
+  spanQuantity, viewOf, viewPanels, viewsOf,
+} from "../../static/js/core/views.js";
+import { CELLS, GRU, LSTM, RNN } from "./cells.mjs";
 
-test("the default view answers what is kept, forgotten and written in three heatmaps", () => {
-  assert.deepEqual(VIEWS[DEFAULT_VIEW].panels, ["kept", "forgotten", "written"]);
-  for (const view of Object.values(VIEWS)) {
-    for (const key of view.panels) assert.ok(PANELS[key], key);
+test("the default view of the LSTM answers what is kept, forgotten and written in three heatmaps", () => {
+  assert.deepEqual(viewPanels(LSTM, ""), ["kept", "forgotten", "written"]);
+  for (const cell of Object.values(CELLS)) {
+    assert.ok(viewsOf(cell).length >= 1, cell.name);
+    for (const view of viewsOf(cell)) for (const key of view.panels) assert.ok(cell.panels[key], `${cell.name} ${key}`);
   }
+  assert.equal(cellOf({ cell_spec: GRU }), GRU);
 });
 
-test("titles put plain words first and the symbol beside them", () => {
-  assert.equal(panelTitle("f"), "forget gate f — what is kept");
-  assert.equal(panelTitle("written"), "written memory i⊙g — what is added");
+test("each cell's views come from its spec: the GRU's z · r · n, h and ledger; the RNN's one view", () => {
+  assert.deepEqual(viewsOf(GRU).map((v) => v.id), ["memory", "gates", "states", "all"]);
+  assert.deepEqual(viewPanels(GRU, "gates"), ["z", "r", "n"]);
+  assert.deepEqual(viewPanels(GRU, "states"), ["h"]);
+  assert.deepEqual(viewPanels(GRU, "memory"), ["kept", "forgotten", "written"]);
+  assert.equal(viewsOf(GRU)[1].label, "Gates: z · r · n");
+  assert.deepEqual(viewsOf(RNN).map((v) => [v.id, v.panels]), [["hidden", ["h", "a"]]]);
 });
 
-test("kept, forgotten and written form one group (c = kept + written); c and a have their own", () => {
-  assert.deepEqual(["kept", "forgotten", "written"].map((key) => PANELS[key].group), ["ledger", "ledger", "ledger"]);
-  assert.notEqual(PANELS.c.group, "ledger");
-  assert.equal(PANELS.a.group, undefined);
+test("a view the cell lacks falls back to the cell's first view", () => {
+  assert.equal(viewOf(RNN, "gates"), "hidden"); // a link made on an LSTM, opened on a vanilla RNN
+  assert.deepEqual(viewPanels(RNN, "gates"), ["h", "a"]);
+  assert.equal(viewOf(LSTM, "hidden"), "memory"); // and back
+  assert.equal(viewOf(GRU, "gates"), "gates");
+  assert.equal(viewOf(GRU, ""), "memory"); // no view chosen: the first
+  assert.equal(viewOf(GRU, "nonsense"), "memory");
+  assert.equal(viewOf(null, "gates"), null);
+});
+
+test("titles put plain words first and the symbol beside them, each cell its own", () => {
+  assert.equal(panelTitle(LSTM, "f"), "forget gate f — what is kept");
+  assert.equal(panelTitle(LSTM, "written"), "written memory i⊙g — what is added");
+  assert.equal(panelTitle(GRU, "z"), "update gate z — what is kept");
+  assert.equal(panelTitle(GRU, "written"), "written memory (1−z)⊙n — what is added");
+  assert.equal(panelTitle(GRU, "h"), "hidden state h — memory and output");
+  assert.throws(() => panelTitle(RNN, "c"), /the vanilla RNN has no quantity "c"/);
+});
+
+test("kept, forgotten and written form one group (the memory = kept + written); c and a have their own", () => {
+  for (const cell of [LSTM, GRU]) {
+    assert.deepEqual(["kept", "forgotten", "written"].map((key) => cell.panels[key].group), ["ledger", "ledger", "ledger"]);
+  }
+  assert.notEqual(LSTM.panels.c.group, "ledger");
+  assert.equal(RNN.panels.a.group, undefined);
+});
+
+test("the memory and the quantities a cell records come from its spec", () => {
+  assert.deepEqual([memoryOf(LSTM), memoryOf(GRU), memoryOf(RNN)], ["c", "h", "h"]);
+  assert.deepEqual([spanQuantity(LSTM), spanQuantity(GRU), spanQuantity(RNN)], ["h", "h", "h"]);
+  assert.deepEqual(recordedOf(LSTM), ["i", "f", "g", "o", "c", "h"]);
+  assert.deepEqual(recordedOf(GRU), ["r", "z", "n", "h"]);
+  assert.deepEqual(recordedOf(RNN), ["h", "a"]);
+  assert.deepEqual(sharedQuantities(LSTM, LSTM), ["c", "h", "f", "i", "g", "o"]);
+  assert.deepEqual(sharedQuantities(LSTM, RNN), ["h"]);
+  assert.deepEqual(sharedQuantities(LSTM, GRU), ["h"]);
+  assert.deepEqual(sharedQuantities(GRU, RNN), ["h"]);
+  assert.deepEqual(sharedQuantities(GRU, GRU), ["h", "z", "r", "n"]);
+});
+
+test("the orders name the cell's memory", () => {
+  assert.deepEqual(ORDER_KEYS, ["index", "activity", "change", "span"]);
+  assert.equal(orderLabels(LSTM).activity, "activity over the text (mean |c|)");
+  assert.equal(orderLabels(GRU).activity, "activity over the text (mean |h|)");
+  assert.equal(orderLabels(RNN).change, "change at the selected step (|Δh|)");
+  assert.equal(orderLabels(LSTM).span, "match to the selected span (h high inside, low outside)");
 });
 
 test("gates span 0..1, tanh values -1..1, signed panels share a symmetric range per group", () => {
-  const ranges = panelRanges(["f", "g", "kept", "forgotten", "written", "c"],
+  const ranges = panelRanges(LSTM, ["f", "g", "kept", "forgotten", "written", "c"],
     { f: 0.9, g: 0.7, kept: 2.5, forgotten: 0.5, written: 0.8, c: 4 });
   assert.deepEqual(ranges.f, { zmin: 0, zmax: 1 });
   assert.deepEqual(ranges.g, { zmin: -1, zmax: 1 });
@@ -30,11 +84,14 @@ test("gates span 0..1, tanh values -1..1, signed panels share a symmetric range 
   assert.deepEqual(ranges.forgotten, ranges.kept); // both are parts of c_{t-1}: one scale
   assert.deepEqual(ranges.written, ranges.kept); // c = kept + written: the memory ledger shares one scale
   assert.deepEqual(ranges.c, { zmin: -4, zmax: 4 });
-  assert.deepEqual(panelRanges(["written"], { written: 0.8 }).written, { zmin: -0.8, zmax: 0.8 }); // alone
+  assert.deepEqual(panelRanges(LSTM, ["written"], { written: 0.8 }).written, { zmin: -0.8, zmax: 0.8 }); // alone
+  const gru = panelRanges(GRU, ["z", "n", "h", "kept"], { z: 0.5, n: 0.5, h: 0.9, kept: 0.7 });
+  assert.deepEqual([gru.z, gru.n, gru.h, gru.kept], [{ zmin: 0, zmax: 1 }, { zmin: -1, zmax: 1 }, { zmin: -1, zmax: 1 },
+    { zmin: -0.7, zmax: 0.7 }]);
 });
 
 test("a signed range is the group's largest |value| rounded up to a nice number", () => {
-  const ranges = panelRanges(["f", "g", "kept", "forgotten", "written", "c"],
+  const ranges = panelRanges(LSTM, ["f", "g", "kept", "forgotten", "written", "c"],
     { f: 0.93, g: 0.71, kept: 2.6, forgotten: 3.01, written: 0.81, c: 1234 });
   assert.deepEqual(ranges.f, { zmin: 0, zmax: 1 }); // fixed scales are not rounded
   assert.deepEqual(ranges.g, { zmin: -1, zmax: 1 });
@@ -42,12 +99,12 @@ test("a signed range is the group's largest |value| rounded up to a nice number"
   assert.deepEqual(ranges.forgotten, ranges.kept);
   assert.deepEqual(ranges.written, ranges.kept);
   assert.deepEqual(ranges.c, { zmin: -1500, zmax: 1500 });
-  assert.deepEqual(panelRanges(["a"], { a: 0.0123 }).a, { zmin: -0.015, zmax: 0.015 });
+  assert.deepEqual(panelRanges(RNN, ["a"], { a: 0.0123 }).a, { zmin: -0.015, zmax: 0.015 });
 });
 
 test("an all-zero signed panel still gets a usable range", () => {
-  assert.deepEqual(panelRanges(["c"], { c: 0 }).c, { zmin: -1, zmax: 1 });
-  assert.deepEqual(panelRanges(["c"], {}).c, { zmin: -1, zmax: 1 });
+  assert.deepEqual(panelRanges(LSTM, ["c"], { c: 0 }).c, { zmin: -1, zmax: 1 });
+  assert.deepEqual(panelRanges(LSTM, ["c"], {}).c, { zmin: -1, zmax: 1 });
 });
 
 test("niceCeil rounds up to s × 10^k, at most 25 % up, and keeps nice numbers as they are", () => {

@@ -241,7 +241,8 @@ def _step(models: dict[str, Model], settings: Settings, cache: TraceCache | None
             dependencies=[Depends(strict_query)])
 async def retention_get(request: Request, req: Annotated[RetentionRequest, Query()], models: Models,
                         settings: Config) -> Response:
-    """Memory that lasts: from step s on, ∏f and what s wrote (LSTM), and ‖∂h_t/∂h_s‖ (both cells)."""
+    """Memory that lasts: from step s on, ‖∂h_t/∂h_s‖ and the memory's ‖∂m_t/∂m_s‖, and what the keep gates pass on
+    (∏f for an LSTM, ∏z for a GRU) with what s wrote."""
     return await compute(request, _retention, models, settings, request.app.state.trace_cache, req)
 
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.model_store import Model
+from app.model_store import ID_PATTERN, Model
 from app.resources import resource_dir
 from app.serving.config import Settings, get_settings
 from app.serving.service import model_summary
@@ -59,7 +59,7 @@ def favicon() -> Response:
 
 @dataclass(frozen=True)
 class LinkState:
-    """The part of a shared link the server renders (the page's static/js/state.js reads the rest):
+    """The part of a shared link the server renders (the page's static/js/core/state.js reads the rest):
     the model, the text, and whether the page is embedded in another site's frame."""
 
     model: Model
@@ -109,6 +109,8 @@ def index(request: Request, settings: Annotated[Settings, Depends(get_settings)]
             "share_title": f"LSTM Gate Visualizer · {link.model.title}",
             "share_description": share_description(link.text) or link.model.card.get("description", ""),
             "models_data": [model_summary(m) for m in models.values()],
-            "limits": {"max_chars": settings.max_chars, "max_tokens": settings.max_tokens},
+            # What the page shares with the server (static/js/main.js): its limits on a text, its model ids.
+            "config": {"max_chars": settings.max_chars, "max_tokens": settings.max_tokens,
+                       "model_id_pattern": ID_PATTERN.pattern},
         },
     )
