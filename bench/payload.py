@@ -10,8 +10,8 @@ BLAS thread as in the server, median of several rounds:
     f4 / u1 / json  the /api/trace body for the page's default view (kept, forgotten, written) and for all
                 six of i, f, g, o, c, h: encoding (service.trace_payload) plus orjson, and its size
 
-The keystroke budget (docs/performance.md): serialising a trace for the browser costs less than computing it; the ratios printed
-come from the same run. Prints figures only (no assertions anywhere depend on time).
+The keystroke budget (docs/performance.md): serialising a trace for the browser costs less than computing it;
+the ratios printed come from the same run. Prints figures only (no assertions anywhere depend on time).
 """
 
 from __future__ import annotations

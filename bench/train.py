@@ -4,9 +4,9 @@
 
 1. A char-level setup like the bundled char models' (V = 80, E = 64, one layer, batch 32 × 100 steps) at
    H = 64 and 256.
-2. The lesson models' setup: the lesson corpus's vocabulary (about 6,600 words), E = 32, the LSTM at
-   H = 64 and the vanilla RNN at H = 100, on batches of 32 documents drawn as `lstm-viz train` draws them
-   (similar lengths together); tokens/s counts real (unpadded) tokens.
+2. The lesson models' setup: the lesson corpus's vocabulary (about 6,600 words), E = 32, the LSTM and the GRU
+   at H = 64 and the vanilla RNN at H = 100 (the bundled lesson models), on batches of 32 documents drawn as
+   `lstm-viz train` draws them (similar lengths together); tokens/s counts real (unpadded) tokens.
 
 One BLAS thread. Prints the median of several timed steps after a warm-up step.
 """
@@ -50,22 +50,20 @@ def time_steps(H: int, rounds: int, V: int = 80, E: int = 64, B: int = 32, T: in
 def time_lesson(cell: str, H: int, rounds: int) -> tuple[float, float]:
     """Median seconds per step and real tokens per step of the lesson corpus at batch 32."""
     from app.corpora import lesson
-    from app.engine import rnn_grad as train_rnn
+    from app.engine.cells import CELLS
     from app.engine.tokenizer import Tokenizer
-    from app.training.loop import CELLS, Documents
+    from app.training.loop import Documents
 
     tokenizer = Tokenizer("word", ("<unk>", *lesson.vocabulary()), "<unk>", lowercase=True)
     docs = Documents(tuple(np.array([t.id for t in tokenizer.tokenize(text)], np.int64)
                            for text in lesson.generate(4000, seed=0)))
-    module = CELLS[cell]
-    init = train_rnn.init_params if cell == "rnn" else init_params
-    params = init(np.random.default_rng(0), len(tokenizer.vocab), 32, H, 1)
+    params = init_params(np.random.default_rng(0), len(tokenizer.vocab), 32, H, 1, cell=CELLS[cell])
     adam = Adam()
     times, tokens = [], []
     for n in range(rounds + 1):
         ids, targets, mask = docs.sample(np.random.default_rng([0, n]), 32)
         start = time.perf_counter()
-        _, grads = module.loss_and_grads(params, ids, targets, mask)
+        _, grads = loss_and_grads(params, ids, targets, mask, CELLS[cell])
         clip_by_global_norm(grads, 5.0)
         adam.update(params, grads)
         if n:
@@ -87,7 +85,7 @@ def main() -> None:
         print(f"{H:>5} {seconds * 1e3:>9.1f} {B * T / seconds:>10,.0f}")
     print("\nlesson corpus, batch 32 documents, E = 32")
     print(f"{'cell':>5} {'H':>4} {'ms/step':>9} {'tokens/step':>12} {'tokens/s':>10}")
-    for cell, H in (("lstm", 64), ("rnn", 100)):
+    for cell, H in (("lstm", 64), ("gru", 64), ("rnn", 100)):
         seconds, tokens = time_lesson(cell, H, rounds * 2)
         print(f"{cell:>5} {H:>4} {seconds * 1e3:>9.1f} {tokens:>12,.0f} {tokens / seconds:>10,.0f}")
 

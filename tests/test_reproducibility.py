@@ -1,4 +1,4 @@
-"""What a lesson model's training command reproduces, and where (README, "Reproducing the models"):
+"""What a lesson model's training command reproduces, and where (docs/models.md, "Reproducing the models"):
 
 - on the machine and BLAS kernel it was trained on (the card's provenance.machine), the same bytes;
 - with another BLAS kernel (another machine: a different summation order), other bits from the first
@@ -25,7 +25,7 @@ from app.training.cli import machine
 MODELS = resource_dir("models")
 ROOT = Path(__file__).resolve().parent.parent
 SAME = ("cpu", "blas", "blas_kernel", "numpy")  # what decides the bits
-VALID_LOSS_TOLERANCE = 0.01  # relative, between BLAS kernels (measured: README)
+VALID_LOSS_TOLERANCE = 0.01  # relative, between BLAS kernels (measured: docs/models.md)
 
 pytestmark = pytest.mark.slow
 

@@ -7,13 +7,15 @@ Serves the app with its bundled models on a loopback port and writes the first s
 tense sentence), docs/screenshot-projector.png (a projector's 1024×768, presenter mode at the tour's step
 "One unit remembers the tense") and docs/screenshot-phone.png (a phone's 390×844); then
 docs/screenshot-step.png (a step's "why this number?") and
-docs/screenshot-unit.png (the tense unit over the text) and docs/screenshot-retention.png ("Memory that
-lasts": the lecture's sentence through lesson and lesson-rnn from step 0).
+docs/screenshot-unit.png (the tense unit over the text), docs/screenshot-retention.png ("Memory that
+lasts": the lecture's sentence through lesson and lesson-rnn from step 0) and docs/screenshot-gru-step.png
+(the same step of lesson-gru: its gates, equations and cell diagram). The tense units are the cards'.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -25,6 +27,12 @@ from app.serving.app import create_app  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.heatmap_hooks import DRAWN, click_cell  # noqa: E402
 from tests.servers import serve  # noqa: E402
+
+
+def tense_unit(model_id: str) -> int:
+    """The unit the bundled model's card names first for the tense."""
+    card = json.loads((ROOT / "models" / f"{model_id}.json").read_text(encoding="utf-8"))
+    return next(u["unit"] for u in card["notable_units"] if u["carries"] == "tense")
 
 
 def main() -> None:
@@ -50,7 +58,8 @@ def main() -> None:
         page.wait_for_function(settled)
         page.wait_for_timeout(500)
         page.screenshot(path=args.out / "screenshot.png")
-        t, unit = 14, 2  # "need"; unit 2 carries the tense (models/lesson.json notable_units)
+        t = 14  # "need"
+        unit = tense_unit("lesson")
         click_cell(page, "kept", t, unit)
         page.mouse.move(0, 0)  # no hover highlight in the pictures
         page.locator(f'.step-heading[data-step="{t}"]').wait_for()
@@ -67,6 +76,13 @@ def main() -> None:
                                " && d.getAttribute('aria-busy') !== 'true'; }")
         page.wait_for_timeout(800)
         page.locator("#retention").screenshot(path=args.out / "screenshot-retention.png")
+        page.goto(f"{base}/?model=lesson-gru")
+        page.wait_for_function(settled)
+        click_cell(page, "kept", t, tense_unit("lesson-gru"))
+        page.mouse.move(0, 0)
+        page.locator(f'.step-heading[data-step="{t}"]').wait_for()
+        page.wait_for_timeout(500)
+        page.locator(".details .detail-panel").first.screenshot(path=args.out / "screenshot-gru-step.png")
         browser.close()
     print(f"wrote screenshots to {args.out}")
 

@@ -53,6 +53,8 @@ class CellSpec:
     ledger_rows: tuple[dict, ...] = ()  # the step's memory ledger, the same form
     diagram: str | None = None  # the name of the page's cell diagram, if it has one
     description: str = ""  # one sentence for the page and /api/models
+    parts_note: Callable = lambda params: ""  # params -> what the step's input/recurrent/bias split means beyond
+    #                                            "input = W·x_t, recurrent = W·h_{t−1}, bias = b" ("" if nothing)
 
     @property
     def offered(self) -> tuple[str, ...]:
@@ -195,6 +197,9 @@ GRU = CellSpec(
          "steps": [[_num("kept"), " + ", _term("written")]], "result": "h"},
     ),
     step_values=_gru_values, diagram="gru",
+    parts_note=lambda p: ("For n the reset gate acts on the previous step's part: recurrent = r ⊙ (W·h_{t−1}), "
+                          "bias = b_in + r ⊙ b_hn." if p.reset_after else
+                          "For n the reset gate acts before W: recurrent = W·(r ⊙ h_{t−1}), bias = b_in + b_hn."),
     description="a gated recurrent unit: an update gate z decides how much of h to keep, a reset gate r how "
                 "much of it the candidate reads; h is its only memory",
 )

@@ -295,6 +295,7 @@ def cell_summary(cell: CellSpec, params: object) -> dict:
         "equations": list(cell.equations),
         "ledger": list(cell.ledger_rows),
         "diagram": cell.diagram,
+        "parts_note": cell.parts_note(params),
     }
 
 

@@ -61,8 +61,6 @@ const PRESETS = {
   ],
 };
 /** The model pairs: preset -> [model A, model B], the cuisine sentence through both. */
-const MODEL_PAIRS = { rnn: ["lesson", "lesson-rnn"], gru: ["lesson", "lesson-gru"], "gru-rnn": ["lesson-gru", "lesson-rnn"] };
-
 const byId = (id) => document.getElementById(id);
 const el = {
   model: byId("model"), text: byId("text"), cardButton: byId("card-button"), error: byId("error"),
@@ -622,7 +620,7 @@ el.modeButtons.addEventListener("click", (event) => {
 byId("presets").addEventListener("click", (event) => {
   const b = event.target.closest("button[data-preset]");
   if (!b) return;
-  const pair = MODEL_PAIRS[b.dataset.preset];
+  const pair = b.dataset.models?.split(" "); // a pair of models (templates/index.html), or a pair of texts
   if (pair && pair.every((id) => models.has(id))) {
     // The lecture's central claim: the same sentence through two cells trained on the same lessons (the
     // RNN with more units and parameters): which one still knows the food when the cuisine is due?

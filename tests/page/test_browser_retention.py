@@ -47,7 +47,8 @@ def plot_data(page, part: str) -> list[dict]:
     """The traces of a panel chart as Plotly holds them (typed arrays made plain lists)."""
     return page.evaluate(
         f"() => ({PLOT.format(part=part)}.data || []).map((d) => ({{name: d.name, x: Array.from(d.x || []), "
-        "y: Array.from(d.y || []), z: d.z ? d.z.map((row) => Array.from(row)) : null, xaxis: d.xaxis}))")
+        "y: Array.from(d.y || []), z: d.z ? d.z.map((row) => Array.from(row)) : null, xaxis: d.xaxis, "
+        "line: d.line || null}))")
 
 
 def retention_requests(page) -> list[str]:
@@ -110,22 +111,27 @@ def test_a_step_change_refetches_and_the_last_token_says_why_nothing_follows(pag
     assert len(retention_requests(page)) == n
 
 
-def test_memory_span_chart_has_the_four_curves_of_the_two_cards(page, server):
+def test_memory_span_chart_has_one_curve_per_task_of_each_lesson_card(page, server):
+    """lesson, lesson-rnn and lesson-gru: two tasks each, every curve the card's, each visible over the others."""
+    models = ("lesson", "lesson-rnn", "lesson-gru")
     open_page(page, server, "?step=0")
     page.click(f"{PANEL} > summary")
-    page.wait_for_function(f"() => ({PLOT.format(part='span')}.data || []).length === 4")
+    page.wait_for_function(f"() => ({PLOT.format(part='span')}.data || []).length === 6")
     curves = plot_data(page, "span")
-    lesson, rnn = (api(server, f"/api/models/{m}")["evaluation"]["memory_span"] for m in ("lesson", "lesson-rnn"))
-    assert [(c["name"], c["xaxis"]) for c in curves] == [
-        ("lesson (LSTM)", "x"), ("lesson-rnn (RNN)", "x"), ("lesson (LSTM)", "x2"), ("lesson-rnn (RNN)", "x2")]
-    for curve, want in zip(curves, [lesson["tense"], rnn["tense"], lesson["cuisine"], rnn["cuisine"]], strict=True):
-        assert curve["x"] == lesson["distances"]
-        assert curve["y"] == want["accuracy"]
+    spans = [api(server, f"/api/models/{m}")["evaluation"]["memory_span"] for m in models]
+    names = ["lesson (LSTM)", "lesson-rnn (RNN)", "lesson-gru (GRU)"]
+    assert [(c["name"], c["xaxis"]) for c in curves] == [(n, "x") for n in names] + [(n, "x2") for n in names]
+    want = [s["tense"] for s in spans] + [s["cuisine"] for s in spans]
+    for curve, task in zip(curves, want, strict=True):
+        assert curve["x"] == spans[0]["distances"]
+        assert curve["y"] == task["accuracy"]
+    widths = [c["line"]["width"] for c in curves[:3]]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 3  # later curves thinner, on top
     shaded = page.evaluate(f"() => {PLOT.format(part='span')}.layout.shapes.filter((s) => s.type === 'rect')"
                            ".map((s) => [s.xref, s.x0, s.x1])")
     assert shaded == [["x", 82.5, 100.5], ["x2", 62.5, 100.5]]  # beyond 80 and 60 words, halfway to the next
     commands = page.locator(f"{PANEL} .retention-command").all_text_contents()
-    assert commands == [lesson["command"], rnn["command"]]
+    assert commands == [s["command"] for s in spans]
 
 
 def test_compare_mode_draws_one_curve_per_model(page, server):
@@ -199,7 +205,7 @@ def test_the_tour_chapter_opens_the_panel_and_points_at_its_parts(page, server):
     page.click(".tour-next")
     page.wait_for_function("() => document.querySelector('.retention-figure[data-part=span]')"
                            ".classList.contains('retention-pointed')")
-    assert len(plot_data(page, "span")) == 4
+    assert len(plot_data(page, "span")) == 6  # two tasks × the three lesson models
     assert page.locator(".tour-next").text_content() == "Finish ✓"
 
 

@@ -221,6 +221,10 @@ const TASKS = [
 export const SPAN_STACK_BELOW = 560;
 const SPAN_HEIGHT = { side: 360, stacked: 640 };
 
+// Curves that agree (two models at 100 %) would hide one another: each later one is thinner and dashed, drawn
+// on top of the wider ones before it, so every model's curve stays visible.
+const SPAN_LINES = [{ width: 7 }, { width: 3.5, dash: "dash" }, { width: 2, dash: "dot" }];
+
 /**
  * The memory-span chart from model cards ({id, cell, evaluation: {memory_span}}): one panel per task
  * (tense, cuisine) with one curve per model (colour by cell, cellColors), accuracy against filler words; distances
@@ -245,7 +249,7 @@ export function spanFigure(cards, { width = 800 } = {}) {
       const label = plotlyText(modelLabel(card));
       data.push({
         type: "scatter", mode: "lines+markers", x: span.distances, y: curve.accuracy, xaxis: task.axis, yaxis: yOf(task),
-        name: label, legendgroup: card.id, showlegend: k === 0, line: { color, width: 3 },
+        name: label, legendgroup: card.id, showlegend: k === 0, line: { color, ...SPAN_LINES[n % SPAN_LINES.length] },
         marker: { size: 5, color }, connectgaps: false,
         hovertemplate: `${label} · ${task.key}<br>%{x} words between: %{y:.0%}<extra></extra>`,
       });

@@ -168,8 +168,9 @@ export function createStepDetail(container) {
   const legend = el("p", "step-note", undefined, maths);
   legend.append("input = W·x", el("sub", "", "t"), " (");
   const inputSource = el("span", "", undefined, legend);
-  legend.append("), recurrent = W·h", el("sub", "", "t−1"), " (from the previous step), bias = b. "
-    + "Rounded to 3 decimals: hover a number for its full value.");
+  legend.append("), recurrent = W·h", el("sub", "", "t−1"), " (from the previous step), bias = b. ");
+  const partsNote = el("span", "", undefined, legend); // the cell's own reading of the split (cell_spec.parts_note)
+  legend.append(" Rounded to 3 decimals: hover a number for its full value.");
   const predictionsHeading = el("h4", "step-subheading", undefined, maths);
   const predictionList = el("ol", "step-predictions", undefined, maths);
   const predictionNote = el("p", "step-note", undefined, maths);
@@ -182,6 +183,7 @@ export function createStepDetail(container) {
     equationList.replaceChildren();
     ledgerList.replaceChildren();
     figure.replaceChildren(caption);
+    partsNote.textContent = spec.parts_note ?? "";
     const count = spec.gates.length + (spec.equations ?? []).length;
     const diagram = createCellDiagram(figure, spec.diagram);
     if (diagram) figure.prepend(figure.lastChild); // the picture above its caption
