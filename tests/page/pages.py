@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-TIMEOUT_MS = 15_000
+# How long a wait on the page may take before it fails: every wait is on an event or a DOM state, so this
+# only bounds a failure. Generous, because a shared 2-core machine under load (a training run, the other
+# tests) once took over 15 s to draw the retention panel's first Plotly chart.
+TIMEOUT_MS = 60_000
 
 
 @contextmanager
