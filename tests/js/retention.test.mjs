@@ -177,3 +177,20 @@ test("two models of the same cell get different colours", () => {
     { model: { ...rnn, id: "other" }, answer, labels: [] }] });
   assert.notEqual(data[0].line.color, data[1].line.color);
 });
+
+test("a card's markup never reaches the memory-span chart: training ranges are numbers or left out", () => {
+  const evil = "<a href=\"https://example.com\" target=\"_blank\">click</a>";
+  const card = structuredClone(readCard("lesson"));
+  const span = card.evaluation.memory_span;
+  span.tense.training_range = [0, evil];
+  span.cuisine.training_range = evil;
+  card.id = evil;
+  const { data, layout } = spanFigure([card]);
+  const texts = [...layout.annotations.map((a) => a.text), ...data.flatMap((d) => [d.name, d.hovertemplate])];
+  for (const text of texts) assert.ok(!text.includes("<a"), text);
+  const titles = layout.annotations.filter((a) => a.text.startsWith("<b>")).map((a) => a.text);
+  assert.equal(titles.length, 2);
+  for (const title of titles) assert.ok(!title.includes("trained on"), title); // not numbers: left out
+  const good = spanFigure([readCard("lesson")]).layout.annotations.filter((a) => a.text.startsWith("<b>"));
+  assert.ok(good.every((a) => /trained on \d+–\d+/.test(a.text)));
+});

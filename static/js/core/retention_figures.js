@@ -271,10 +271,13 @@ export function spanFigure(cards, { width = 800 } = {}) {
       annotations.push({ xref: `${task.ref} domain`, yref: yOf(task), x: 1, y: curve.chance, xanchor: "right",
         yanchor: "bottom", text: "chance", showarrow: false, font: { size: 12, color: CHANCE } });
     }
-    const [lo, hi] = curve.training_range ?? [];
+    // A card is a file anyone can write: only numbers reach the annotation's markup.
+    const [lo, hi] = Array.isArray(curve.training_range) ? curve.training_range : [];
+    const trained = Number.isFinite(lo) && Number.isFinite(hi)
+      ? ` · trained on ${lo}–${hi}${stacked ? "" : " words"}` : "";
     annotations.push({ xref: `${task.ref} domain`, yref: stacked ? `${task.y} domain` : "paper", x: 0.5, y: 1,
       yanchor: "bottom",
-      text: `<b>${stacked ? task.key : task.title}</b>${Number.isFinite(lo) ? ` · trained on ${lo}–${hi}${stacked ? "" : " words"}` : ""}`,
+      text: `<b>${stacked ? task.key : task.title}</b>${trained}`,
       showarrow: false, font: { size: 14 } });
   });
   const far = Math.max(0, ...spans.flatMap((card) => card.evaluation.memory_span.distances ?? []));
