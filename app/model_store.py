@@ -23,7 +23,7 @@ from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
 from app.engine.cells import CELLS, CellSpec, spec, spec_of_params
-from app.engine.lstm import LayerWeights, StackedParams
+from app.engine.lstm import LayerWeights, StackedParams, logits
 from app.engine.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -172,6 +172,13 @@ def compile_model(params: StackedParams) -> object:
     return spec_of_params(params).compile(params)
 
 
+# The card fields the app reads, and what each must be (a card is a file anyone can write).
+_CARD_FIELDS = (("title", str, "a string"), ("description", str, "a string"), ("examples", list, "a list"),
+                ("sizes", dict, "an object"), ("provenance", dict, "an object"), ("snapshot_of", str, "a string"),
+                ("notable_units", list, "a list"), ("evaluation", dict, "an object"))
+PROBE_IDS = 8  # token ids traced at load: a model whose numbers overflow is refused before it is served
+
+
 def _validate_card(card: object, stem: str) -> dict:
     _expect(isinstance(card, dict), "the card must be a JSON object")
     assert isinstance(card, dict)
@@ -187,6 +194,12 @@ def _validate_card(card: object, stem: str) -> dict:
         _expect(any(value == a and type(value) is type(a) for a in allowed),
                 f"{key} must be one of {allowed}, got {value!r}")
     _expect(isinstance(card.get("tokenizer"), dict), "the card needs a tokenizer section")
+    for key, kind, words in _CARD_FIELDS:
+        if key in card:
+            _expect(isinstance(card[key], kind), f"card field {key!r} must be {words}, got {type(card[key]).__name__}")
+    _expect(all(isinstance(e, str) for e in card.get("examples", [])), "card field 'examples' must hold strings")
+    _expect(all(type(v) is int or v is None for v in card.get("sizes", {}).values()),
+            "card field 'sizes' must map names to whole numbers")
     return card
 
 
@@ -195,7 +208,10 @@ def load_model(weights_path: Path) -> Model:
     weights_path = Path(weights_path)
     card_path = weights_path.with_suffix(".json")
     try:
-        card = _validate_card(json.loads(card_path.read_text(encoding="utf-8")), weights_path.stem)
+        try:
+            card = _validate_card(json.loads(card_path.read_text(encoding="utf-8")), weights_path.stem)
+        except RecursionError:
+            raise ModelError(f"{card_path}: the card is nested too deeply to read") from None
         tokenizer = Tokenizer.from_card(card["tokenizer"])
         raw = weights_path.read_bytes()
         try:
@@ -209,19 +225,40 @@ def load_model(weights_path: Path) -> Model:
             _expect(sizes.get(key, value) == value, f"card says {key} = {sizes.get(key)}, weights say {value}")
     except FileNotFoundError as e:
         raise ModelError(f"{weights_path}: missing file {e.filename}") from e
+    except IsADirectoryError as e:
+        raise ModelError(f"{weights_path}: {e.filename} is a folder, not a file") from e
+    except OSError as e:
+        raise ModelError(f"{weights_path}: cannot read {e.filename} ({e.strerror})") from e
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ModelError(f"{card_path}: the card is not valid UTF-8 JSON ({e})") from e
     except (ModelError, KeyError, TypeError, ValueError) as e:
         raise ModelError(f"{weights_path}: {e}") from e
+    with np.errstate(all="ignore"):  # weights that overflow are refused by the probe, by name
+        compiled = compile_model(params)
+    _probe(compiled, params, weights_path)
     return Model(
         id=weights_path.stem,
         card=card,
         params=params,
-        compiled=compile_model(params),
+        compiled=compiled,
         tokenizer=tokenizer,
         version=model_version(raw, card["tokenizer"],
                               {"cell": spec_of_params(params).name, **spec_of_params(params).options_of(params)}),
     )
+
+
+def _probe(compiled: object, params: StackedParams, weights_path: Path) -> None:
+    """Trace the first PROBE_IDS token ids: finite weights can still overflow (±3e38 times anything), and a
+    model whose every trace would fail is refused here, by name, not served."""
+    ids = np.arange(min(PROBE_IDS, params.vocab_size), dtype=np.int64)
+    with np.errstate(all="ignore"):
+        trace = spec_of_params(params).forward(compiled, ids)
+        numbers = [a for layer in trace.layers for a in vars(layer).values()]
+        if params.W_dec is not None:
+            numbers.append(logits(params, trace.layers[-1].h))
+    if not all(np.isfinite(a).all() for a in numbers):
+        raise ModelError(f"{weights_path}: tracing a few tokens gives NaN or infinite numbers: the weights "
+                         "overflow float arithmetic; export them again from a trained model")
 
 
 def write_model(folder: Path, card: dict, params: StackedParams) -> Path:
