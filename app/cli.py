@@ -191,7 +191,14 @@ def main(argv: list[str] | None = None) -> int:
     raw = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(raw)
     args.argv = raw[1:]  # the command's own arguments, recorded in trained models' cards
-    return args.func(args)
+    try:
+        return args.func(args)
+    except FileNotFoundError as e:  # a corpus not fetched yet, a file not there: one line, no traceback
+        print(f"error: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""), file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `lstm-viz trace … | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

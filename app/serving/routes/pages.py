@@ -88,7 +88,7 @@ def share_description(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)  # HEAD: uptime checks
 def index(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> HTMLResponse:
     """The visualizer page, rendered with a shared link's model and text (no empty flash)."""
     models = request.app.state.models
