@@ -153,7 +153,8 @@ def json_response(payload: dict) -> Response:
     return Response(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
 
 
-@router.api_route("/healthz", methods=["GET", "HEAD"], tags=["health"])  # HEAD: load balancers
+@router.get("/healthz", tags=["health"])
+@router.head("/healthz", include_in_schema=False)  # load balancers send HEAD; one operation in the schema
 def healthz(models: Models) -> Response:
     """200 when at least one model is loaded, 503 otherwise."""
     status = 200 if models else 503
