@@ -25,7 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.lstm import HARD_SIGMOID_SLOPES, RECURRENT_ACTIVATIONS, StackedParams, Trace, sigma_prime
+from app.engine.lstm import (
+    HARD_SIGMOID_SLOPES,
+    RECURRENT_ACTIVATIONS,
+    StackedParams,
+    Trace,
+    layer_input,
+    sigma_prime,
+)
 
 QUANTITIES = ("r", "z", "n", "h")
 GATES = ("r", "z", "n")
@@ -171,16 +178,6 @@ def forward(compiled: Compiled, ids: np.ndarray, initial: State | None = None) -
     return Trace(layers=tuple(layers), initial=initial, final=final)
 
 
-def _input_part(params: GRUParams, trace: Trace, ids: np.ndarray, k: int, t: int) -> np.ndarray:
-    """W_ih·x_t (3H,) of layer k: a column for a one-hot layer 0."""
-    layer = params.layers[k]
-    if k > 0:
-        return layer.W_ih @ trace.layers[k - 1].h[t]
-    if params.embedding is not None:
-        return layer.W_ih @ params.embedding[ids[t]]
-    return layer.W_ih[:, ids[t]].copy()
-
-
 def step_detail(params: GRUParams, trace: Trace, ids: np.ndarray, k: int, t: int) -> dict:
     """Each gate's pre-activation of layer k at step t split into input + recurrent + bias, each (H,):
     r and z as in the LSTM; the candidate's recurrent part is r ⊙ (W_hn·h_{t-1}) and its bias b_in + r ⊙ b_hn
@@ -188,7 +185,7 @@ def step_detail(params: GRUParams, trace: Trace, ids: np.ndarray, k: int, t: int
     recurrent, bias}}, "previous": {"h": h_{t-1}}}."""
     layer, H = params.layers[k], params.hidden_size
     h_prev = trace.initial.h[k] if t == 0 else trace.layers[k].h[t - 1]
-    x = _input_part(params, trace, ids, k, t)
+    x = layer_input(params, trace, ids, k, t)[1]
     r = trace.layers[k].r[t]
     gates = {}
     for n, gate in enumerate(("r", "z")):

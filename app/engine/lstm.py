@@ -333,19 +333,25 @@ class StepDetail:
     bias: np.ndarray  # (4H,)
 
 
-def step_detail(params: LSTMParams, trace: Trace, ids: np.ndarray, k: int, t: int) -> StepDetail:
-    """Split the pre-activations of layer k at step t into input, recurrent and bias parts."""
+def layer_input(params: StackedParams, trace: Trace, ids: np.ndarray, k: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Layer k's input x_t and W_ih·x_t at step t, for any cell: layer k-1's h, the token's embedding, or
+    (one-hot layer 0) the one-hot vector (V,) and W_ih's column."""
     layer = params.layers[k]
     if k > 0:
         x = trace.layers[k - 1].h[t]
-        input_part = layer.W_ih @ x
-    elif params.embedding is not None:
+        return x, layer.W_ih @ x
+    if params.embedding is not None:
         x = params.embedding[ids[t]]
-        input_part = layer.W_ih @ x
-    else:
-        x = np.zeros(params.vocab_size, params.dtype)
-        x[ids[t]] = 1
-        input_part = layer.W_ih[:, ids[t]].copy()
+        return x, layer.W_ih @ x
+    x = np.zeros(params.vocab_size, params.dtype)
+    x[ids[t]] = 1
+    return x, layer.W_ih[:, ids[t]].copy()
+
+
+def step_detail(params: LSTMParams, trace: Trace, ids: np.ndarray, k: int, t: int) -> StepDetail:
+    """Split the pre-activations of layer k at step t into input, recurrent and bias parts."""
+    layer = params.layers[k]
+    x, input_part = layer_input(params, trace, ids, k, t)
     h_prev, c_prev = previous_state(trace, k, t)
     return StepDetail(
         x=x,

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.lstm import StackedParams, Trace  # the same records: the weights, a pass's layers and states
+# the same records (the weights, a pass's layers and states) and the step's input part
+from app.engine.lstm import StackedParams, Trace, layer_input
 
 QUANTITIES = ("h", "a")
 NONLINEARITIES = ("tanh",)
@@ -159,16 +160,7 @@ class StepDetail:
 def step_detail(params: RNNParams, trace: Trace, ids: np.ndarray, k: int, t: int) -> StepDetail:
     """Split the pre-activation of layer k at step t into input, recurrent and bias parts."""
     layer = params.layers[k]
-    if k > 0:
-        x = trace.layers[k - 1].h[t]
-        input_part = layer.W_ih @ x
-    elif params.embedding is not None:
-        x = params.embedding[ids[t]]
-        input_part = layer.W_ih @ x
-    else:
-        x = np.zeros(params.vocab_size, params.dtype)
-        x[ids[t]] = 1
-        input_part = layer.W_ih[:, ids[t]].copy()
+    x, input_part = layer_input(params, trace, ids, k, t)
     h_prev = trace.initial.h[k] if t == 0 else trace.layers[k].h[t - 1]
     return StepDetail(x=x, h_prev=h_prev, input=input_part, recurrent=layer.W_hh @ h_prev,
                       bias=layer.b_ih + layer.b_hh)
