@@ -13,7 +13,8 @@ from app.serving.threads import limit_blas_threads
 # Settings a command line may set, over the LSTM_VIZ_* environment. `serve` hands them to its workers
 # through that environment: with --workers N (or --reload) each worker is a separate process that builds
 # its own Settings, so the environment is the one channel every worker reads.
-SERVE_SETTINGS = ("max_chars", "max_tokens", "max_top_k", "max_body_bytes", "default_model", "trace_cache_mb")
+SERVE_SETTINGS = ("max_chars", "max_tokens", "max_top_k", "max_body_bytes", "default_model", "trace_cache_mb",
+                  "head_timeout", "body_timeout", "write_timeout", "max_connections", "large_answer_mb", "large_queue")
 TRACE_SETTINGS = ("max_chars", "max_tokens")
 
 
@@ -73,9 +74,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from app.serving.config import Settings
+    from app.serving.connections import IMPORT_PATH as GUARDED_HTTP
 
     for name, value in _overrides(args).items():
         os.environ[_env_name(name)] = str(value.resolve() if isinstance(value, Path) else value)
+    os.environ.setdefault(_env_name("lane_at_start"), "true")  # each worker's large lane ready before the class
     if args.reload and args.workers != 1:
         print("--reload runs one worker: drop --workers or --reload", file=sys.stderr)
         return 2
@@ -93,6 +96,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         reload=args.reload,
+        http=GUARDED_HTTP,  # head and write timeouts, a connection cap (app/serving/connections.py)
     )
     return 0
 

@@ -41,6 +41,7 @@ import math
 import os
 import random
 import re
+import secrets
 import signal
 import socket
 import statistics
@@ -62,6 +63,7 @@ TOP_K = 5  # static/js/main.js: predictions asked for when the model has a decod
 MIN_TOKENS, MAX_TOKENS = 20, 200
 TARGET_P99_MS, TARGET_STUDENTS, TARGET_RSS_DRIFT = 250.0, 40, 0.10
 SOAK_SECONDS = 300
+GREEDY_TOKENS = 2000  # the default max_tokens: the longest trace a greedy client may ask for
 WORD = re.compile(r"[\w'’]+|[^\w\s]")  # one token of app/engine/tokenizer.py's word tokenizer, near enough
 
 
@@ -275,6 +277,7 @@ class Held:
     model: str = ""
     text: str = ""
     tokens: list[dict] = field(default_factory=list)
+    salt: str = field(default_factory=lambda: secrets.token_hex(16))  # the tab's salt (static/js/core/digest.js)
 
 
 def kept_tokens(old: str, new: str, tokens: list[dict]) -> int:
@@ -290,12 +293,12 @@ async def request(client: httpx.AsyncClient, material: Material, text: str, toke
                   outcomes: list[Outcome]) -> None:
     loop = asyncio.get_running_loop()
     params = {"model": material.id, "text": text, "top_k": TOP_K if material.has_decoder else 0, "encoding": "u1",
-              "quantities": "kept,forgotten,written", "layer": 0}
+              "quantities": "kept,forgotten,written", "layer": 0, "salt": held.salt}
     since = kept_tokens(held.text, text, held.tokens) if held.model == material.id else 0
     whole = params
     if since:
         whole = params | {"since": since,
-                          "prefix": ids_digest(material.version, [t["id"] for t in held.tokens[:since]])}
+                          "prefix": ids_digest(material.version, [t["id"] for t in held.tokens[:since]], held.salt)}
         offset = held.tokens[since - 1]["end"]  # code points, as Python slices a str
         params = whole | {"text": text[offset:], "offset": offset}
     url = f"/api/trace?{urlencode(params)}"  # urlencode writes spaces as "+", as URLSearchParams does
@@ -353,6 +356,30 @@ async def student(k: int, base: str, seed: int, rate: float, start: float, stop:
             await asyncio.gather(in_flight, return_exceptions=True)
 
 
+async def greedy(k: int, base: str, stop: float, material: Material, outcomes: list[Outcome]) -> None:
+    """A student who loops on the longest full trace the limits allow: 2,000 tokens of the model's example
+    texts as JSON with every quantity (the costliest valid request), reading each answer whole."""
+    loop = asyncio.get_running_loop()
+    text = " ".join(material.examples * 2000)
+    text = text[: GREEDY_TOKENS * (6 if material.kind == "word" else 1)]
+    body = {"model": material.id, "text": text, "top_k": TOP_K if material.has_decoder else 0, "encoding": "json"}
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        while loop.time() < stop:
+            outcome = Outcome(material.id, GREEDY_TOKENS, loop.time(), 0.0, post=True)
+            try:
+                response = await client.post("/api/trace", json=body)
+                await response.aread()
+                outcome.status = response.status_code
+                if response.status_code == 503:  # the large lane's queue is full: wait as Retry-After says
+                    await asyncio.sleep(min(5.0, float(response.headers.get("retry-after", "1"))))
+                elif response.status_code == 413:  # a word model's text over max_tokens: shorten it once
+                    body["text"] = body["text"][: len(body["text"]) * 3 // 4]
+            except httpx.HTTPError as e:
+                outcome.error = f"{type(e).__name__}: {e}"
+            outcome.ended = loop.time()
+            outcomes.append(outcome)
+
+
 async def loop_lag(stop: float, lags: list[tuple[float, float]]) -> None:
     """How late this process's event loop wakes up: a busy load generator delays its own requests."""
     loop = asyncio.get_running_loop()
@@ -382,16 +409,19 @@ async def run_load(args, base: str, pid: int | None, mats: list[Material]):
     start = loop.time() + 0.5
     measure, stop = start + args.warmup, start + args.warmup + args.duration
     outcomes: list[Outcome] = []
+    greedy_outcomes: list[Outcome] = []
     lags: list[tuple[float, float]] = []
     tasks = [asyncio.create_task(student(k, base, args.seed, args.rate, start, stop, mats, outcomes))
              for k in range(args.students)]
+    greedy_material = next((m for m in mats if m.kind == "char"), mats[0])
+    tasks += [asyncio.create_task(greedy(k, base, stop, greedy_material, greedy_outcomes)) for k in range(args.greedy)]
     tasks.append(asyncio.create_task(loop_lag(stop, lags)))
     await asyncio.sleep(max(0.0, measure - loop.time()))
     warm = snapshot()
     await asyncio.sleep(max(0.0, stop - loop.time()))
     end = snapshot()
     await asyncio.gather(*tasks)
-    return before, warm, end, outcomes, [lag for at, lag in lags if at >= measure]
+    return before, warm, end, outcomes, greedy_outcomes, [lag for at, lag in lags if at >= measure]
 
 
 # ---- The report ----
@@ -403,7 +433,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(args, base: str, started_here: bool, mats: list[Material], before: Snapshot, warm: Snapshot,
-           end: Snapshot, outcomes: list[Outcome], lags: list[float]) -> bool:
+           end: Snapshot, outcomes: list[Outcome], greedy_outcomes: list[Outcome], lags: list[float]) -> bool:
     measured = [o for o in outcomes if o.started >= warm.at]
     done = [o for o in measured if 200 <= o.status < 300]
     cancelled = [o for o in measured if o.status == -1]
@@ -435,6 +465,14 @@ def report(args, base: str, started_here: bool, mats: list[Material], before: Sn
                       f"p99 {percentile(mine, 99):.1f} ms")
     for o in errors[:5]:
         print(f"  error: {o.model}, {o.tokens} tokens: {o.error}")
+    if args.greedy:
+        mine = [o for o in greedy_outcomes if warm.at <= o.started]
+        served = [o for o in mine if o.status == 200]
+        busy = sum(o.status == 503 for o in mine)
+        failed = [o for o in mine if o.status not in (200, 503)]
+        print(f"greedy    {args.greedy} clients looping on {GREEDY_TOKENS}-token JSON traces: {len(served)} served "
+              f"({len(served) / seconds:.2f}/s), {busy} told 503 busy, {len(failed)} failed"
+              + (f" (first: {failed[0].status} {failed[0].error})" if failed else ""))
     busy = end.machine_cpu - warm.machine_cpu
     own = end.own_cpu - warm.own_cpu
     if warm.server_cpu is not None:
@@ -481,13 +519,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pid", type=int, default=None, help="with --url: the server's process id, for its RSS")
     parser.add_argument("--models", default="lesson,shakespeare", help="models the students use, if loaded")
     parser.add_argument("--seed", type=int, default=0, help="seed of the texts and timings")
+    parser.add_argument("--greedy", type=int, default=0, help="clients besides the students, each looping on a "
+                        f"{GREEDY_TOKENS}-token full JSON trace (0-16)")
     args = parser.parse_args(argv)
     if args.soak:
         args.duration = SOAK_SECONDS
     if not (1 <= args.students <= 500 and 0.1 <= args.rate <= 10 and 0 < args.duration <= 3600
-            and 0 <= args.warmup <= 600 and 1 <= args.workers <= 64):
+            and 0 <= args.warmup <= 600 and 1 <= args.workers <= 64 and 0 <= args.greedy <= 16):
         parser.error("out of bounds: 1-500 students, rate 0.1-10/s, duration up to 3600 s, "
-                     "warm-up up to 600 s, 1-64 workers")
+                     "warm-up up to 600 s, 1-64 workers, 0-16 greedy clients")
     if args.pid is not None and args.url is None:
         parser.error("--pid goes with --url (a server this script starts is measured anyway)")
     return args
@@ -509,8 +549,8 @@ def main(argv: list[str] | None = None) -> int:
                 wait_until_ready(base, server, args.workers, log)
             mats = materials(base, [m for m in args.models.split(",") if m])
             pid = server.pid if server else args.pid
-            before, warm, end, outcomes, lags = asyncio.run(run_load(args, base, pid, mats))
-            ok = report(args, base, server is not None, mats, before, warm, end, outcomes, lags)
+            before, warm, end, outcomes, greedy_outcomes, lags = asyncio.run(run_load(args, base, pid, mats))
+            ok = report(args, base, server is not None, mats, before, warm, end, outcomes, greedy_outcomes, lags)
         except SystemExit as e:
             print(e.code, file=sys.stderr)
             return 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -14,9 +16,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.resources import resource_dir
+from app.serving.admission import LargeLane
 from app.serving.config import Settings, get_settings
+from app.serving.lane_process import LaneProcess
+from app.serving.log_limit import limit_repeats
 from app.serving.middleware import BodyLimit, CompressText, SecurityHeaders
-from app.serving.routes import api, pages
+from app.serving.routes import api, api_docs, pages
 from app.serving.service import InputError, load_models
 from app.serving.threads import limit_blas_threads, limit_malloc_arenas
 from app.serving.trace_cache import TraceCache
@@ -69,18 +74,36 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+@asynccontextmanager
+async def lane_process_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the large lane's process (app/serving/lane_process.py) with the app if settings say so; stop it
+    with the app."""
+    if app.state.settings.lane_at_start:
+        app.state.lane_process.start()
+    yield
+    app.state.lane_process.stop()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Models load once here; a bad model file is logged and skipped."""
     settings = settings or get_settings()
     limit_blas_threads()
     limit_malloc_arenas()
+    limit_repeats()
     app = FastAPI(
         title="LSTM Gate Visualizer",
         summary="Every gate (i, f, g, o) and state (c, h) of an LSTM at every token.",
         version="0.1.0",
+        lifespan=lane_process_lifespan,
+        docs_url=None,  # /docs and /redoc are served from local files instead (routes/api_docs.py)
+        redoc_url=None,
     )
-    app.state.models = load_models(settings)
+    app.state.refused = []
+    app.state.models = load_models(settings, app.state.refused)
     app.state.compute_slots = asyncio.Semaphore(settings.compute_slots)
+    app.state.large_lane = LargeLane(settings.large_queue)
+    app.state.lane_process = LaneProcess(settings)
+    app.state.settings = settings
     app.state.trace_cache = TraceCache(settings.trace_cache_mb * 2**20) if settings.trace_cache_mb else None
     log.info("loaded models: %s", ", ".join(app.state.models) or "none")
     app.dependency_overrides[get_settings] = lambda: settings
@@ -105,11 +128,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_message(exc)}, status_code=422)
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(CompressText)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", RevalidatedStaticFiles(directory=resource_dir("static")), name="static")
     pages.plotly_js()  # compress the 4.8 MB bundle once now, not during the first visitor's request
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(api_docs.router)
     return app

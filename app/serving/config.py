@@ -20,6 +20,21 @@ class Settings(BaseSettings):
     max_top_k: int = Field(50, ge=0, description="Largest top_k (next-token predictions per step).")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest request body, in bytes.")
     compute_slots: int = Field(2, ge=1, description="Traces computed at once per worker process; more wait.")
+    head_timeout: float = Field(10.0, gt=0, description="Seconds a connection may take to send a request's head "
+                                "(line and headers) before it is closed.")
+    body_timeout: float = Field(30.0, gt=0, description="Seconds a request may take to send its whole body before "
+                                "it is answered 408.")
+    write_timeout: float = Field(30.0, gt=0, description="Seconds an answer may stay unread (the client reads "
+                                 "nothing) before its connection is dropped.")
+    max_connections: int = Field(0, ge=0, description="Open connections per worker process above which the one "
+                                 "idle the longest is closed; 0: the open-file limit less 64.")
+    large_answer_mb: float = Field(4.0, gt=0, description="Answers estimated above this many MiB (long texts in "
+                                   "full, as JSON) take the large lane: one at a time per worker process, so they "
+                                   "cannot hold every compute slot or pile up in memory.")
+    large_queue: int = Field(8, ge=0, description="Requests that may wait for the large lane per worker process; "
+                             "more are answered 503 with Retry-After.")
+    lane_at_start: bool = Field(False, description="Start the process that computes large traces with the worker "
+                                "(`lstm-viz serve` does), not at the first large trace.")
     trace_cache_mb: int = Field(64, ge=0, description="Memory for recent traces per worker process, in MiB "
                                 "(a text that extends a recent one computes only its new steps); 0 turns it off.")
 

@@ -7,9 +7,16 @@ plain 64-bit hash built from two 32-bit multiplicative hashes (Math.imul in Java
 static/js/core/digest.js). It is not cryptographic: a collision would only splice a wrong picture into the
 asker's own page, and a mismatch simply makes the server send everything.
 
+The digest is seeded with the asker's salt (a random 128-bit hex string each browser tab makes, sent with
+every request): the server keeps cached traces only under the salt that made them and looks them up only
+under the request's salt (app/serving/trace_cache.py), so knowing a text's digest does not let anyone else
+reach, or time, that cache entry. That separation, not the hash, is what keeps one person's texts from
+another; the salt in the digest only ties a digest to its salt. No salt ("") gives the unsalted digest.
+
     h1: FNV-1a over 32-bit words (offset 0x811C9DC5, prime 0x01000193)
     h2: the same words, multiplied by MurmurHash's 0x5BD1E995, then h2 ^= h2 >> 15
-    input words: each character code of the version (ASCII hex digits), then each id, then the number of ids
+    input words: each character code of the version (ASCII hex digits), then each character code of the
+        salt (lowercase hex digits; none without a salt), then each id, then the number of ids
     digest: 16 lowercase hex digits, h1 then h2
 
 The server keeps the running hashes of each cached trace's ids (`running`), so the digest of any
@@ -32,20 +39,20 @@ def _mix(h1: int, h2: int, v: int) -> tuple[int, int]:
     return h1, h2 ^ (h2 >> 15)
 
 
-def _seed(version: str) -> tuple[int, int]:
-    """The hashes after the version's words (its characters: versions are ASCII hex digits)."""
+def _seed(version: str, salt: str = "") -> tuple[int, int]:
+    """The hashes after the version's words and the salt's (their characters: both are ASCII hex digits)."""
     state = SEED
-    for ch in version:
+    for ch in version + salt:
         state = _mix(*state, ord(ch))
     return state
 
 
-def running(version: str, ids: Iterable[int], state: tuple[int, int] | None = None) -> np.ndarray:
+def running(version: str, ids: Iterable[int], state: tuple[int, int] | None = None, salt: str = "") -> np.ndarray:
     """(n + 1, 2) uint32: the hashes (h1, h2) before the first of ids and after each of them; from the
-    version's own words when `state` is None, else continuing from `state` (a row of an earlier result),
-    so a longer run of ids costs only its new ids. digest_at(rows[n], count) names the first ids."""
+    version's and salt's own words when `state` is None, else continuing from `state` (a row of an earlier
+    result), so a longer run of ids costs only its new ids. digest_at(rows[n], count) names the first ids."""
     if state is None:
-        state = _seed(version)
+        state = _seed(version, salt)
     h1, h2 = int(state[0]), int(state[1])
     rows = [(h1, h2)]
     for v in ids:
@@ -60,9 +67,9 @@ def digest_at(state: np.ndarray | tuple[int, int], count: int) -> str:
     return f"{h1:08x}{h2:08x}"
 
 
-def ids_digest(version: str, ids: Iterable[int]) -> str:
-    """16 hex digits naming (version, ids); equal to static/js/core/digest.js idsDigest for the same input."""
-    state, n = _seed(version), 0
+def ids_digest(version: str, ids: Iterable[int], salt: str = "") -> str:
+    """16 hex digits naming (version, salt, ids); equal to static/js/core/digest.js idsDigest for the same input."""
+    state, n = _seed(version, salt), 0
     for v in ids:
         state = _mix(*state, int(v))
         n += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,10 +21,12 @@ HEADERS = [
 ]
 
 
-def security_headers(frame_ancestors: str = "'none'") -> list[tuple[bytes, bytes]]:
+def security_headers(frame_ancestors: str = "'none'", csp_extra: str = "") -> list[tuple[bytes, bytes]]:
     """The headers of every response. Framing is refused unless a route allows it for its response
-    (`request.state.frame_ancestors`, the page in embed mode)."""
-    headers = [(b"content-security-policy", CSP.format(frame_ancestors=frame_ancestors).encode()), *HEADERS]
+    (`request.state.frame_ancestors`, the page in embed mode); a route may add one directive to its response's
+    policy (`request.state.csp_extra`: "worker-src blob:" for ReDoc's search at /redoc)."""
+    csp = CSP.format(frame_ancestors=frame_ancestors) + (f"; {csp_extra}" if csp_extra else "")
+    headers = [(b"content-security-policy", csp.encode()), *HEADERS]
     if frame_ancestors == "'none'":
         headers.append((b"x-frame-options", b"DENY"))
     return headers
@@ -38,8 +42,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                frame_ancestors = scope.get("state", {}).get("frame_ancestors", "'none'")
-                message["headers"] = list(message.get("headers", [])) + security_headers(frame_ancestors)
+                state = scope.get("state", {})
+                message["headers"] = list(message.get("headers", [])) + security_headers(
+                    state.get("frame_ancestors", "'none'"), state.get("csp_extra", ""))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -49,12 +54,19 @@ class BodyTooLarge(HTTPException):
     """Raised inside the app while it reads the body, so FastAPI's handler answers 413."""
 
 
-class BodyLimit:
-    """Answer 413 to a request whose body passes max_bytes, without reading the rest."""
+class BodyTooSlow(HTTPException):
+    """Raised inside the app when the rest of a body does not arrive in time, so FastAPI's handler answers 408."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimit:
+    """Answer 413 to a request whose body passes max_bytes, without reading the rest, and 408 (closing the
+    connection) to one whose body has not all arrived `timeout` seconds after its head (a body that trickles,
+    or a chunk that declares more bytes than ever come, would hold the connection forever)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     def _detail(self) -> str:
         return f"request body is larger than max_body_bytes = {self.max_bytes}: send a shorter text"
@@ -70,13 +82,21 @@ class BodyLimit:
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             return await self._reject(send)
-        seen = 0
+        seen, complete = 0, False
+        deadline = asyncio.get_running_loop().time() + self.timeout
 
         async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, complete
+            if complete:  # after the body, receive() waits for a disconnect: no deadline
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - asyncio.get_running_loop().time()))
+            except TimeoutError:
+                raise BodyTooSlow(408, f"the request body did not arrive within body_timeout = {self.timeout} s: "
+                                  "send it whole, at once", headers={"Connection": "close"}) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
                 if seen > self.max_bytes:
                     raise BodyTooLarge(413, self._detail())
             return message

@@ -32,12 +32,12 @@ import numpy as np
 
 from app.model_store import Model
 from app.serving.config import Settings
-from app.serving.schemas import RetentionRequest
+from app.serving.schemas import MAX_WINDOW, RetentionRequest
 from app.serving.service import InputError, encode_array, get_model, run_trace
 from app.serving.trace_cache import TraceCache
 
 BUDGET_FLOPS = 1e9  # about a second of one BLAS thread on these machines, at worst
-MIN_WINDOW, MAX_WINDOW = 20, 400
+MIN_WINDOW = 20  # and MAX_WINDOW, 400, which the request schema states (app/serving/schemas.py)
 
 
 def cost_per_step(model: Model) -> int:
@@ -83,7 +83,7 @@ def retention(models: dict[str, Model], settings: Settings, cache: TraceCache | 
     """The /api/retention response body (NumPy arrays inside; serialise with orjson)."""
     model = get_model(models, req.model)
     steps = check_request(model, req)
-    result = run_trace(model, req.text, settings, steps=steps, cache=cache)
+    result = run_trace(model, req.text, settings, steps=steps, cache=cache, salt=req.salt)
     s, k = req.step, req.layer
     W = check_step(model, len(result.tokens), s, req.window)
     layer = result.trace.layers[k]

@@ -1,4 +1,13 @@
-"""Request and response models: the contract between Python and the browser, documented at /docs."""
+"""Request and response models: the contract between Python and the browser, documented at /docs.
+
+The request models state every limit the server enforces that does not depend on a setting or a model
+(docs/api.md "Limits"): as pydantic constraints where pydantic's own message says what to change, and as
+schema keywords only (`checked`) where the handler refuses the value itself with a message that names the
+range it needs (a step "out of range: the text has 19 tokens, so use 0 to 18"). Limits that are settings
+(max_chars, max_tokens, max_top_k, max_body_bytes) are stated in the descriptions with their defaults, and
+limits that depend on the model (its layers, units, its cell's quantities) in the descriptions too: the
+schema is the same for every deployment, and a value past such a limit is answered 4xx with a reason.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +15,54 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.engine.cells import CELLS
+
+SALT_PATTERN = "^[0-9a-f]{32}$"
+MAX_WINDOW = 400  # the largest retention window any model may span (app/serving/retention.py max_window)
+
+# Every quantity name some cell offers; which ones a model takes depends on its cell (422 otherwise).
+_NAMES = "|".join(sorted({q for cell in CELLS.values() for q in cell.offered}, key=lambda q: (-len(q), q)))
+QUANTITIES_PATTERN = rf"^[\s,]*(?:{_NAMES})(?:\s*,[\s,]*(?:{_NAMES}))*[\s,]*$"
+
+
+def checked(**keywords):
+    """JSON Schema keywords for a limit the handler enforces itself, with its own message (pydantic's would
+    not say the range the model or the text allows): put on the field's non-null type in the schema."""
+
+    def extra(schema: dict) -> None:
+        target = next((s for s in schema.get("anyOf", ()) if s.get("type") != "null"), schema)
+        target.update(keywords)
+
+    return extra
+
+
+MODEL = "Model id, as listed by GET /api/models; another is answered 404 with the ids there are."
+TEXT_LIMITS = ("At most max_chars code points (default 10,000; 413 beyond) and max_tokens tokens of the model "
+               "(default 2,000; 413 beyond); valid Unicode (a lone surrogate is refused, 422).")
+SALT = ("The asker's salt: 32 random lowercase hex digits (128 bits) made once per browser tab or client and sent "
+        "with every request. The server caches the traces a salt's requests compute only under that salt, and a "
+        "request finds only its own salt's (a text sent in part, or a text that extends one of them, then "
+        "computes only its new steps); without a salt nothing is read from the cache or written to it. "
+        "Anyone who knows a salt can probe what its requests traced: keep it secret, pick it at random.")
+LAYER = ("Layer k, 0-based: below the model's num_layers (GET /api/models); another is answered 422 with the "
+         "range.")
+
 
 class TraceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(description="Model id, as listed by GET /api/models.", examples=["untrained"])
+    model: str = Field(description=MODEL, examples=["untrained"])
     text: str = Field(description="The text to trace; tokenized by the model's tokenizer. With `offset`, only "
-                      "the text from that code point on.", examples=["Today, I need to take a loan."])
-    top_k: int = Field(5, ge=0, description="Next-token predictions per step (0 for none; at most max_top_k).")
+                      "the text from that code point on (the limits count `offset` too). " + TEXT_LIMITS,
+                      examples=["Today, I need to take a loan."])
+    top_k: int = Field(5, ge=0, description="Next-token predictions per step (0 for none); at most the setting "
+                       "max_top_k (default 50; 422 beyond).")
     quantities: str | None = Field(
         None, description="Comma-separated subset of the model's quantities (GET /api/models lists them; default: "
         "what its cell records): an LSTM's i,f,g,o,c,h,kept,forgotten,written (default i,f,g,o,c,h); a GRU's "
-        "r,z,n,h,kept,forgotten,written (default r,z,n,h); a vanilla RNN's h,a."
+        "r,z,n,h,kept,forgotten,written (default r,z,n,h); a vanilla RNN's h,a. At least one name; a name the "
+        "model's cell lacks is refused (422, naming the cell that has it).",
+        json_schema_extra=checked(pattern=QUANTITIES_PATTERN),
     )
     encoding: Literal["json", "f4", "u1"] = Field(
         "json",
@@ -28,38 +73,55 @@ class TraceRequest(BaseModel):
     since: int = Field(0, ge=0, description="Steps the asker already holds: with `prefix`, only steps from here "
                        "on are sent (see `start` in the answer).")
     prefix: str | None = Field(None, pattern="^[0-9a-f]{16}$",
-                               description="Digest of the model version and the first `since` token ids "
-                               "(app/serving/digest.py); when it does not match this text, everything is sent.")
-    offset: int = Field(0, ge=0, description="With `since` and `prefix`: `text` is only the text from this code "
-                        "point on, where the last of the `since` held tokens ends; those tokens are taken from the "
-                        "server's cache (a keystroke then sends and costs the same at any length). 409 when this "
-                        "server no longer holds them: send the whole text with offset 0.")
-    layer: int | None = Field(None, ge=0, description="Only this layer (the others' entries are empty).")
-    unit: int | None = Field(None, ge=0, description="Only this unit: arrays of T rows of one number.")
+                               description="Digest of the model version, the `salt` (none without one) and the "
+                               "first `since` token ids (app/serving/digest.py); when it does not match this text, "
+                               "everything is sent.")
+    salt: str | None = Field(None, pattern=SALT_PATTERN, description=SALT)
+    offset: int = Field(0, ge=0, description="With `since`, `prefix` and `salt`: `text` is only the text from this "
+                        "code point on, where the last of the `since` held tokens ends (so offset ≥ since; 422 "
+                        "otherwise, and when since or prefix is missing); those tokens are taken from the server's "
+                        "cache of this salt (a keystroke then sends and costs the same at any length). 409 when this "
+                        "server does not hold them under this salt (evicted, another worker's, or no salt): send the "
+                        "whole text with offset 0.")
+    layer: int | None = Field(None, ge=0, description="Only this layer (the others' entries are empty); below the "
+                              "model's num_layers (422 otherwise).")
+    unit: int | None = Field(None, ge=0, description="Only this unit: arrays of T rows of one number; below the "
+                             "model's hidden_size (422 otherwise).")
 
 
 class StepRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(description="Model id.", examples=["lesson"])
-    text: str = Field(description="The text, as for /api/trace.", examples=["Today, I need to take a loan."])
-    step: int = Field(description="Step t, the 0-based token index.", examples=[3])
-    layer: int = Field(0, description="Layer k, 0-based.")
+    model: str = Field(description=MODEL, examples=["lesson"])
+    text: str = Field(description="The text, as for /api/trace. " + TEXT_LIMITS,
+                      examples=["Today, I need to take a loan."])
+    step: int = Field(description="Step t, the 0-based token index: below the text's number of tokens (422 "
+                      "otherwise, with the range), so below max_tokens (default 2,000).", examples=[3],
+                      json_schema_extra=checked(minimum=0))
+    layer: int = Field(0, description=LAYER, json_schema_extra=checked(minimum=0))
+    salt: str | None = Field(None, pattern=SALT_PATTERN, description="As for /api/trace: the steps up to `step` "
+                             "are taken from, and kept in, the cache of this salt.")
 
 
 class RetentionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(description="Model id.", examples=["lesson"])
-    text: str = Field(description="The text, as for /api/trace.", examples=["Today, I need to take a loan."])
-    step: int = Field(description="Step s, the 0-based token index whose memory is followed; not the last one.",
-                      examples=[0])
-    layer: int = Field(0, description="Layer k, 0-based.")
+    model: str = Field(description=MODEL, examples=["lesson"])
+    text: str = Field(description="The text, as for /api/trace. " + TEXT_LIMITS,
+                      examples=["Today, I need to take a loan."])
+    step: int = Field(description="Step s, the 0-based token index whose memory is followed; not the last one "
+                      "(below the text's number of tokens less one; 422 otherwise, with the range).", examples=[0],
+                      json_schema_extra=checked(minimum=0))
+    layer: int = Field(0, description=LAYER, json_schema_extra=checked(minimum=0))
     window: int | None = Field(None, description="Later steps to follow, t = s+1 .. s+window (default: all of "
-                               "them up to the model's `max_window`, which a larger window is refused with).")
+                               "them up to the model's `max_window`, which a larger window is refused with; at most "
+                               f"{MAX_WINDOW} for any model, and at most the later steps the text has).",
+                               json_schema_extra=checked(minimum=1, maximum=MAX_WINDOW))
     encoding: Literal["json", "f4"] = Field(
         "json", description="`json`: nested lists of numbers; `f4`: kept and written as Plotly.js typed-array "
         "specs {dtype: 'f4', bdata, shape: 'W,H'}, as /api/trace's.")
+    salt: str | None = Field(None, pattern=SALT_PATTERN, description="As for /api/trace: the steps up to s + window "
+                             "are taken from, and kept in, the cache of this salt.")
 
 
 class TokenOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,12 +37,21 @@ class TraceResult:
     first: int = 0  # the index of tokens[0] in the text
 
 
-def load_models(settings: Settings) -> dict[str, Model]:
-    """The bundled models (unless turned off), then those of settings.models_dir, default model first."""
+def load_models(settings: Settings, refused: list[str] | None = None) -> dict[str, Model]:
+    """The bundled models (unless turned off), then those of settings.models_dir, default model first;
+    `refused`, if given, gets one line per file that was not loaded and why."""
     folders = [resource_dir("models")] if settings.bundled_models else []
     if settings.models_dir is not None:
         folders.append(settings.models_dir)
-    return display_order(load_registry(folders), settings.default_model)
+    return display_order(load_registry(folders, refused), settings.default_model)
+
+
+FOLDERS_OF_PATHS = re.compile(r"(?:/[^/\s:()'\"]+)+/(?=[^/\s])")
+
+
+def public_refusal(line: str) -> str:
+    """A refusal as /healthz shows it: files by their names, not their paths on the server ("bad.json: …")."""
+    return FOLDERS_OF_PATHS.sub("", line)
 
 
 def get_model(models: dict[str, Model], model_id: str) -> Model:
@@ -70,12 +80,13 @@ def check_text(text: str, settings: Settings, before: int = 0) -> None:
 
 
 def run_trace(model: Model, text: str, settings: Settings, steps: int | None = None,
-              cache: TraceCache | None = None) -> TraceResult:
+              cache: TraceCache | None = None, salt: str | None = "") -> TraceResult:
     """Tokenize text and run the model over it from the zero state; over its first `steps` tokens only
     when given (the numbers of those steps are bit-identical either way: the cell is causal). With a
-    cache, only the steps after the longest cached prefix of the same ids are computed (same bits)."""
+    cache, only the steps after the longest prefix of the same ids cached under the same `salt` are
+    computed (same bits); salt None (an HTTP request that sent none): the cache is neither read nor written."""
     tokens, ids = tokens_of(model, text, settings)
-    return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids[:steps], cache))
+    return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids[:steps], cache, salt))
 
 
 def tokens_of(model: Model, text: str, settings: Settings, offset: int = 0, since: int = 0,
@@ -99,14 +110,16 @@ def tokens_of(model: Model, text: str, settings: Settings, offset: int = 0, sinc
 
 
 def run_tail(model: Model, tail: str, offset: int, since: int, prefix: str | None, settings: Settings,
-             cache: TraceCache | None) -> TraceResult:
-    """The trace of a text sent in part: its first `since` tokens are those this worker's cache holds
-    under `prefix` (their ids' digest, app/serving/digest.py), and `tail` is the text from code point `offset`
+             cache: TraceCache | None, salt: str | None = "") -> TraceResult:
+    """The trace of a text sent in part: its first `since` tokens are those this worker's cache holds under
+    this `salt` and `prefix` (their ids' digest, app/serving/digest.py), and `tail` is the text from code point `offset`
     on, where the last of them ends. Only the tail is checked and tokenized: a keystroke at the end of
     a long text costs the same as at the end of a short one. The tokenizers read a text left to right
     with no look-behind, so tokenizing the tail equals going on from there in the whole text, as long
     as the asker keeps only tokens its edit cannot have changed (static/js/core/trace_store.js keptTokens).
-    409 when the cache no longer holds those tokens (evicted, or another worker's): send the whole text."""
+    409 when the cache no longer holds those tokens (evicted, or another worker's): send the whole text.
+    Without a salt (None) always 409: such a request never reads the cache, so its answer cannot tell
+    whether anyone traced a text with that digest."""
     if since == 0 or prefix is None:
         raise InputError("offset needs since and prefix: the tokens before `offset` are named by them; "
                          "send since > 0 with their prefix, or the whole text with offset=0")
@@ -114,21 +127,48 @@ def run_tail(model: Model, tail: str, offset: int, since: int, prefix: str | Non
         raise InputError(f"offset = {offset} is less than since = {since}, but each of the first {since} tokens "
                          "takes at least one character: offset is the code point where the last of them ends")
     check_text(tail, settings, before=offset)
-    kept = cache.held(model.version, since, prefix) if cache is not None else None
+    if salt is None:
+        raise InputError("offset needs a salt: without one this server keeps no tokens for you (any cached trace "
+                         "is found only by the salt that made it); send the whole text with offset=0, or send a "
+                         "random salt (32 hex digits) with every request and name the tokens by its digest", 409)
+    kept = cache.held(model.version, since, prefix, salt) if cache is not None else None
     if kept is None:
         raise InputError(f"this server no longer holds the first {since} tokens named by prefix (another worker "
                          "answered before, or they were evicted): send the whole text with offset=0", 409)
     tokens, tail_ids = tokens_of(model, tail, settings, offset, since)
     ids = np.concatenate([kept, tail_ids])
-    return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids, cache), first=since)
+    return TraceResult(model, tokens, ids, extend(model.compiled, model.version, ids, cache, salt), first=since)
 
 
-def resume_point(result: TraceResult, since: int, prefix: str | None) -> int:
-    """The first step to send: `since` when the asker's first `since` token ids (named by `prefix`, see
-    app/serving/digest.py) are still this text's first ids under this model version; else 0 (send everything)."""
+def resume_point(result: TraceResult, since: int, prefix: str | None, salt: str | None = "") -> int:
+    """The first step to send: `since` when the asker's first `since` token ids (named by `prefix`, their
+    digest under this salt, see app/serving/digest.py) are still this text's first ids under this model
+    version; else 0 (send everything). No cache is read: the whole text came with the request."""
     if since == 0 or prefix is None or since > len(result.ids):
         return 0
-    return since if ids_digest(result.model.version, result.ids[:since].tolist()) == prefix else 0
+    return since if ids_digest(result.model.version, result.ids[:since].tolist(), salt or "") == prefix else 0
+
+
+def top_k_indices(probs: np.ndarray, k: int) -> np.ndarray:
+    """(T, V) probabilities -> (T, k) indices of each row's k largest, largest first, ties by index: exactly
+    np.argsort(-probs, axis=1, kind="stable")[:, :k], without sorting all V (a full sort of 2,000 × 6,591 took
+    a second). Each row's k-th largest value comes from a partition; a row with exactly k values at or above it
+    sorts those k; a row with a tie across the k-th place (rare) is sorted whole."""
+    T, V = probs.shape
+    if k == 0 or k >= V:
+        return np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    kth = np.partition(probs, V - k, axis=1)[:, V - k:V - k + 1]  # (T, 1) each row's k-th largest
+    at_least = probs >= kth  # (T, V)
+    exact = at_least.sum(axis=1) == k
+    top = np.empty((T, k), np.intp)
+    rows = np.flatnonzero(exact)
+    if len(rows):
+        candidates = np.nonzero(at_least[rows])[1].reshape(len(rows), k)  # ascending indices per row
+        order = np.argsort(-np.take_along_axis(probs[rows], candidates, 1), axis=1, kind="stable")
+        top[rows] = np.take_along_axis(candidates, order, 1)
+    for t in np.flatnonzero(~exact):
+        top[t] = np.argsort(-probs[t], kind="stable")[:k]
+    return top
 
 
 def top_k_predictions(model: Model, trace: Trace, k: int, start: int = 0) -> list[list[dict]] | None:
@@ -139,8 +179,7 @@ def top_k_predictions(model: Model, trace: Trace, k: int, start: int = 0) -> lis
     if k == 0 or trace.num_steps <= start:
         return [[] for _ in range(trace.num_steps - start)]
     probs = softmax(logits(model.params, trace.layers[-1].h[start:]))  # (T - start, V)
-    k = min(k, probs.shape[1])
-    top = np.argsort(-probs, axis=1, kind="stable")[:, :k]  # (T, k)
+    top = top_k_indices(probs, min(k, probs.shape[1]))  # (T, k)
     vocab = model.tokenizer.vocab
     return [[{"token": vocab[j], "prob": float(probs[t, j])} for j in top[t]] for t in range(len(top))]
 

@@ -1,10 +1,18 @@
 """Incremental tracing: every recurrent cell is causal, so a text that extends or edits a recent one only needs
 the steps after their longest common prefix of token ids.
 
-`TraceCache` keeps recent traces per model version, bounded by bytes, least recently used first out.
-`extend` computes a text's trace from the longest cached prefix: the state after the prefix starts
+`TraceCache` keeps recent traces per salt and model version, bounded by bytes, least recently used first
+out. `extend` computes a text's trace from the longest cached prefix: the state after the prefix starts
 the new steps, whose bits equal a full trace's (the engine computes every step by the same operations
-whatever the length; tests/test_incremental.py checks appends, deletions, edits and evictions).
+whatever the length; tests/serving/test_incremental.py checks appends, deletions, edits and evictions).
+
+The salt. Every entry is stored under the salt of the request that made it and found only under that
+salt: a random 128-bit hex string each browser tab makes and sends with every request (static/js/core/
+digest.js `TAB_SALT`). So no request can hit, or time, an entry another salt made: whether a cached
+trace exists for a guessed text (its digest is easy to compute) is never visible to anyone but its
+maker. A request without a salt neither reads nor writes the cache (`extend(..., salt=None)`): it is
+computed whole, as by a server that never saw anyone else. In-process callers (benchmarks, tests) use
+the salt "" by default, which no HTTP request can send (a request's salt is 32 hex digits).
 """
 
 from __future__ import annotations
@@ -110,12 +118,14 @@ class Entry:
 
 
 class TraceCache:
-    """Recent traces keyed by (model version, token ids), at most `max_bytes` of arrays in all.
-    Safe to share between the threads of one worker; each worker process has its own."""
+    """Recent traces keyed by (salt, model version, token ids), at most `max_bytes` of arrays in all.
+    Lookups see only the entries of their own (salt, version): one asker's traces are never another's
+    hit. Safe to share between the threads of one worker; each worker process has its own."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[str, bytes], Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str, bytes], Entry] = OrderedDict()  # all, least recent first
+        self._spaces: dict[tuple[str, str], OrderedDict[tuple[str, str, bytes], Entry]] = {}  # per (salt, version)
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0  # steps taken from the cache, over the cache's life (for tests and benchmarks)
@@ -128,30 +138,42 @@ class TraceCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def longest_prefix(self, version: str, ids: np.ndarray) -> tuple[int, Entry | None]:
-        """(p, entry): a cached entry whose first p ids equal ids[:p], p as large as possible; (0, None)
-        when nothing shares a first id. The entry becomes the most recently used."""
+    def _touch(self, key: tuple[str, str, bytes]) -> None:
+        self._entries.move_to_end(key)
+        self._spaces[key[:2]].move_to_end(key)
+
+    def _drop(self, key: tuple[str, str, bytes]) -> Entry:
+        entry = self._entries.pop(key)
+        space = self._spaces[key[:2]]
+        del space[key]
+        if not space:
+            del self._spaces[key[:2]]
+        self._bytes -= entry.size
+        return entry
+
+    def longest_prefix(self, version: str, ids: np.ndarray, salt: str = "") -> tuple[int, Entry | None]:
+        """(p, entry): a cached entry of this salt and version whose first p ids equal ids[:p], p as large
+        as possible; (0, None) when none shares a first id. The entry becomes the most recently used."""
         best, best_key = 0, None
         with self._lock:
-            for key, entry in self._entries.items():
-                if key[0] != version:
-                    continue
+            for key, entry in self._spaces.get((salt, version), {}).items():
                 p = common_prefix(entry.ids, ids)
                 if p > best:
                     best, best_key = p, key
             if best_key is None:
                 return 0, None
-            self._entries.move_to_end(best_key)
+            self._touch(best_key)
             return best, self._entries[best_key]
 
-    def held(self, version: str, count: int, digest: str) -> np.ndarray | None:
-        """The first `count` ids of a cached trace of this model version that `digest` names (as
-        app/serving/digest.py ids_digest would), or None when no cached trace holds them (evicted, or another
-        worker's). Costs one step per cached entry, not a pass over its ids."""
+    def held(self, version: str, count: int, digest: str, salt: str = "") -> np.ndarray | None:
+        """The first `count` ids of a cached trace of this salt and model version that `digest` names (as
+        app/serving/digest.py ids_digest(version, ids, salt) would), or None when no such trace holds them
+        (evicted, another worker's, or made under another salt). Costs one step per entry of this salt and
+        version, not a pass over its ids."""
         with self._lock:
-            for key, entry in reversed(self._entries.items()):
-                if key[0] == version and len(entry.ids) >= count and digest_at(entry.hashes[count], count) == digest:
-                    self._entries.move_to_end(key)
+            for key, entry in reversed(self._spaces.get((salt, version), {}).items()):
+                if len(entry.ids) >= count and digest_at(entry.hashes[count], count) == digest:
+                    self._touch(key)
                     return entry.ids[:count].copy()
         return None
 
@@ -165,41 +187,45 @@ class TraceCache:
             return True
 
     def put(self, version: str, ids: np.ndarray, trace: Trace, tail: Tail | None = None,
-            hashes: np.ndarray | None = None, supersedes: Entry | None = None) -> None:
-        """Remember a trace of these ids (with their running digest hashes, computed when not given);
-        evict the least recently used beyond max_bytes. A trace larger than the whole budget is not kept.
-        `supersedes`: the entry this trace was appended to in place (its buffers are this trace's, its ids
-        a prefix of these), which is dropped: it would count the same buffers twice, and this entry
-        answers whatever it answered (a prefix, its digest) at the cost of one copy for exactly its ids."""
-        hashes = running(version, ids) if hashes is None else hashes
+            hashes: np.ndarray | None = None, supersedes: Entry | None = None, salt: str = "") -> None:
+        """Remember a trace of these ids under this salt (with their running digest hashes, computed when not
+        given); evict the least recently used beyond max_bytes, whatever their salt. A trace larger than the
+        whole budget is not kept. `supersedes`: the entry this trace was appended to in place (its buffers
+        are this trace's, its ids a prefix of these; always of the same salt), which is dropped: it would
+        count the same buffers twice, and this entry answers whatever it answered (a prefix, its digest) at
+        the cost of one copy for exactly its ids."""
+        hashes = running(version, ids, salt=salt) if hashes is None else hashes
         size = trace_bytes(trace) + ids.nbytes + hashes.nbytes
         if size > self.max_bytes:
             return
-        key = (version, ids.tobytes())
+        key = (salt, version, ids.tobytes())
         with self._lock:
             if supersedes is not None:
-                for old_key, entry in self._entries.items():
+                for old_key, entry in self._spaces.get((salt, version), {}).items():
                     if entry is supersedes:
-                        self._bytes -= self._entries.pop(old_key).size
+                        self._drop(old_key)
                         break
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= old.size
-                tail = tail or old.tail
-            self._entries[key] = Entry(ids.copy(), trace, size, tail, hashes)
+            if key in self._entries:
+                tail = tail or self._drop(key).tail
+            self._entries[key] = entry = Entry(ids.copy(), trace, size, tail, hashes)
+            self._spaces.setdefault((salt, version), OrderedDict())[key] = entry
             self._bytes += size
             while self._bytes > self.max_bytes:
-                _, freed = self._entries.popitem(last=False)
-                self._bytes -= freed.size
+                self._drop(next(iter(self._entries)))
 
 
-def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache | None) -> Trace:
-    """The trace of ids (T,) from the zero state, computing only the steps after the longest cached
-    prefix; the result is cached. Bit-identical to forward(compiled, ids). Any cell (app.engine.cells).
-    A pure append to a cached trace is written into that trace's spare rows when it can claim them."""
+def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache | None,
+           salt: str | None = "") -> Trace:
+    """The trace of ids (T,) from the zero state, computing only the steps after the longest prefix cached
+    under this salt; the result is cached under it. Bit-identical to forward(compiled, ids). Any cell
+    (app.engine.cells). A pure append to a cached trace is written into that trace's spare rows when it
+    can claim them. salt None: computed whole, the cache neither read nor written (its steps are counted)."""
     if cache is None:
         return forward(compiled, ids)
-    p, entry = cache.longest_prefix(version, ids)
+    if salt is None:
+        cache.computed += len(ids)
+        return forward(compiled, ids)
+    p, entry = cache.longest_prefix(version, ids, salt)
     cached = entry.trace if entry is not None else None
     superseded = None
     T = len(ids)
@@ -219,5 +245,5 @@ def extend(compiled: Compiled, version: str, ids: np.ndarray, cache: TraceCache 
               if entry is not None else None)
     cache.hits += p
     cache.computed += T - p
-    cache.put(version, ids, trace, new_tail, hashes, superseded)
+    cache.put(version, ids, trace, new_tail, hashes, superseded, salt)
     return trace

@@ -1,4 +1,6 @@
-// The only module that talks to the server.
+// The only module that talks to the server. Every trace, step and retention request carries the tab's salt
+// (core/digest.js TAB_SALT): the server caches what they compute only under it, for this tab alone.
+import { TAB_SALT } from "./core/digest.js";
 
 // Longer GET URLs risk being cut by proxies and servers; long texts (and non-ASCII text, which
 // percent-encoding inflates up to 9×) go as a JSON body instead.
@@ -45,12 +47,13 @@ async function call(path, params, signal) {
 /**
  * Trace text with a model: /api/trace's {model, version, num_tokens, start, tokens, layers, predictions}.
  * @param {object} params /api/trace's parameters by their API names: {model, text, top_k, encoding
- *   ("f4" exact or "u1" quantised typed-array specs, time-major), quantities, layer, unit, since, prefix}
+ *   ("f4" exact or "u1" quantised typed-array specs, time-major), quantities, layer, unit, since, prefix,
+ *   offset, salt (the tab's when not given)}
  * @param {AbortSignal} [signal]
  * Rejects with an AbortError when `signal` aborts, and with an ApiError when the server refuses.
  */
 export function fetchTrace(params, signal) {
-  return call("/api/trace", params, signal);
+  return call("/api/trace", { salt: TAB_SALT, ...params }, signal);
 }
 
 /**
@@ -69,7 +72,7 @@ export async function fetchTraceFrom(params, whole, signal) {
 
 /** One step's "why": /api/step's pre-activations split into input, recurrent and bias, per gate and unit. */
 export function fetchStep({ model, text, step, layer, signal }) {
-  return call("/api/step", { model, text, step, layer }, signal);
+  return call("/api/step", { model, text, step, layer, salt: TAB_SALT }, signal);
 }
 
 /** A model's whole card (provenance, evaluation, notable units, vocabulary). */
@@ -82,5 +85,5 @@ export function fetchCard(model, signal) {
  * and for an LSTM kept and written (typed-array specs with encoding "f4")}.
  */
 export function fetchRetention({ model, text, step, layer, encoding = "f4", signal }) {
-  return call("/api/retention", { model, text, step, layer, encoding }, signal);
+  return call("/api/retention", { model, text, step, layer, encoding, salt: TAB_SALT }, signal);
 }

@@ -11,10 +11,10 @@ import {
 import { ORDER_KEYS } from "../../static/js/core/views.js";
 import { CELLS } from "./cells.mjs";
 
-// The server's model-id pattern, read from its source (app/model_store.py ID_PATTERN) as the page reads it
+// The server's model-id pattern, read from its source (app/model_card.py ID_PATTERN) as the page reads it
 // from its config (app/serving/routes/pages.py): the page has no copy of its own.
-const MODEL_STORE = readFileSync(new URL("../../app/model_store.py", import.meta.url), "utf8");
-const ID_PATTERN = /ID_PATTERN = re\.compile\(r"([^"]+)"\)/.exec(MODEL_STORE)[1];
+const MODEL_CARD = readFileSync(new URL("../../app/model_card.py", import.meta.url), "utf8");
+const ID_PATTERN = /ID_PATTERN = re\.compile\(r"([^"]+)"\)/.exec(MODEL_CARD)[1];
 configureLink({ modelIdPattern: ID_PATTERN, maxText: MAX_TEXT });
 /** Every view id a cell has, and "" (the model's first view). */
 const VIEW_IDS = ["", ...new Set(Object.values(CELLS).flatMap((cell) => cell.views.map((v) => v.id)))];

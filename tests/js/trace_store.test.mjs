@@ -6,7 +6,7 @@ import { test } from "node:test";
 import {
   absorb, afterCodePoints, holds, keptTokens, requestFor, splice, wholeRequest,
 } from "../../static/js/core/trace_store.js";
-import { idsDigest } from "../../static/js/core/digest.js";
+import { TAB_SALT, idsDigest, newSalt } from "../../static/js/core/digest.js";
 import { matrix } from "../../static/js/core/arrays.js";
 
 // Word tokens of "I need a loan" (code-point offsets).
@@ -79,10 +79,13 @@ test("a first request asks for everything; the next keeps what cannot change and
   const first = requestFor(null, want("I need a"));
   assert.equal(first.since, undefined);
   assert.equal(first.quantities, "f,c");
+  assert.equal(first.salt, TAB_SALT); // every request carries the tab's salt: the server caches under it
   const held = absorb(null, want("I need a"), answer(TOKENS.slice(0, 3), 0, 3));
   const next = requestFor(held, want("I need a loan"));
   assert.equal(next.since, 1); // "I" and "need" end before the edit at 8, less one
-  assert.equal(next.prefix, idsDigest(MODEL.version, [1], 1));
+  assert.equal(next.salt, TAB_SALT);
+  assert.equal(next.prefix, idsDigest(MODEL.version, [1], 1, TAB_SALT)); // named under the salt
+  assert.notEqual(next.prefix, idsDigest(MODEL.version, [1], 1));
   assert.equal(next.offset, 1); // only the text after "I" is sent: the server holds "I"
   assert.equal(next.text, " need a loan");
   const { offset, ...rest } = next;
@@ -136,4 +139,20 @@ test("u1 specs decode within half a step", async () => {
   assert.ok(Math.abs(m.data[0] + 1) < 1e-7 && Math.abs(m.data[2] - 1) < 1e-7);
   assert.ok(Math.abs(m.data[1] - (-1 + 128 * (2 / 255))) < 1e-6);
   assert.throws(() => decodeSpec({ ...spec, lo: undefined }), /lo and hi/);
+});
+
+test("a salt is 128 random bits as 32 hex digits, one per tab, and seeds the digest", () => {
+  assert.match(TAB_SALT, /^[0-9a-f]{32}$/);
+  const salts = new Set(Array.from({ length: 50 }, newSalt));
+  assert.equal(salts.size, 50);
+  for (const salt of salts) assert.match(salt, /^[0-9a-f]{32}$/);
+  const [a, b] = [...salts];
+  const ids = [5, 6, 7];
+  assert.notEqual(idsDigest("abc", ids, 3, a), idsDigest("abc", ids, 3, b));
+  assert.equal(idsDigest("abc", ids, 3, ""), idsDigest("abc", ids)); // no salt: the unsalted digest
+  const held = absorb(null, want("I need a"), answer(TOKENS.slice(0, 3), 0, 3));
+  const mine = requestFor(held, want("I need a loan"), a);
+  assert.equal(mine.salt, a);
+  assert.equal(mine.prefix, idsDigest(MODEL.version, [1], 1, a));
+  assert.equal(wholeRequest(mine, "I need a loan").salt, a); // the 409 fallback keeps the salt
 });

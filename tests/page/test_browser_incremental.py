@@ -1,11 +1,13 @@
 """The page asks only for what it lacks, in real Chromium against a real server: after an
 append, a deletion, an edit in the middle and a model switch, the requests carried `since` where they
 could, the answers were smaller, and what the page shows equals the exact API: the unit chart's float32
-values bit for bit, the heatmaps' uint8 values within their stated error."""
+values bit for bit, the heatmaps' uint8 values within their stated error. Every request carries the tab's
+salt, under which alone the server caches what it computed (tests/serving/test_cache_oracle.py)."""
 
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -22,6 +24,7 @@ from tests.servers import serve
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 TEXT = "Today, due to my current job situation and family conditions, I need to take a loan."
+SALT = re.compile(r"[0-9a-f]{32}")  # static/js/core/digest.js TAB_SALT
 
 
 @pytest.fixture
@@ -102,6 +105,8 @@ def test_edits_fetch_only_new_columns_and_show_the_exact_numbers(page, server):
         else:
             assert body["start"] == 0
         assert shown_tokens(page) == [t["text"] for t in whole["tokens"]]
+        salts = {params_of(a).get("salt") for a in page.answers}
+        assert len(salts) == 1 and SALT.fullmatch(salts.pop())  # one salt for every request of the tab
         # The unit chart holds exact float32 values, spliced from its own incremental fetches.
         page.wait_for_function("n => document.querySelector('#unit-detail .js-plotly-plot').data[0].y.length === n",
                                arg=len(whole["tokens"]))
@@ -164,6 +169,7 @@ def test_when_the_server_no_longer_holds_the_kept_tokens_the_page_sends_the_whol
         part, whole_text = (params_of(a) for a in answers)
         assert "offset" in part and "offset" not in whole_text and whole_text["text"] == TEXT + " Now"
         assert whole_text["since"] == part["since"] and answers[1].json()["start"] == int(part["since"])
+        assert whole_text["salt"] == part["salt"] and SALT.fullmatch(part["salt"])
         whole = exact(base, "lesson", TEXT + " Now", quantities="kept")
         assert shown_tokens(page) == [t["text"] for t in whole["tokens"]]
         kept = np.array(whole["layers"][0]["kept"], np.float64)  # (T, H), the exact values
@@ -173,3 +179,18 @@ def test_when_the_server_no_longer_holds_the_kept_tokens_the_page_sends_the_whol
         assert drawn.shape == (len(whole["tokens"]),)
         assert np.abs(drawn - kept[:, unit]).max() <= (spec["hi"] - spec["lo"]) / 510 + 1e-6
         page.errors = [e for e in page.errors if "409" not in e]  # the expected 409, logged by Chromium
+
+
+def test_each_tab_has_its_own_salt_and_its_step_requests_carry_it(page, browser, server):
+    """Two tabs (two visitors) send different salts, so neither is ever answered from the other's cache;
+    a tab's /api/step requests carry its salt too (their steps come from its cache), as /api/retention's do."""
+    first = params_of(page.answers[0])["salt"]
+    with page.expect_request(lambda r: "/api/step" in r.url) as step:
+        page.locator("#tokens li").nth(3).click()
+    assert parse_qs(urlparse(step.value.url).query)["salt"] == [first]
+    with watched_page(browser, server) as other:
+        with other.expect_response(lambda r: "/api/trace" in r.url) as answer:
+            other.goto(f"{server}/")
+        second = params_of(answer.value)["salt"]
+        assert SALT.fullmatch(second) and second != first
+        wait_idle(other)

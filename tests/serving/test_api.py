@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import shutil
 
 import httpx
@@ -40,7 +41,8 @@ def untrained():
 def test_healthz_is_ok_when_models_are_loaded(http):
     r = http.get("/healthz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "models": len(list(resource_dir("models").glob("*.safetensors")))}
+    assert r.json() == {"status": "ok", "models": len(list(resource_dir("models").glob("*.safetensors"))),
+                        "refused": []}
 
 
 def test_healthz_is_503_without_models():
@@ -228,6 +230,48 @@ def test_docs_document_every_trace_field(http):
     response = spec["components"]["schemas"]["TraceResponse"]
     assert {"model", "version", "tokens", "layers", "predictions"} <= set(response["properties"])
     assert http.get("/docs").status_code == 200
+
+
+def test_the_schema_states_the_limits_the_server_enforces(http):
+    """Every static limit is in /openapi.json, in the query parameters and the JSON bodies alike (the bounded
+    schemathesis run, tests/serving/test_schemathesis.py, checks that the server refuses what it excludes);
+    the settings' limits are in the descriptions, with their defaults."""
+    spec = http.get("/openapi.json").json()
+
+    def fields(path: str) -> dict[str, dict]:
+        """name -> its schema (the non-null branch of an optional one), for GET's parameters and POST's body."""
+        def plain(schema: dict) -> dict:
+            return next((s for s in schema.get("anyOf", ()) if s.get("type") != "null"), schema) | {
+                k: v for k, v in schema.items() if k != "anyOf"}
+
+        query = {p["name"]: plain(p["schema"]) for p in spec["paths"][path]["get"]["parameters"]}
+        body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body["additionalProperties"] is False and "max_body_bytes" in spec["paths"][path]["post"][
+            "requestBody"]["description"]
+        assert {name: plain(f) for name, f in body["properties"].items()}.keys() == query.keys()
+        for name, f in body["properties"].items():
+            for keyword in ("minimum", "maximum", "pattern", "enum"):
+                assert plain(f).get(keyword) == query[name].get(keyword), (path, name, keyword)
+        return query
+
+    trace, step, retention = fields("/api/trace"), fields("/api/step"), fields("/api/retention")
+    for name in ("top_k", "since", "offset", "layer", "unit"):
+        assert trace[name]["minimum"] == 0, name
+    assert trace["prefix"]["pattern"] == "^[0-9a-f]{16}$"
+    assert trace["encoding"]["enum"] == ["json", "f4", "u1"] and retention["encoding"]["enum"] == ["json", "f4"]
+    for f in (trace, step, retention):
+        assert f["salt"]["pattern"] == "^[0-9a-f]{32}$"
+        assert "max_chars" in f["text"]["description"] and "10,000" in f["text"]["description"]
+    for f in (step, retention):
+        assert f["step"]["minimum"] == 0 and f["layer"]["minimum"] == 0
+        assert "num_layers" in f["layer"]["description"]
+    assert (retention["window"]["minimum"], retention["window"]["maximum"]) == (1, 400)
+    assert "max_top_k (default 50" in trace["top_k"]["description"]
+    quantities = re.compile(trace["quantities"]["pattern"])
+    for ok in ("f", "i,f,g,o,c,h", " kept , written ,", "r,z,n", "h,a", ",f,,c,"):
+        assert quantities.fullmatch(ok), ok
+    for bad in ("", ",", " , ", "x", "f c", "fc", "f;c", "F"):
+        assert not quantities.fullmatch(bad), bad
 
 
 def test_the_pages_own_static_files_are_revalidated(http):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import subprocess
 
@@ -26,6 +27,7 @@ from tests.servers import serve
 
 SETTINGS = Settings()
 TEXT = "Today, due to my current job situation and family conditions, I need to take a loan."
+SALT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # a page's salt (static/js/core/digest.js TAB_SALT): the cache's key
 
 
 @pytest.fixture(scope="module")
@@ -128,14 +130,25 @@ def test_quantize_error_is_within_half_a_step():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run static/js/core/digest.js")
 def test_the_browser_digest_equals_the_servers():
+    """The same digest of (version, salt, ids) in the page and the server, salted or not; and the page's
+    salts are 32 hex digits, which the server's request schema takes."""
+    from app.serving.schemas import SALT_PATTERN
+
     rng = np.random.default_rng(3)
-    cases = [("", []), ("abc123def456", [0]), ("0123456789ab", rng.integers(0, 2**31, 500).tolist())]
-    script = ("import { idsDigest } from './static/js/core/digest.js';"
-              "for (const [v, ids] of JSON.parse(process.argv[1])) console.log(idsDigest(v, ids));")
+    ids = rng.integers(0, 2**31, 500).tolist()
+    cases = [("", [], ""), ("abc123def456", [0], ""), ("0123456789ab", ids, ""), ("", [], SALT),
+             ("abc123def456", [0], SALT), ("0123456789ab", ids, SALT), ("0123456789ab", ids, "f" * 32)]
+    script = ("import { idsDigest, TAB_SALT, newSalt } from './static/js/core/digest.js';"
+              "for (const [v, ids, salt] of JSON.parse(process.argv[1]))"
+              "  console.log(idsDigest(v, ids, ids.length, salt));"
+              "console.log(TAB_SALT, newSalt());")
     out = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps(cases)], capture_output=True,
                          text=True, check=True, cwd=resource_dir("static").parent).stdout.split()
-    assert out == [ids_digest(v, ids) for v, ids in cases]
-    assert len(set(out)) == 3
+    *digests, tab_salt, another = out
+    assert digests == [ids_digest(v, ids, salt) for v, ids, salt in cases]
+    assert len(set(digests)) == len(cases)  # the salt changes every digest
+    assert ids_digest("0123456789ab", ids) == ids_digest("0123456789ab", ids, "")  # no salt: as before salts
+    assert re.fullmatch(SALT_PATTERN, tab_salt) and re.fullmatch(SALT_PATTERN, another) and tab_salt != another
 
 
 # ---- Over HTTP: since + prefix ----
@@ -207,6 +220,9 @@ def test_one_layer_and_one_unit(http):
 
 @pytest.mark.parametrize("params, says", [
     ({"prefix": "XYZ"}, "prefix"),
+    ({"salt": "XYZ"}, "salt"),
+    ({"salt": SALT.upper()}, "salt"),
+    ({"salt": SALT + "0"}, "salt"),
     ({"since": -1}, "since"),
     ({"layer": 9}, "layer 9 is out of range"),
     ({"unit": 4096}, "unit 4096 is out of range"),
@@ -272,16 +288,16 @@ PART_EDITS = {
 
 @pytest.mark.parametrize("model", ["shakespeare", "lesson"])
 def test_a_text_sent_in_part_answers_the_bytes_of_the_whole_text(http, model):
-    """The page sends only the text after the tokens it keeps; the server takes those from its cache.
-    Every answer is byte for byte the answer to the whole text with the same since and prefix."""
+    """The page sends only the text after the tokens it keeps; the server takes those from its cache (under
+    the page's salt). Every answer is byte for byte the answer to the whole text with the same since and prefix."""
     version = next(m["version"] for m in http.get("/api/models").json()["models"] if m["id"] == model)
-    params = {"model": model, "encoding": "u1", "quantities": "f,c,kept", "top_k": 3}
+    params = {"model": model, "encoding": "u1", "quantities": "f,c,kept", "top_k": 3, "salt": SALT}
     held = http.post("/api/trace", json={**params, "text": PART_EDITS[model][0]}).json()["tokens"]
     for text in PART_EDITS[model][1:]:
         truth = http.post("/api/trace", json={**params, "text": text}).json()["tokens"]
         since = kept_of(held, truth)
         assert since > 0
-        prefix = ids_digest(version, [t["id"] for t in held[:since]])
+        prefix = ids_digest(version, [t["id"] for t in held[:since]], SALT)
         offset = held[since - 1]["end"]
         part = http.get("/api/trace", params={**params, "text": text[offset:], "offset": offset, "since": since,
                                               "prefix": prefix})
@@ -292,20 +308,30 @@ def test_a_text_sent_in_part_answers_the_bytes_of_the_whole_text(http, model):
 
 
 def test_a_part_whose_kept_tokens_the_server_no_longer_holds_is_told_to_send_the_whole_text(shakespeare):
+    part = {"model": "shakespeare", "text": "e, or", "offset": 4, "since": 4, "salt": SALT}
     with serve(create_app(Settings())) as base, httpx.Client(base_url=base, timeout=30) as fresh:
         held_ids = [t.id for t in shakespeare.tokenizer.tokenize("To be")]  # never traced by this server
-        prefix = ids_digest(shakespeare.version, held_ids[:4])
-        r = fresh.get("/api/trace", params={"model": "shakespeare", "text": "e, or", "offset": 4, "since": 4,
-                                            "prefix": prefix})
+        prefix = ids_digest(shakespeare.version, held_ids[:4], SALT)
+        r = fresh.get("/api/trace", params={**part, "prefix": prefix})
         assert r.status_code == 409 and "send the whole text with offset=0" in r.json()["detail"]
-        whole = fresh.get("/api/trace", params={"model": "shakespeare", "text": "To be, or", "since": 4,
-                                                "prefix": prefix})
-        assert whole.status_code == 200  # the page's fallback: the whole text, same since and prefix
+        whole = fresh.get("/api/trace", params={**part, "text": "To be, or", "offset": 0, "prefix": prefix})
+        assert whole.status_code == 200 and whole.json()["start"] == 4  # the page's fallback: same since and prefix
     with serve(create_app(Settings(trace_cache_mb=0))) as base, httpx.Client(base_url=base, timeout=30) as off:
-        assert off.get("/api/trace", params={"model": "shakespeare", "text": "To be"}).status_code == 200
-        r = off.get("/api/trace", params={"model": "shakespeare", "text": "e, or", "offset": 4, "since": 4,
-                                          "prefix": prefix})
+        assert off.get("/api/trace", params={"model": "shakespeare", "text": "To be", "salt": SALT}).status_code == 200
+        r = off.get("/api/trace", params={**part, "prefix": prefix})
         assert r.status_code == 409  # no cache: nothing is held, every text sent in part is refused
+
+
+def test_a_part_without_a_salt_is_always_told_to_send_the_whole_text(http, shakespeare):
+    """Without a salt the cache is neither read nor written: a text sent in part is answered 409 (the whole
+    text then, as a page's fallback does), even right after the same client traced it unsalted."""
+    ask(http, "To be, or not")
+    held = [t.id for t in shakespeare.tokenizer.tokenize("To be, or not")]
+    r = http.post("/api/trace", json={"model": "shakespeare", "text": ", or not to be", "offset": 5, "since": 5,
+                                      "prefix": ids_digest(shakespeare.version, held[:5])})
+    assert r.status_code == 409 and "offset needs a salt" in r.json()["detail"]
+    whole = ask(http, "To be, or not to be", since=5, prefix=ids_digest(shakespeare.version, held[:5]))
+    assert whole["start"] == 5  # since + prefix without offset need no cache: they still work unsalted
 
 
 @pytest.mark.parametrize("params, status, says", [
@@ -317,6 +343,48 @@ def test_a_part_whose_kept_tokens_the_server_no_longer_holds_is_told_to_send_the
 def test_bad_parts_are_refused_with_a_reason(http, params, status, says):
     r = http.post("/api/trace", json={"model": "shakespeare", "text": "be", **params})
     assert r.status_code == status and says in r.text, r.text
+
+
+def test_one_salts_entries_are_never_another_salts_hit(shakespeare):
+    """Entries are stored and found under the salt that made them: another salt (or the in-process "")
+    neither finds their prefixes nor their digests, and computes every step itself; salt None reads and
+    writes nothing (its steps still counted)."""
+    cache = TraceCache(64 * 2**20)
+    other = "1" * 32
+    ids = np.array([t.id for t in shakespeare.tokenizer.tokenize("To be, or not to be")], np.int64)
+    extend(shakespeare.compiled, shakespeare.version, ids, cache, SALT)
+    assert cache.longest_prefix(shakespeare.version, ids, other) == (0, None)
+    assert cache.longest_prefix(shakespeare.version, ids) == (0, None)
+    for salt in (other, ""):
+        for digest_salt in (SALT, salt):
+            assert cache.held(shakespeare.version, 5, ids_digest(shakespeare.version, ids[:5].tolist(), digest_salt),
+                              salt) is None
+    assert cache.held(shakespeare.version, 5, ids_digest(shakespeare.version, ids[:5].tolist(), SALT),
+                      SALT).tolist() == ids[:5].tolist()
+    assert cache.held(shakespeare.version, 5, ids_digest(shakespeare.version, ids[:5].tolist()), SALT) is None
+    hits, computed = cache.hits, cache.computed
+    got = extend(shakespeare.compiled, shakespeare.version, ids, cache, other)  # the same text, another salt
+    assert_same_bits(got, forward(shakespeare.compiled, ids))
+    assert cache.hits == hits and cache.computed == computed + len(ids) and len(cache) == 2
+    none = extend(shakespeare.compiled, shakespeare.version, ids[:9], cache, None)
+    assert_same_bits(none, forward(shakespeare.compiled, ids[:9]))
+    assert cache.hits == hits and cache.computed == computed + len(ids) + 9 and len(cache) == 2
+    hits = cache.hits
+    extend(shakespeare.compiled, shakespeare.version, ids[:12], cache, SALT)  # its own salt: a hit
+    assert cache.hits == hits + 12
+
+
+def test_eviction_is_least_recently_used_across_salts(shakespeare):
+    one = extend(shakespeare.compiled, shakespeare.version, np.arange(100) % 60, None)
+    from app.serving.trace_cache import trace_bytes
+
+    cache = TraceCache(int(trace_bytes(one) * 3.5))  # room for two entries (buffers carry spare rows)
+    texts = {salt: (np.arange(100) + k) % 60 for k, salt in enumerate(["a" * 32, "b" * 32, "c" * 32])}
+    for salt, ids in texts.items():
+        extend(shakespeare.compiled, shakespeare.version, ids, cache, salt)
+    assert len(cache) == 2 and cache.nbytes <= cache.max_bytes
+    assert cache.longest_prefix(shakespeare.version, texts["a" * 32], "a" * 32) == (0, None)  # the oldest went
+    assert cache.longest_prefix(shakespeare.version, texts["c" * 32], "c" * 32)[0] == 100
 
 
 def test_the_cache_finds_a_prefix_by_its_digest_in_one_step_per_entry(shakespeare):

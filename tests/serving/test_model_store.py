@@ -17,6 +17,7 @@ from app.model_store import (
     load_folder,
     load_model,
     load_registry,
+    model_version,
     params_from_tensors,
     params_to_tensors,
     write_model,
@@ -153,7 +154,7 @@ def bad_files(cell: str) -> dict:
         "card-missing": (lambda p: p.with_suffix(".json").unlink(), "missing file"),
         "card-wrong-id": (lambda p: edit_card(p, id="other"), "must equal the file name"),
         "card-bad-cell": (lambda p: edit_card(p, cell="transformer"), "cell must be one of"),
-        "card-no-tokenizer": (lambda p: edit_card(p, drop=("tokenizer",)), "tokenizer section"),
+        "card-no-tokenizer": (lambda p: edit_card(p, drop=("tokenizer",)), "card field 'tokenizer' is missing"),
         "card-other-cell": (lambda p: edit_card(p, drop=tuple(spec.options), cell=other),
                             f"belongs to {spec.article}, but the card says cell '{other}': name the tensors {other}.* "
                             f"or set the card's cell to '{cell}'"),
@@ -228,6 +229,45 @@ def test_a_repeated_id_in_a_later_folder_is_refused(tmp_path, caplog):
         registry = load_registry([first, second])
     assert registry["same"].params.vocab_size == 9
     assert "already loaded" in caplog.text
+
+
+def test_the_registry_hands_back_one_line_per_refusal(tmp_path, caplog):
+    first, second = tmp_path / "a", tmp_path / "b"
+    write_good(first, "same")
+    write_good(first, "bad").write_bytes(b"garbage")
+    write_good(second, "same", V=7)
+    refused: list[str] = []
+    with caplog.at_level(logging.ERROR):
+        registry = load_registry([first, tmp_path / "absent", second], refused=refused)
+    assert list(registry) == ["same"] and len(refused) == 3, refused
+    assert refused[0].startswith(f"{first}/bad.safetensors: not a readable safetensors file")
+    assert refused[1] == f"models folder {tmp_path / 'absent'} does not exist"
+    assert refused[2].startswith(f"{second}/same.safetensors: the id 'same' is already loaded")
+    assert all(line in caplog.text for line in refused)
+    assert load_registry([first]).keys() == {"same"}  # without `refused`: the same registry, logged only
+
+
+@pytest.mark.parametrize("model_id", sorted(p.stem for p in resource_dir("models").glob("*.safetensors")))
+def test_a_bundled_model_reads_as_the_safetensors_library_reads_it_with_the_same_version(model_id):
+    path = resource_dir("models") / f"{model_id}.safetensors"
+    model = load_model(path)
+    again = params_to_tensors(model.params)
+    library = load_file(path)
+    assert again.keys() == library.keys()
+    for name, a in again.items():
+        assert a.dtype == library[name].dtype == np.float32 and a.flags.c_contiguous, name
+        np.testing.assert_array_equal(a, library[name], err_msg=name)
+    assert not model.params.layers[0].W_hh.flags.writeable  # shared by every request, as the library's arrays
+    cell = {"cell": model.cell, **model.spec.options_of(model.params)}
+    assert model.version == model_version(path.read_bytes(), model.card["tokenizer"], cell)  # in shared links
+
+
+def test_a_header_with_metadata_loads_and_the_card_keeps_its_own_fields(tmp_path):
+    path = write_good(tmp_path, "m")
+    save_file(dict(load_file(path)), path, metadata={"format": "pt", "note": "exported"})
+    edit_card(path, my_notes={"anything": [1, "two", None]}, sample="text")
+    model = load_model(path)
+    assert model.card["my_notes"] == {"anything": [1, "two", None]} and type(model.card) is dict
 
 
 def test_version_ignores_the_description_but_not_weights_or_tokenizer(tmp_path):

@@ -9,13 +9,14 @@ from typing import Annotated
 from urllib.parse import unquote_to_bytes
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 
 from app.model_store import Model
+from app.serving.admission import RETRY_AFTER, LaneFull, LargeLane, PiecewiseResponse, is_large
 from app.serving.config import Settings, get_settings
 from app.serving.retention import retention
 from app.serving.schemas import (
@@ -33,6 +34,7 @@ from app.serving.service import (
     get_model,
     model_summary,
     parse_quantities,
+    public_refusal,
     resume_point,
     run_tail,
     run_trace,
@@ -44,7 +46,8 @@ from app.serving.trace_cache import TraceCache
 router = APIRouter(tags=["api"])
 ERRORS = {code: {"model": ErrorOut} for code in (404, 413, 422)}
 BODY_ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
-TRACE_ERRORS = {409: {"model": ErrorOut}}  # offset given, but this worker no longer holds the kept tokens
+# 409: offset given, but this worker no longer holds the kept tokens; 503: the large lane and its queue are full
+TRACE_ERRORS = {409: {"model": ErrorOut}, 503: {"model": ErrorOut}}
 
 
 JSON_EXAMPLE = '{"model": "untrained", "text": "Today, I need to take a loan."}'
@@ -134,11 +137,33 @@ def strict_query(request: Request) -> None:
 async def compute(request: Request, work, *args) -> Response:
     """Run CPU-bound work in the thread pool, a few at a time per process (app.state.compute_slots).
     A request whose client went away while it waited (a newer keystroke aborted it) is skipped:
-    computing answers nobody reads let one overloaded worker fall ever further behind."""
-    async with request.app.state.compute_slots:
+    computing answers nobody reads let one overloaded worker fall ever further behind. A trace whose answer
+    may be large takes the large lane instead (app/serving/admission.py), held until its answer is written."""
+    if not is_large(args[-1], request.app.state.models, args[1]):
+        async with request.app.state.compute_slots:
+            if await request.is_disconnected():
+                return Response(status_code=499)  # client closed the request: nobody reads this
+            return PiecewiseResponse(await run_in_threadpool(work, *args))
+    lane: LargeLane = request.app.state.large_lane
+    try:
+        await lane.acquire()
+    except LaneFull:
+        raise HTTPException(503, "the server is busy with other long traces: try again in a few seconds, or ask for "
+                            "less (encoding=u1, fewer quantities, one layer, a shorter text)",
+                            headers={"Retry-After": str(RETRY_AFTER)}) from None
+    try:
         if await request.is_disconnected():
-            return Response(status_code=499)  # client closed the request: nobody reads this
-        return await run_in_threadpool(work, *args)
+            lane.release()
+            return Response(status_code=499)
+        req = args[-1]
+        if work is _trace and not req.offset:  # in the lane's own process (a text sent in part needs this cache)
+            response = await request.app.state.lane_process.trace(req)
+        else:
+            response = await run_in_threadpool(work, *args)
+    except BaseException:
+        lane.release()
+        raise
+    return PiecewiseResponse(response, on_sent=lane.release)
 
 
 def get_models(request: Request) -> dict[str, Model]:
@@ -155,11 +180,13 @@ def json_response(payload: dict) -> Response:
 
 @router.get("/healthz", tags=["health"])
 @router.head("/healthz", include_in_schema=False)  # load balancers send HEAD; one operation in the schema
-def healthz(models: Models) -> Response:
-    """200 when at least one model is loaded, 503 otherwise."""
+def healthz(request: Request, models: Models) -> Response:
+    """200 when at least one model is loaded, 503 otherwise; `refused` names each model file that was not
+    loaded and why (the others serve)."""
     status = 200 if models else 503
-    return Response(orjson.dumps({"status": "ok" if models else "no models", "models": len(models)}),
-                    status_code=status, media_type="application/json")
+    refused = [public_refusal(line) for line in request.app.state.refused]
+    return Response(orjson.dumps({"status": "ok" if models else "no models", "models": len(models),
+                                  "refused": refused}), status_code=status, media_type="application/json")
 
 
 @router.get("/api/models", response_model=ModelList)
@@ -180,12 +207,13 @@ def _trace(models: dict[str, Model], settings: Settings, cache: TraceCache | Non
         raise InputError(f"top_k = {req.top_k} is above the limit max_top_k = {settings.max_top_k}: lower it")
     model = get_model(models, req.model)
     quantities = parse_quantities(req.quantities, model)  # which names exist depends on the model's cell
+    # The cache is read and written only under the request's salt; without one, not at all (trace_cache.py).
     if req.offset:  # the text after the tokens the asker holds: the rest comes from this worker's cache
-        result = run_tail(model, req.text, req.offset, req.since, req.prefix, settings, cache)
+        result = run_tail(model, req.text, req.offset, req.since, req.prefix, settings, cache, req.salt)
         start = req.since
     else:
-        result = run_trace(model, req.text, settings, cache=cache)
-        start = resume_point(result, req.since, req.prefix)
+        result = run_trace(model, req.text, settings, cache=cache, salt=req.salt)
+        start = resume_point(result, req.since, req.prefix, req.salt)
     return json_response(trace_payload(result, req.top_k, quantities, req.encoding, start, req.layer, req.unit))
 
 
@@ -198,7 +226,9 @@ async def trace_get(request: Request, req: Annotated[TraceRequest, Query()], mod
     return await compute(request, _trace, models, settings, request.app.state.trace_cache, req)
 
 
-BODY_DOC = {"requestBody": {"required": True,
+BODY_LIMIT = ("A JSON object, Content-Type application/json (415 otherwise), UTF-8 without a byte order mark, "
+              "at most the setting max_body_bytes long (default 262,144 bytes; 413 beyond).")
+BODY_DOC = {"requestBody": {"required": True, "description": BODY_LIMIT,
                             "content": {"application/json": {"schema": TraceRequest.model_json_schema()}}}}
 
 
@@ -219,7 +249,7 @@ async def step_get(request: Request, req: Annotated[StepRequest, Query()], model
     return await compute(request, _step, models, settings, request.app.state.trace_cache, req)
 
 
-STEP_BODY_DOC = {"requestBody": {"required": True,
+STEP_BODY_DOC = {"requestBody": {"required": True, "description": BODY_LIMIT,
                                  "content": {"application/json": {"schema": StepRequest.model_json_schema()}}}}
 
 
@@ -234,7 +264,8 @@ async def step_post(request: Request, body: Annotated[bytes, Depends(read_body)]
 
 def _step(models: dict[str, Model], settings: Settings, cache: TraceCache | None, req: StepRequest) -> Response:
     # Only the steps up to the asked one are computed: the LSTM is causal, so their bits are the same.
-    result = run_trace(get_model(models, req.model), req.text, settings, steps=max(req.step, 0) + 1, cache=cache)
+    result = run_trace(get_model(models, req.model), req.text, settings, steps=max(req.step, 0) + 1, cache=cache,
+                       salt=req.salt)
     return json_response(step_payload(result, req.step, req.layer))
 
 
@@ -247,7 +278,7 @@ async def retention_get(request: Request, req: Annotated[RetentionRequest, Query
     return await compute(request, _retention, models, settings, request.app.state.trace_cache, req)
 
 
-RETENTION_BODY_DOC = {"requestBody": {"required": True, "content": {
+RETENTION_BODY_DOC = {"requestBody": {"required": True, "description": BODY_LIMIT, "content": {
     "application/json": {"schema": RetentionRequest.model_json_schema()}}}}
 
 

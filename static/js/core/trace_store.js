@@ -5,10 +5,12 @@
 // a digest of its token ids and sending only the text after them (`offset`): the server takes the kept
 // tokens from its cache, so neither the request nor its work grows with the text. When the server no
 // longer holds them it answers 409, and the same request goes again with the whole text (wholeRequest),
-// which the server checks against the digest, sending everything when it does not match.
+// which the server checks against the digest, sending everything when it does not match. Every request
+// carries the tab's salt (digest.js TAB_SALT), which seeds the digest: the server keeps and finds the kept
+// tokens only under that salt.
 // Pure (no fetch, no DOM): main.js sends requestFor(...) and absorbs the answer; imports in Node too.
 import { decodeSpec, matrix } from "./arrays.js";
-import { idsDigest } from "./digest.js";
+import { TAB_SALT, idsDigest } from "./digest.js";
 
 /** How many UTF-16 code units two strings share at the start, never splitting a surrogate pair. */
 function sharedUnits(a, b) {
@@ -117,23 +119,25 @@ export function holds(held, want) {
 
 /**
  * The request for `want` given what is held: {model, text, top_k, encoding, quantities, layer, unit,
- * since, prefix, offset}; since = 0 (and no prefix) when nothing held can be kept. When some is kept,
+ * salt, since, prefix, offset}; since = 0 (and no prefix) when nothing held can be kept. When some is kept,
  * `text` is only the text after the kept tokens, from code point `offset` where the last of them ends
- * (wholeRequest gives the same request with the whole text, for when the server answers 409).
+ * (wholeRequest gives the same request with the whole text, for when the server answers 409), and
+ * `prefix` is their digest under `salt`.
  * @param {object|null} held the current holding
  * @param {{model: object, text: string, layer: number, unit: ?number, encoding: string, topK: number,
  *   quantities: string[]}} want model is a /api/models entry {id, version}
+ * @param {string} [salt] the tab's salt (32 hex digits)
  */
-export function requestFor(held, want) {
+export function requestFor(held, want, salt = TAB_SALT) {
   const since = sameKind(held, want) ? keptTokens(held.text, want.text, held.tokens) : 0;
   const params = {
     model: want.model.id, text: want.text, top_k: want.topK, encoding: want.encoding,
-    quantities: want.quantities.join(","), layer: want.layer,
+    quantities: want.quantities.join(","), layer: want.layer, salt,
   };
   if (want.unit !== null) params.unit = want.unit;
   if (since > 0) {
     params.since = since;
-    params.prefix = idsDigest(want.model.version, held.tokens.map((t) => t.id), since);
+    params.prefix = idsDigest(want.model.version, held.tokens.map((t) => t.id), since, salt);
     params.offset = held.tokens[since - 1].end;
     params.text = afterCodePoints(want.text, params.offset);
   }
