@@ -74,7 +74,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from app.serving.config import Settings
+    from app.serving.connections import BACKLOG
     from app.serving.connections import IMPORT_PATH as GUARDED_HTTP
+    from app.serving.log_limit import LOG_CONFIG
 
     for name, value in _overrides(args).items():
         os.environ[_env_name(name)] = str(value.resolve() if isinstance(value, Path) else value)
@@ -97,6 +99,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         reload=args.reload,
         http=GUARDED_HTTP,  # head and write timeouts, a connection cap (app/serving/connections.py)
+        backlog=BACKLOG,  # the listen queue the cap leaves room for
+        log_config=LOG_CONFIG,  # uvicorn's, with the access log's query strings (people's texts) left out
     )
     return 0
 

@@ -69,21 +69,58 @@ def children(pid: int) -> list[int]:
     return kids
 
 
+class ServerLog:
+    """The server's output (uvicorn's log), read line by line in a thread; `wait_for` waits for a line."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._pump, args=(server,), daemon=True)
+        self.thread.start()
+
+    def _pump(self, server: subprocess.Popen) -> None:
+        try:
+            for line in server.stdout:
+                with self.changed:
+                    self.lines.append(line.decode(errors="replace"))
+                    self.changed.notify_all()
+        except (OSError, ValueError):  # the pipe closed under the reader as the server stopped
+            pass
+
+    def mark(self) -> int:
+        with self.changed:
+            return len(self.lines)
+
+    def wait_for(self, text: str, since: int = 0, timeout: float = 60) -> str:
+        """The first line from line `since` on that contains `text`, waiting up to `timeout` for it."""
+        def found() -> str | None:
+            return next((line for line in self.lines[since:] if text in line), None)
+
+        with self.changed:
+            if not self.changed.wait_for(found, timeout):
+                raise AssertionError(f"no log line with {text!r} within {timeout} s:\n{''.join(self.lines[-30:])}")
+            return found()
+
+
 @contextmanager
 def lstm_viz_serve(*options: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """`lstm-viz serve --port P OPTIONS` in its own process group; yields its base URL once /healthz
-    answers 200, and stops it with Ctrl-C (SIGINT) on exit."""
+    answers 200, and stops it with Ctrl-C (SIGINT) on exit. Its output is read as it comes (`server.log`)."""
     if not LSTM_VIZ.exists():
         pytest.skip(f"{LSTM_VIZ} is missing: install the package (pip install -e .)")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LSTM_VIZ_")}
     server = subprocess.Popen([str(LSTM_VIZ), "serve", "--port", str(port), *options], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    # Always drained: ~27 logged requests fill a 64 KiB pipe, and a server whose log blocks stops answering.
+    server.log = ServerLog(server)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
         while True:
-            assert server.poll() is None, server.stdout.read().decode(errors="replace")
+            if server.poll() is not None:
+                server.log.thread.join(timeout=10)
+                raise AssertionError("".join(server.log.lines))
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break

@@ -31,17 +31,23 @@ from app.serving.config import get_settings
 log = logging.getLogger("uvicorn.error")
 IMPORT_PATH = "app.serving.connections:GuardedH11Protocol"
 RESERVED_FILES = 64  # descriptors kept for everything else a worker opens (models, logs, pipes, the listener)
+# The listen queue `lstm-viz serve` asks for (uvicorn's default is 2,048). asyncio accepts up to this many
+# connections in one go before any of them reaches the protocol (where the cap is applied), and a closed
+# connection's descriptor is freed a loop iteration later: the cap leaves room for three such batches. A burst
+# of more simultaneous connects than this waits for the kernel's SYN retry (1 s), a flood more.
+BACKLOG = 100
 
 
 def connection_cap(configured: int = 0) -> int:
     """The most connections a worker keeps open: `configured`, or when 0 the soft limit on open files less
-    RESERVED_FILES (960 at the common limit of 1,024), so accept() never fails for want of a descriptor."""
+    RESERVED_FILES and three accept batches (660 at the common limit of 1,024), so accept() does not fail
+    for want of a descriptor."""
     if configured > 0:
         return configured
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return 10_000
-    return max(16, soft - RESERVED_FILES)
+    return max(16, soft - RESERVED_FILES - 3 * BACKLOG)
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -73,12 +79,10 @@ class GuardedH11Protocol(H11Protocol):
         idle = [c for c in self.connections if isinstance(c, GuardedH11Protocol) and c.waiting_for_head()
                 and c is not self and not c.transport.is_closing()]
         victim = min(idle, key=lambda c: c.idle_since) if idle else self
-        victim.close(f"{len(self.connections)} connections are open, above the cap of {self.max_connections}: "
-                     "closed the one idle the longest")
-
-    def close(self, why: str) -> None:
-        log.info("closing connection from %s: %s", self.client and self.client[0], why)
-        self.transport.close()
+        log.info("closing the connection idle the longest (from %s): %d connections are open, above "
+                 "max_connections = %d", victim.client and victim.client[0], len(self.connections),
+                 self.max_connections)
+        victim.transport.close()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -91,7 +95,9 @@ class GuardedH11Protocol(H11Protocol):
     def on_head_timeout(self) -> None:
         self.head_timer = None
         if self.waiting_for_head() and not self.transport.is_closing():
-            self.close(f"no complete request head within head_timeout = {self.head_timeout} s")
+            log.info("closing connection from %s: no complete request head within head_timeout = %s s",
+                     self.client and self.client[0], self.head_timeout)
+            self.transport.close()
 
     def cancel_head_timer(self) -> None:
         if self.head_timer is not None:

@@ -1,5 +1,7 @@
-"""Rate-limited logs: a flood of one message (a traceback per failed accept(), a line per dropped connection)
-cannot fill the disk or bury the one line that matters.
+"""What the server's logs write: no one's text, and no flood.
+
+Rate-limited: a flood of one message (a traceback per failed accept(), a line per dropped connection) cannot
+fill the disk or bury the one line that matters.
 
 `RepeatLimit` lets through the first `burst` records of each message template per `window` seconds, counts
 the rest, and adds the count to the next record of that template that is let through ("… 512 similar
@@ -8,9 +10,12 @@ messages were suppressed"). Tracebacks are kept for the let-through records only
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable
+
+import uvicorn.config
 
 LOGGERS = ("asyncio", "uvicorn.error")  # where accept() failures and connection closes are logged
 
@@ -52,3 +57,20 @@ def limit_repeats(burst: int = 5, window: float = 60.0) -> RepeatLimit:
     for name in LOGGERS:
         logging.getLogger(name).addFilter(limit)
     return limit
+
+
+class HideQuery(logging.Filter):
+    """uvicorn's access log line without the query string: a GET /api/trace carries a person's text, up to 2,000
+    characters, and a log is no place for it ("GET /api/trace?… HTTP/1.1" 200)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (args[0], args[1], args[2].split("?", 1)[0] + "?…", *args[3:])
+        return True
+
+
+# uvicorn's own logging configuration, with HideQuery on the access log's handler (`lstm-viz serve` uses it).
+LOG_CONFIG = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+LOG_CONFIG["filters"] = {"hide_query": {"()": HideQuery}}
+LOG_CONFIG["handlers"]["access"]["filters"] = ["hide_query"]
