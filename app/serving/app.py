@@ -20,7 +20,7 @@ from app.serving.admission import LargeLane
 from app.serving.config import Settings, get_settings
 from app.serving.lane_process import LaneProcess
 from app.serving.log_limit import limit_repeats
-from app.serving.middleware import BodyLimit, CompressText, SecurityHeaders
+from app.serving.middleware import BodyLimit, CompressText, RelativeRedirects, SecurityHeaders
 from app.serving.routes import api, api_docs, pages
 from app.serving.service import InputError, load_models
 from app.serving.threads import limit_blas_threads, limit_malloc_arenas
@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(CompressText)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RelativeRedirects)
     app.mount("/static", RevalidatedStaticFiles(directory=resource_dir("static")), name="static")
     pages.plotly_js()  # compress the 4.8 MB bundle once now, not during the first visitor's request
     app.include_router(api.router)

@@ -132,3 +132,36 @@ class CompressText:
             await self.gzip(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+class RelativeRedirects:
+    """Redirects to this server name it by path, not by the Host header: Starlette's slash redirects
+    (`/api/trace/` → `/api/trace`, `/static` → `/static/`) build an absolute URL from whatever Host a request
+    claims, so `Host: evil.example` got `Location: http://evil.example/…` (a cache or proxy that keeps it hands
+    it to others). A Location on another host is left as it is."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        host = dict(scope.get("headers", [])).get(b"host", b"")
+
+        async def send_relative(message: Message) -> None:
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                message["headers"] = [(name, relative(value, host) if name.lower() == b"location" else value)
+                                      for name, value in message.get("headers", [])]
+            await send(message)
+
+        await self.app(scope, receive, send_relative)
+
+
+def relative(location: bytes, host: bytes) -> bytes:
+    """`http://HOST/path?q` → `/path?q` when HOST is the request's own Host; anything else unchanged."""
+    for scheme in (b"http://", b"https://"):
+        own = scheme + host
+        if host and location.lower().startswith(own.lower()) and location[len(own):len(own) + 1] in (b"/", b"?", b""):
+            rest = location[len(own):]
+            return rest if rest.startswith(b"/") else b"/" + rest
+    return location
