@@ -3,17 +3,18 @@
 Inside one worker every request shares one interpreter lock. A 2,000-token JSON trace holds it for a quarter of
 a second at a time (orjson writing 34 MB does not let go of it), so four clients looping on such traces took
 the typists' median from 13 ms to 100 ms even with a lane of their own. In a process of their own they take
-another core instead. The process is started with the worker when `lane_at_start` is set (`lstm-viz serve`
-sets it: its memory, about 145 MB, is then there from the start, not a surprise under load), else at the first
-large trace (`spawn`: a fresh interpreter, no threads or locks copied from the worker); it loads the same models
-with the same settings, has no trace cache, and is stopped with the app. Numbers are the same bits: the same
-engine on one BLAS thread.
+another core instead, at a lower CPU priority (LANE_NICENESS). The process is started with the worker when
+`lane_at_start` is set (`lstm-viz serve` sets it: its memory, about 145 MB, is then there from the start, not a
+surprise under load), else at the first large trace (`spawn`: a fresh interpreter, no threads or locks copied
+from the worker); it loads the same models with the same settings, has no trace cache, and is stopped with the
+app. Numbers are the same bits: the same engine on one BLAS thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -24,6 +25,9 @@ from app.serving.config import Settings
 from app.serving.schemas import TraceRequest
 
 _state: tuple | None = None  # in the lane process: (models, settings)
+# The lane process's CPU priority below the worker's: when the cores are busy, the kernel runs the worker (the
+# keystrokes) first and the long traces in the time left, which is what a class needs.
+LANE_NICENESS = 10
 
 
 def _start(settings_json: str) -> None:
@@ -33,6 +37,7 @@ def _start(settings_json: str) -> None:
     from app.serving.threads import limit_blas_threads
 
     limit_blas_threads()
+    os.nice(LANE_NICENESS)
     settings = Settings.model_validate_json(settings_json)
     _state = (load_models(settings), settings)
 
