@@ -14,10 +14,26 @@ from app.engine.lstm import RECURRENT_ACTIVATIONS
 from app.importers.errors import ImportRefused
 
 
+def printable(text: str) -> str:
+    """`text` on one line, safe for a terminal: line breaks and other control characters (which a hostile file
+    can put in a layer or tensor name) are shown escaped, as repr shows them."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def _out_dir(args: argparse.Namespace) -> Path:
     if args.out is not None:
         return args.out
     return Path(os.environ.get("LSTM_VIZ_MODELS_DIR") or "models")
+
+
+def _naming(path: Path, convert, *args):
+    """convert(*args), whose refusals name a tensor or a layer: prefixed with the file they are in."""
+    try:
+        return convert(*args)
+    except ImportRefused as e:
+        if str(e).startswith(str(path)):
+            raise
+        raise ImportRefused(f"{path}: {e}") from None
 
 
 def _convert(args: argparse.Namespace):
@@ -25,13 +41,14 @@ def _convert(args: argparse.Namespace):
         from app.importers.pytorch import import_state_dict
         from app.importers.tensor_files import read_tensor_file
 
-        return import_state_dict(read_tensor_file(args.file), args.prefix, args.embedding, args.decoder, args.cell)
+        return _naming(args.file, import_state_dict, read_tensor_file(args.file), args.prefix, args.embedding,
+                       args.decoder, args.cell)
     from app.importers.keras import import_keras
     from app.importers.keras_files import read_keras_file
 
     layers = [n.strip() for n in args.layers.split(",") if n.strip()] if args.layers else None
-    return import_keras(read_keras_file(args.file), layers, args.embedding, args.decoder, args.recurrent_activation,
-                        args.cell)
+    return _naming(args.file, import_keras, read_keras_file(args.file), layers, args.embedding, args.decoder,
+                   args.recurrent_activation, args.cell)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -48,7 +65,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                          [f"vocabulary: {args.vocab.name} ({vocab.source})", *notes], args.argv)
         model = write_imported(out, card, imported)
     except (ImportRefused, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(str(e))}", file=sys.stderr)
         return 2
     p = model.params
     cell = spec_of_params(p)
@@ -57,7 +74,7 @@ def cmd_import(args: argparse.Namespace) -> int:
           f"{p.hidden_size} units, V = {p.vocab_size} ({tokenizer.kind}){options}, "
           f"{'a decoder' if p.W_dec is not None else 'no decoder'}")
     for note in card["provenance"]["notes"]:
-        print(f"  note: {note}")
+        print(f"  note: {printable(note)}")
     print(f"look at it: lstm-viz serve --models-dir {out}   (then pick {model.id!r} on the page)")
     return 0
 

@@ -103,9 +103,20 @@ def _cell_of(layer: KerasLayer, has_config: bool) -> str | None:
     return CLASSES.get(layer.class_name) if has_config else _shaped_cell(layer)
 
 
-def _inner_class(layer: KerasLayer) -> str | None:
+def _inner(layer: KerasLayer) -> dict:
+    """The config of the layer a wrapper (Bidirectional, TimeDistributed) holds; {} if it holds none."""
     inner = layer.config.get("layer")
-    return inner.get("class_name") if isinstance(inner, dict) else None
+    return inner if isinstance(inner, dict) else {}
+
+
+def _inner_class(layer: KerasLayer) -> str | None:
+    name = _inner(layer).get("class_name")
+    return name if isinstance(name, str) else None
+
+
+def _inner_config(layer: KerasLayer) -> dict:
+    config = _inner(layer).get("config")
+    return config if isinstance(config, dict) else {}
 
 
 def _refuse_wrappers(kf: KerasFile) -> None:
@@ -168,7 +179,9 @@ def _check_config(layer: KerasLayer, cell: CellSpec) -> None:
 
 
 def _follower(kf: KerasFile, name: str) -> KerasLayer | None:
-    """The layer fed by `name`, through dropout-like layers, when exactly one is."""
+    """The layer fed by `name`, through dropout-like layers, when exactly one is (and none when the config's
+    layers feed each other in a loop)."""
+    seen = {name}
     while True:
         fed = [layer for layer in kf.layers if name in layer.inbound]
         if len(fed) != 1:
@@ -176,6 +189,9 @@ def _follower(kf: KerasFile, name: str) -> KerasLayer | None:
         if fed[0].class_name not in PASS_THROUGH:
             return fed[0]
         name = fed[0].name
+        if name in seen:
+            return None
+        seen.add(name)
 
 
 def _dense_weights(layer: KerasLayer, H: int, V: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -202,8 +218,9 @@ def _decoder(kf: KerasFile, last: KerasLayer, H: int, V: int, option: str | None
         if layer is None:
             notes.append(f"no decoder: nothing single follows {last.name}; imported without predictions")
             return None, None
-        cfg = layer.config.get("layer", {}).get("config", {}) if layer.class_name == "TimeDistributed" else layer.config
-        inner = layer.config.get("layer", {}).get("class_name") if layer.class_name == "TimeDistributed" else None
+        wrapped = layer.class_name == "TimeDistributed"
+        cfg = _inner_config(layer) if wrapped else layer.config
+        inner = _inner_class(layer) if wrapped else None
         is_dense = layer.class_name == "Dense" or inner == "Dense"
         act = _activation_name(cfg.get("activation"))
         found = _dense_weights(layer, H, V) if is_dense else None
@@ -240,7 +257,7 @@ def _embedding(kf: KerasFile, first: KerasLayer, In: int, option: str | None) ->
         candidates = [layer for layer in kf.layers if layer.class_name == "Embedding"]
     else:
         candidates = [layer for layer in kf.layers if len(layer.weights) == 1 and layer.weights[0][1].ndim == 2]
-    candidates = [c for c in candidates if c.weights and c.weights[0][1].shape[1] == In]
+    candidates = [c for c in candidates if c.weights and c.weights[0][1].shape[1:] == (In,)]
     if len(candidates) > 1:
         candidates = [c for c in candidates if "embed" in c.name] or candidates
     if len(candidates) > 1:

@@ -134,6 +134,9 @@ def _layers(tensors: dict[str, np.ndarray], prefix: str, cell: CellSpec
             also = f" ({other.article}'s)" if other is not None and other.name != cell.name else ""
             raise ImportRefused(f"{prefix}weight_hh_l{k} is {got}{also}, but layer 0 is {cell.article} of {H} "
                                 f"units: expected ({n * H}, {H})")
+        if W_ih.ndim != 2:
+            raise ImportRefused(f"{prefix}weight_ih_l{k} is {W_ih.shape}, not a matrix ({n * H}, In) for "
+                                f"{cell.article} of {H} units")
         want_in = W_ih.shape[1] if k == 0 else H
         if W_ih.shape != (n * H, want_in):
             raise ImportRefused(f"{prefix}weight_ih_l{k} is {W_ih.shape}, expected ({n * H}, {want_in}) for "

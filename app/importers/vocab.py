@@ -10,12 +10,15 @@ that token, as they do in a Keras Tokenizer.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.engine.tokenizer import Tokenizer
+from app.importers import limits
 from app.importers.errors import ImportRefused
+from app.importers.limits import check_file_size
 
 DEFAULT_UNK = {"word": "<unk>", "char": "\ufffd"}
 PAD = "<pad>"
@@ -50,7 +53,7 @@ def _from_map(mapping: dict, path: Path) -> Vocabulary:
     if min(pairs) < 0:
         raise ImportRefused(f"{path}: ids must be 0 or more, found {min(pairs)}")
     size = max(pairs) + 1
-    missing = [n for n in range(1, size) if n not in pairs]
+    missing = list(itertools.islice((n for n in range(1, size) if n not in pairs), 5))  # stops at the 5th gap
     if missing:
         raise ImportRefused(f"{path}: ids {missing[:5]} have no token; only id 0 may be left out (Keras's padding)")
     return Vocabulary(tuple(pairs.get(n) for n in range(size)), source)
@@ -60,6 +63,7 @@ def read_vocabulary(path: Path) -> Vocabulary:
     """Read a .json list or map, or a text file of one token per line (line breaks are not tokens)."""
     path = Path(path)
     try:
+        check_file_size(path, limits.MAX_JSON_BYTES, "the vocabulary")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ImportRefused(f"vocabulary file {path} does not exist") from None
@@ -70,6 +74,8 @@ def read_vocabulary(path: Path) -> Vocabulary:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise ImportRefused(f"{path}: not valid JSON ({e})") from None
+        except RecursionError:
+            raise ImportRefused(f"{path}: the JSON is nested too deeply to be a vocabulary") from None
         if isinstance(data, list):
             if not data or not all(isinstance(t, str) for t in data):
                 raise ImportRefused(f"{path}: a JSON vocabulary list must hold token strings, index = id")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
+import tempfile
 from pathlib import Path
 
 from app.engine.cells import spec_of_params
 from app.engine.tokenizer import Tokenizer
 from app.importers.errors import ImportRefused
 from app.importers.imported import Imported
+from app.importers.limits import READ_CHUNK
 from app.model_store import (
     ID_PATTERN,
     Model,
@@ -37,6 +40,15 @@ def check_destination(model_id: str, out: Path, force: bool) -> None:
         raise ImportRefused(f"{existing[0]} exists: choose another --id, or pass --force to replace it")
 
 
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256, read a chunk at a time (a model file may be as big as limits.MAX_FILE_BYTES)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def make_card(imported: Imported, tokenizer: Tokenizer, model_id: str, source: Path, title: str | None,
               description: str | None, examples: list[str], notes: list[str], argv: list[str]) -> dict:
     """The model card: cell, recurrent activation, tokenizer, sizes and provenance naming the source file."""
@@ -58,7 +70,7 @@ def make_card(imported: Imported, tokenizer: Tokenizer, model_id: str, source: P
                   "hidden_size": p.hidden_size, "num_layers": p.num_layers},
         "provenance": {
             "imported_from": f"{name}: {source.name}",
-            "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+            "source_sha256": sha256_of(source),
             "layout": imported.layout,
             "tensors": imported.sources,
             **{k: v for k, v in imported.extra.items() if v not in (None, [], "")},
@@ -71,11 +83,23 @@ def make_card(imported: Imported, tokenizer: Tokenizer, model_id: str, source: P
 
 
 def write_imported(out: Path, card: dict, imported: Imported) -> Model:
-    """Check the weights as the app will, write the two files, and load them back."""
+    """Check the weights as the app will, write the two files beside `out` and load them back (the app's own
+    checks, its probe trace included), and only then move them into `out`: a model the page would refuse is
+    refused here, and nothing is left behind."""
     p = imported.params
     try:
         cell = spec_of_params(p)
         params_from_tensors(params_to_tensors(p), p.vocab_size, cell.name, **cell.options_of(p))
     except ModelError as e:
         raise ImportRefused(f"the converted weights are not usable: {e}") from None
-    return load_model(write_model(out, card, p))
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".import-") as staging:
+        staged = write_model(Path(staging), card, p)
+        try:
+            model = load_model(staged)
+        except ModelError as e:
+            reason = str(e).removeprefix(f"{staged}: ")
+            raise ImportRefused(f"the converted weights are not usable: {reason}") from None
+        for name in (staged.name, staged.with_suffix(".json").name):
+            os.replace(Path(staging) / name, out / name)
+    return model
