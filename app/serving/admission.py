@@ -28,7 +28,10 @@ from app.serving.schemas import TraceRequest
 # Bytes per number in an answer, measured on 2,000-token traces of H = 256 with top_k = 5 (JSON: a float32 as
 # its shortest decimal, with the separator; f4: base64 of 4 bytes; u1: base64 of 1 byte), rounded up.
 BYTES_PER_VALUE = {"json": 12.0, "f4": 5.5, "u1": 1.4}
-BYTES_PER_PREDICTION = 48  # {"token": "...", "prob": 0.123456789}, per step and k
+# Per step and k. JSON: {"token": "...", "prob": 0.123456789}; f4, u1: typed arrays, base64 of an int32 index and
+# a float64 probability, plus once per distinct token predicted (at most the vocabulary) its text in the table.
+BYTES_PER_PREDICTION = {"json": 48, "f4": 16, "u1": 16}
+BYTES_PER_TABLE_TOKEN = 16  # f4, u1: one distinct predicted token, quoted, with its separator
 BYTES_PER_TOKEN = 64  # the token's text, offsets and id
 PIECE = 256 * 1024  # bytes per write of an answer: the transport buffers one piece, not the whole answer
 RETRY_AFTER = 5  # seconds a client turned away from a full large lane is asked to wait
@@ -42,7 +45,8 @@ def answer_bytes(model: Model, req: TraceRequest, settings: Settings) -> float:
     units = 1 if req.unit is not None else model.params.hidden_size
     quantities = len(req.quantities.split(",")) if req.quantities else len(model.spec.quantities)
     per_step = layers * units * quantities * BYTES_PER_VALUE[req.encoding]
-    return steps * (per_step + req.top_k * BYTES_PER_PREDICTION + BYTES_PER_TOKEN)
+    table = 0 if req.encoding == "json" else min(model.params.vocab_size, steps * req.top_k) * BYTES_PER_TABLE_TOKEN
+    return steps * (per_step + req.top_k * BYTES_PER_PREDICTION[req.encoding] + BYTES_PER_TOKEN) + table
 
 
 class LaneFull(Exception):

@@ -68,7 +68,8 @@ class TraceRequest(BaseModel):
         "json",
         description="`json`: nested lists of numbers; `f4`: Plotly.js typed-array specs "
         "{dtype: 'f4', bdata: base64 little-endian float32, shape: 'T,H'}; `u1`: range-quantised uint8 specs "
-        "{dtype: 'u1', bdata, shape, lo, hi}, value ≈ lo + q·(hi − lo)/255 (error ≤ (hi − lo)/510), for drawing.",
+        "{dtype: 'u1', bdata, shape, lo, hi}, value ≈ lo + q·(hi − lo)/255 (error ≤ (hi − lo)/510), for drawing. "
+        "With `f4` and `u1` the predictions come as typed arrays too (exact: see the answer's `predictions`).",
     )
     since: int = Field(0, ge=0, description="Steps the asker already holds: with `prefix`, only steps from here "
                        "on are sent (see `start` in the answer).")
@@ -136,6 +137,23 @@ class Prediction(BaseModel):
     prob: float = Field(description="Softmax probability of this next token.")
 
 
+class TypedArray(BaseModel):
+    dtype: Literal["i4", "f8"] = Field(description="`i4`: int32; `f8`: float64.")
+    bdata: str = Field(description="Base64 of the values, little-endian, row after row.")
+    shape: str = Field(description="'T,k': one row per step, the step's predictions likeliest first.")
+
+
+class TypedPredictions(BaseModel):
+    """The predictions of encodings `f4` and `u1`: the same tokens and probabilities as the per-step lists of
+    `json`, as typed arrays (T·k objects cost more to write and parse than the numbers)."""
+
+    k: int = Field(description="Predictions per step: top_k, or the vocabulary's size when that is smaller.")
+    tokens: list[str] = Field(description="The distinct tokens predicted anywhere in the answer, by vocabulary id.")
+    index: TypedArray = Field(description="`i4`, T × k: indices into `tokens`, each step's likeliest first.")
+    prob: TypedArray = Field(description="`f8`, T × k: their softmax probabilities, the float64 numbers the `json` "
+                             "encoding writes (bit for bit).")
+
+
 class LayerOut(BaseModel):
     """Each quantity is T rows of H numbers (time-major), or a typed-array spec with encoding=f4. The keys are
     the requested quantities of the model's cell: those below for an LSTM, a vanilla RNN (h, a) or a GRU (r, z,
@@ -165,8 +183,11 @@ class TraceResponse(BaseModel):
                        "`since` and `prefix` matched).")
     tokens: list[TokenOut]
     layers: list[LayerOut] = Field(description="One entry per layer, bottom first.")
-    predictions: list[list[Prediction]] | None = Field(
-        description="Per step, the top_k likeliest next tokens; null when the model has no decoder."
+    predictions: list[list[Prediction]] | TypedPredictions | None = Field(
+        description="Per step, the top_k likeliest next tokens with their probabilities: with encoding `json` a "
+        "list per step of {token, prob}, likeliest first; with `f4` and `u1` the same as typed arrays {k, tokens, "
+        "index, prob}: step t's j-th is tokens[index[t][j]] with probability prob[t][j]. Null when the model has no "
+        "decoder."
     )
 
 

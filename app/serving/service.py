@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import re
 from dataclasses import dataclass
 
@@ -171,17 +171,52 @@ def top_k_indices(probs: np.ndarray, k: int) -> np.ndarray:
     return top
 
 
-def top_k_predictions(model: Model, trace: Trace, k: int, start: int = 0) -> list[list[dict]] | None:
-    """Per step from `start` on, the k likeliest next tokens with probabilities; None if the model has
-    no decoder."""
+def top_k_arrays(model: Model, trace: Trace, k: int, start: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per step from `start` on, the vocabulary ids of the min(k, V) likeliest next tokens, likeliest first
+    (T - start, k') intp, and their softmax probabilities (T - start, k') float64; None if the model has no
+    decoder."""
     if model.params.W_dec is None:
         return None
-    if k == 0 or trace.num_steps <= start:
-        return [[] for _ in range(trace.num_steps - start)]
+    steps, k = max(trace.num_steps - start, 0), min(k, model.params.vocab_size)
+    if k == 0 or steps == 0:
+        return np.empty((steps, k), np.intp), np.empty((steps, k), np.float64)
     probs = softmax(logits(model.params, trace.layers[-1].h[start:]))  # (T - start, V)
-    top = top_k_indices(probs, min(k, probs.shape[1]))  # (T, k)
+    top = top_k_indices(probs, k)  # (T - start, k)
+    return top, np.take_along_axis(probs, top, 1)
+
+
+def top_k_predictions(model: Model, trace: Trace, k: int, start: int = 0) -> list[list[dict]] | None:
+    """Per step from `start` on, the k likeliest next tokens with probabilities, [{token, prob}] likeliest first
+    (the `json` encoding's form); None if the model has no decoder."""
+    arrays = top_k_arrays(model, trace, k, start)
+    if arrays is None:
+        return None
     vocab = model.tokenizer.vocab
-    return [[{"token": vocab[j], "prob": float(probs[t, j])} for j in top[t]] for t in range(len(top))]
+    return [[{"token": vocab[j], "prob": p} for j, p in zip(ids, probs, strict=True)]
+            for ids, probs in zip(arrays[0].tolist(), arrays[1].tolist(), strict=True)]
+
+
+def compact_predictions(model: Model, trace: Trace, k: int, start: int = 0) -> dict | None:
+    """The same predictions as top_k_predictions in the typed-array encodings' form: {k, tokens: the distinct
+    predicted tokens (by vocabulary id), index: i4 (T - start, k) indices into `tokens`, likeliest first, prob:
+    f8 (T - start, k) their probabilities, the same float64 numbers the json encoding writes}; None if the model
+    has no decoder."""
+    arrays = top_k_arrays(model, trace, k, start)
+    if arrays is None:
+        return None
+    top, probs = arrays
+    used, index = np.unique(top, return_inverse=True)  # the vocabulary ids predicted, ascending
+    vocab = model.tokenizer.vocab
+    return {"k": top.shape[1], "tokens": [vocab[j] for j in used.tolist()],
+            "index": typed_array(index.reshape(top.shape), "i4"), "prob": typed_array(probs, "f8")}
+
+
+def typed_array(a: np.ndarray, dtype: str) -> dict:
+    """A Plotly.js typed-array spec {dtype, bdata: base64 of the little-endian values, shape: "T,H"} of a (T, H)
+    array as `dtype` ("f4", "f8", "i4", "u1")."""
+    a = np.ascontiguousarray(a, dtype=np.dtype(dtype).newbyteorder("<"))  # a copy only if needed
+    return {"dtype": dtype, "bdata": binascii.b2a_base64(a, newline=False).decode("ascii"),
+            "shape": ",".join(str(n) for n in a.shape)}
 
 
 def quantize(a: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -190,7 +225,10 @@ def quantize(a: np.ndarray) -> tuple[np.ndarray, float, float]:
     lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
     if hi == lo:
         return np.zeros(a.shape, np.uint8), lo, hi
-    q = np.rint((a.astype(np.float64) - lo) * (255.0 / (hi - lo)))
+    q = a.astype(np.float64)  # the same operations as np.rint((a - lo) * (255 / (hi - lo))), in place
+    q -= lo
+    q *= 255.0 / (hi - lo)
+    np.rint(q, out=q)
     return q.astype(np.uint8), lo, hi
 
 
@@ -203,12 +241,10 @@ def encode_array(a: np.ndarray, encoding: str) -> np.ndarray | dict:
         raise ValueError("a traced array holds NaN or infinite values")
     if encoding == "json":
         return a
-    shape = ",".join(str(n) for n in a.shape)
     if encoding == "u1":
         q, lo, hi = quantize(a)
-        return {"dtype": "u1", "bdata": base64.b64encode(q.tobytes()).decode("ascii"), "shape": shape,
-                "lo": lo, "hi": hi}
-    return {"dtype": "f4", "bdata": base64.b64encode(a.astype("<f4").tobytes()).decode("ascii"), "shape": shape}
+        return {**typed_array(q, "u1"), "lo": lo, "hi": hi}
+    return typed_array(a, "f4")
 
 
 def layer_arrays(result: TraceResult, k: int, quantities: tuple[str, ...], start: int = 0,
@@ -248,7 +284,9 @@ def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], 
                   layer: int | None = None, unit: int | None = None) -> dict:
     """The /api/trace response body (NumPy arrays inside; serialise with orjson). From step `start` on
     (tokens, arrays and predictions alike; start ≥ result.first); only `layer` when given (the other
-    layers' entries are empty), only `unit` when given (arrays (T - start, 1))."""
+    layers' entries are empty), only `unit` when given (arrays (T - start, 1)). The predictions are per-step
+    lists of {token, prob} with encoding `json` (top_k_predictions) and typed arrays with `f4` and `u1`
+    (compact_predictions): the same tokens and the same float64 probabilities either way."""
     if encoding not in ENCODINGS:
         raise InputError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
     model = result.model
@@ -272,7 +310,8 @@ def trace_payload(result: TraceResult, top_k: int, quantities: tuple[str, ...], 
             if layer is None or k == layer else {}
             for k in range(L)
         ],
-        "predictions": top_k_predictions(model, result.trace, top_k, start),
+        "predictions": (top_k_predictions if encoding == "json" else compact_predictions)(
+            model, result.trace, top_k, start),
     }
 
 

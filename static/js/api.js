@@ -1,6 +1,7 @@
 // The only module that talks to the server. Every trace, step and retention request carries the tab's salt
 // (core/digest.js TAB_SALT): the server caches what they compute only under it, for this tab alone.
 import { TAB_SALT } from "./core/digest.js";
+import { readTraceAnswer } from "./core/predictions.js";
 
 // Longer GET URLs risk being cut by proxies and servers; long texts (and non-ASCII text, which
 // percent-encoding inflates up to 9×) go as a JSON body instead.
@@ -45,15 +46,17 @@ async function call(path, params, signal) {
 }
 
 /**
- * Trace text with a model: /api/trace's {model, version, num_tokens, start, tokens, layers, predictions}.
+ * Trace text with a model: /api/trace's {model, version, num_tokens, start, tokens, layers, predictions}, the
+ * predictions always as per-step lists [{token, prob}] (the typed arrays of encodings f4 and u1 decoded here,
+ * core/predictions.js: the same tokens and probabilities).
  * @param {object} params /api/trace's parameters by their API names: {model, text, top_k, encoding
  *   ("f4" exact or "u1" quantised typed-array specs, time-major), quantities, layer, unit, since, prefix,
  *   offset, salt (the tab's when not given)}
  * @param {AbortSignal} [signal]
  * Rejects with an AbortError when `signal` aborts, and with an ApiError when the server refuses.
  */
-export function fetchTrace(params, signal) {
-  return call("/api/trace", { salt: TAB_SALT, ...params }, signal);
+export async function fetchTrace(params, signal) {
+  return readTraceAnswer(await call("/api/trace", { salt: TAB_SALT, ...params }, signal));
 }
 
 /**

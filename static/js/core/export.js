@@ -5,6 +5,7 @@
 // numbers are printed as Python prints a NumPy float32 (see float32String). traceJson is the API's
 // plain-JSON body. shellQuote, cliLine and curlLine build commands that bash, sh (dash) and zsh read
 // back as exactly the text traced, whatever it holds.
+import { decodePredictions } from "./predictions.js";
 
 /** The quantities of an LSTM's trace, in the order the API and the CLI list them (the default columns). */
 export const QUANTITIES = ["i", "f", "g", "o", "c", "h"];
@@ -239,13 +240,15 @@ function jsonNumber(x) {
  * float32 numbers written as Python writes them. Indented, one token, matrix row or step's
  * predictions per line. JSON.parse gives the numbers of GET /api/trace exactly.
  * @param {{model: string, version: string, tokens: object[], layers: object[], predictions: ?Array}} trace
- *   layers: [{i, f, g, o, c, h}] matrices {T, H, data: Float32Array}
+ *   layers: [{i, f, g, o, c, h}] matrices {T, H, data: Float32Array}; predictions per step [{token, prob}], or
+ *   as an f4 or u1 answer sends them (core/predictions.js)
  * @param {string[]} [quantities] which quantities of each layer to include
  * @param {string[]} [order] the canonical order: the model's quantities (/api/models); an LSTM's by default
  * @returns {string}
  */
 export function traceJson(trace, quantities = QUANTITIES, order = ALL_QUANTITIES) {
-  const { model, version, tokens, layers, predictions = null } = trace;
+  const { model, version, tokens, layers } = trace;
+  const predictions = decodePredictions(trace.predictions ?? null); // an f4 or u1 answer's typed arrays too
   if (!Array.isArray(tokens)) throw new Error("a trace needs `tokens`, an array of {text, id, start, end}");
   const { names, H, matrices } = layerMatrices(layers, tokens.length, quantities, order);
   const list = (items, indent) => (items.length
