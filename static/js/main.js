@@ -1,10 +1,9 @@
 // Composition root: the only module that touches location and history. It reads the link, holds what
 // the person chose (`state`, named as state.js's table), fetches through api.js and renders the views.
 import { fetchCard, fetchStep, fetchTrace, fetchTraceFrom } from "./api.js";
-import { alignTokens } from "./core/align.js";
 import { decodeSpec } from "./core/arrays.js";
 import { checkpointsOf } from "./core/checkpoints.js";
-import { cliLine, curlLine, traceCsv, traceJson } from "./core/export.js";
+import { lazyViews } from "./core/lazy.js";
 import { overLimit } from "./core/limits.js";
 import { createPlayer } from "./core/player.js";
 import { buildLink, configureLink, readLink } from "./core/state.js";
@@ -15,21 +14,16 @@ import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from
 import {
   cellOf, memoryOf, panelTitle, recordedOf, sharedQuantities, spanQuantity, viewOf as cellView, viewPanels, viewsOf,
 } from "./core/views.js";
-import { createCompare } from "./views/compare.js";
 import { createControls } from "./views/controls.js";
 import { createExportPanel, download } from "./views/export_panel.js";
 import { createFigureFit, showTourFocus } from "./views/figure.js";
 import { createHeatmaps } from "./views/heatmaps.js";
 import { createLearnSlider } from "./views/learn.js";
-import { createModelCard } from "./views/model_card.js";
 import { createModelPanel } from "./views/model_panel.js";
 import { createPlayerControls } from "./views/player.js";
 import { createRetention } from "./views/retention.js";
-import { createShareBox } from "./views/share.js";
-import { createStepDetail } from "./views/step_detail.js";
 import { createTokenStrip } from "./views/token_strip.js";
 import { createTour } from "./views/tour.js";
-import { createUnitDetail } from "./views/unit_detail.js";
 
 const TYPING_DEBOUNCE_MS = 250;
 const URL_DEBOUNCE_MS = 300;
@@ -86,18 +80,29 @@ const controls = createControls({
   span: byId("span"),
   spanResults: byId("span-results"),
 });
-const stepDetail = createStepDetail(byId("step-detail"));
-const unitDetail = createUnitDetail(byId("unit-detail"));
-const modelCard = createModelCard(byId("model-card"));
-const compareView = createCompare(byId("compare"));
-const share = createShareBox({ button: byId("copy-link"), box: byId("link-box"), status: byId("share-status") });
 const exportPanel = createExportPanel({
   charts: byId("export-chart"), buttons: byId("export-buttons"), cli: byId("cli-line"), curl: byId("curl-line"),
 });
 const playerControls = createPlayerControls(byId("player"));
+const figure = createFigureFit(el.heatmaps);
+
+// Views made once their modules have loaded, after the first heatmaps are painted (loadLater.start()), or at
+// once in a mode whose first screen shows them (compare): the details under the heatmaps, the model card,
+// compare mode and the share box. Their 15-odd modules would otherwise be fetched and run before the first
+// trace is even asked for (core/lazy.js: a call before a module has loaded waits for it, in order).
+const loadLater = lazyViews((err) => showError(`part of the page did not load (${err.message}): reload to try again`));
+const stepDetail = loadLater.view(() => import("./views/step_detail.js")
+  .then((m) => m.createStepDetail(byId("step-detail"))));
+const unitDetail = loadLater.view(() => import("./views/unit_detail.js")
+  .then((m) => m.createUnitDetail(byId("unit-detail"))));
+const modelCard = loadLater.view(() => import("./views/model_card.js").then((m) => m.createModelCard(byId("model-card"))));
+const compareView = loadLater.view(() => import("./views/compare.js").then((m) => m.createCompare(byId("compare"))));
+const share = loadLater.view(() => import("./views/share.js").then((m) => m.createShareBox({
+  button: byId("copy-link"), box: byId("link-box"), status: byId("share-status"),
+})));
+// The tour's narration and the learning slider are small, and the first screen of their modes: made at once.
 const tour = createTour(byId("tour"));
 const learn = createLearnSlider(byId("learn"));
-const figure = createFigureFit(el.heatmaps);
 
 // What the person chose (the link's properties) and what is on screen.
 const state = {
@@ -111,6 +116,7 @@ const state = {
   other: null, // the same for the comparison text, in compare mode
 };
 let inFlight = null;
+let drawn = null; // what the last draw() drew: {shown, rows, reveal} (select() redraws less while they hold)
 let typingTimer = 0;
 let urlTimer = 0;
 let stepRequest = null;
@@ -201,6 +207,13 @@ function namesOf(model) {
   return unitNames(model?.notable_units, state.layer);
 }
 
+// Mean |memory| per unit, per matrix drawn: a click or a redraw of the same holding reads it again.
+const activities = new WeakMap();
+function activityOf(m) {
+  if (!activities.has(m)) activities.set(m, activity(m));
+  return activities.get(m);
+}
+
 /** The heatmaps' rows: m holds the drawn quantities (drawnQuantities adds what an order scores). With
  *  no "Show" chosen and more units than rows that can be read, the named units and the most active
  *  ones (mean |memory|) that fit, shown in the chosen order. */
@@ -210,7 +223,7 @@ function unitOrder(m) {
   const cell = cellOf(model);
   const q = m[memoryOf(cell)];
   const H = Object.values(m)[0].H;
-  if (state.order === "activity") scores = activity(q);
+  if (state.order === "activity") scores = activityOf(q);
   else if (state.order === "change" && q.T) scores = changeAt(q, Math.min(state.step ?? q.T - 1, q.T - 1));
   else if (state.order === "span" && state.span) {
     scores = spanScores(m[spanQuantity(cell)], state.span.start, state.span.end);
@@ -220,7 +233,7 @@ function unitOrder(m) {
   }
   if (!model || !q || !cutsUnits(model)) return orderUnits({ H, scores, pinned: state.pinned, topN: null });
   const named = [...namesOf(model).keys()];
-  const chosen = new Set(fitUnits({ H, capacity: rowCapacity(), named, pinned: state.pinned, activity: activity(q),
+  const chosen = new Set(fitUnits({ H, capacity: rowCapacity(), named, pinned: state.pinned, activity: activityOf(q),
     selected: state.unit }));
   return orderUnits({ H, scores, pinned: state.pinned, topN: null }).filter((u) => chosen.has(u));
 }
@@ -236,10 +249,33 @@ function drawSummary(model, tokens) {
       + (L > 1 ? ` · layer ${state.layer + 1} of ${L}` : "");
 }
 
-/** Redraw everything from state; settles when the heatmaps are drawn. */
-async function draw() {
+let draws = 0; // draws begun: one that let the browser paint before its rest leaves that rest to a newer one
+
+/** A promise of the next task. */
+function nextTask() {
+  return new Promise((resolve) => {
+    setTimeout(resolve, 0);
+  });
+}
+
+/** A promise of the first task after the browser has painted what is drawn now. */
+function afterPaint() {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+  });
+}
+
+/**
+ * Redraw everything from state; settles when everything is drawn. With `paintFirst` (a new holding: a
+ * new text, a keystroke) the figure (the token strip, the heatmaps, compare mode's charts) is drawn in one
+ * task, `onFigure()` is called, and the rest (the controls, the notes, the details, the memory panel, the
+ * export lines, the player, the link) in a task after the browser has painted it: the heatmaps are on
+ * screen sooner, and neither task holds the page for long.
+ */
+async function draw({ paintFirst = false, onFigure = null } = {}) {
   const { shown } = state;
   if (!shown) return;
+  const draw0 = ++draws;
   if (!holds(shown, wantFor(shown.model, shown.text))) {
     trace(); // a view, an order or a layer that needs quantities not fetched yet: fetch, then draw
     return;
@@ -248,23 +284,36 @@ async function draw() {
   const k = state.reveal === null ? T : Math.min(state.reveal, T);
   const tokens = shown.tokens.slice(0, k);
   const m = revealed(layerOf(shown), state.reveal === null ? null : k);
-  // The heatmaps first, while the layout is clean: they read their sizes, and a read after the other
-  // views' writes (2,000 token chips) would make the browser lay the page out again, mid-keystroke.
+  // What stands above the heatmaps first (the summary, the token strip: a windowed strip of at most
+  // STRIP_WINDOW chips, in a box of its own, contain: content), then the layout is read once: where the
+  // heatmaps start decides their height (figure.fit) and so how many rows fit. Measured before the strip
+  // had its chips, a new text's first draw fitted the figure to the wrong place and drew it all twice.
+  drawSummary(shown.model, shown.tokens);
+  tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
+  el.heatmaps.classList.toggle("hidden", T === 0);
+  const figureData = { cell: cellOf(shown.model), matrices: m, panels: panelsOf(shown.model), source: shown,
+    lineage: shown.kept, scale: state.scale, rangeMatrices: layerOf(shown) };
+  if (k > 0) heatmaps.prepare(figureData); // the panels' captions and legends, before the layout is read
   const width = el.heatmaps.clientWidth;
   if (figure.fit()) capacity = null;
-  el.heatmaps.classList.toggle("hidden", T === 0);
   const work = [];
   const rows = k > 0 ? unitOrder(layerOf(shown)) : null;
+  drawn = { shown, rows, reveal: state.reveal };
   const names = namesOf(shown.model);
   if (rows) {
-    work.push(heatmaps.render({ cell: cellOf(shown.model), tokens, matrices: m, panels: panelsOf(shown.model), units: rows,
-      step: state.step, source: shown, lineage: shown.kept, names, selectedUnit: state.unit,
-      pinned: state.pinned, scale: state.scale, rangeMatrices: layerOf(shown) }));
+    work.push(heatmaps.render({ ...figureData, tokens, units: rows, step: state.step, names,
+      selectedUnit: state.unit, pinned: state.pinned }));
   }
   const H = shown.model.hidden_size;
   if (state.other) work.push(drawCompare());
-  drawSummary(shown.model, shown.tokens);
-  tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
+  onFigure?.();
+  if (paintFirst) {
+    await afterPaint();
+    if (draw0 !== draws) { // a newer draw has drawn it all again
+      await Promise.all(work);
+      return;
+    }
+  }
   controls.render({ ...state, view: viewOf(shown.model), cell: cellOf(shown.model), tokens: shown.tokens });
   el.note.textContent = [
     rows && state.topN === null && rows.length < H ? `Showing ${rows.length} of ${H} units, as many as can be `
@@ -275,7 +324,7 @@ async function draw() {
   ].filter(Boolean).join(" ");
   drawDetails();
   drawRetention();
-  drawExport();
+  work.push(drawExport());
   renderPlayer();
   scheduleUrl();
   await Promise.all(work);
@@ -288,17 +337,19 @@ async function draw() {
 
 /** The aligned column just before the texts first differ after a shared stretch ("I" before need/had):
  *  where a minimal pair's predictions part ways. Null when the texts never rejoin. */
-function firstDivergence(tokensA, tokensB) {
+async function firstDivergence(tokensA, tokensB) {
+  const { alignTokens } = await alignCode();
   const pairs = alignTokens(tokensA, tokensB);
   const k = pairs.findIndex(([ta, tb], n) => n + 1 < pairs.length
     && (pairs[n + 1][0] - ta > 1 || pairs[n + 1][1] - tb > 1));
   return k >= 0 ? k : null;
 }
 
-function drawCompare() {
+async function drawCompare() {
+  loadLater.start(); // compare mode's figure is on the first screen: its view cannot wait for the first paint
   const a = state.shown;
   const b = state.other;
-  const step = state.compareStep ?? firstDivergence(a.tokens, b.tokens);
+  const step = state.compareStep ?? await firstDivergence(a.tokens, b.tokens);
   return compareView.render({
     cell: cellOf(a.model),
     a: { label: a.model.id === b.model.id ? "A" : `A · ${a.model.title}`, tokens: a.tokens, matrices: layerOf(a) },
@@ -362,7 +413,16 @@ async function drawStepDetail() {
   }
 }
 
-function drawExport() {
+// core/export.js (the shell lines, the downloads' files) and core/align.js (compare mode), loaded when first
+// needed: after the first paint, not before it.
+let exportModule = null;
+const exportCode = () => (exportModule ??= import("./core/export.js"));
+let alignModule = null;
+const alignCode = () => (alignModule ??= import("./core/align.js"));
+
+/** The export panel's charts and shell lines for what is shown; settles when they are written. */
+async function drawExport() {
+  const { cliLine, curlLine } = await exportCode();
   const { shown } = state;
   const cell = cellOf(shown.model);
   const charts = panelsOf(shown.model).map((key) => ({ key, title: panelTitle(cell, key) }));
@@ -455,13 +515,20 @@ async function trace() {
     refused = null;
     el.results.classList.remove("over-limit");
     showError("");
-    await draw();
-    performance.mark("draw-end");
-    performance.measure("trace-to-heatmaps", "trace-start", "draw-end");
-    // And until the browser has laid out and painted the frame that shows it (after its next animation
-    // frame: bench/page_latency.py reports both).
-    requestAnimationFrame(() => setTimeout(() => performance.measure("trace-to-frame", "trace-start")));
-    performance.measure("trace-fetch", "trace-start", "trace-held");
+    // The answer is decoded and held: the drawing gets a task of its own.
+    await nextTask();
+    if (inFlight !== controller) return; // a newer request draws (what is held is this answer already)
+    await draw({
+      paintFirst: true,
+      onFigure() {
+        performance.mark("draw-end");
+        performance.measure("trace-to-heatmaps", "trace-start", "draw-end");
+        // And until the browser has laid out and painted the frame that shows it (after its next animation
+        // frame: bench/page_latency.py reports both).
+        requestAnimationFrame(() => setTimeout(() => performance.measure("trace-to-frame", "trace-start")));
+        performance.measure("trace-fetch", "trace-start", "trace-held");
+      },
+    });
   } catch (err) {
     if (err.status === 413 && inFlight === controller) {
       refused = { model: model.id, text: sent, message: err.message };
@@ -491,7 +558,32 @@ function traceSoon() {
 function select({ t = state.step, unit = state.unit }) {
   state.step = t;
   state.unit = unit ?? (state.shown ? unitOrder(layerOf(state.shown))[0] ?? null : null);
+  const rows = state.shown && state.reveal === null ? unitOrder(layerOf(state.shown)) : null;
+  // The same rows of the same holding on screen (unitOrder again: an order by change at the step, or a
+  // unit the rows leave out, changes them): only what depends on the selection is drawn again.
+  if (rows && drawn?.shown === state.shown && drawn.reveal === null && sameRows(rows, drawn.rows)
+    && holds(state.shown, wantFor(state.shown.model, state.shown.text))) { // (not a layer chosen meanwhile)
+    drawSelection();
+    return Promise.resolve();
+  }
   return draw();
+}
+
+function sameRows(a, b) {
+  return Boolean(a && b) && a.length === b.length && a.every((u, k) => u === b[k]);
+}
+
+/** A new step or unit over the same heatmaps: their marks (no raster, no relayout of the rows unless the
+ *  selected unit's label moved), the token strip's selected chip, the details, the memory panel, the
+ *  player and the link. What draw() draws besides does not depend on the selection. */
+function drawSelection() {
+  const { shown } = state;
+  heatmaps.mark({ step: state.step, selectedUnit: state.unit });
+  tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
+  drawDetails();
+  drawRetention();
+  renderPlayer();
+  scheduleUrl();
 }
 
 /** The player says which token is on screen: the one revealed last while playing or stepping, else
@@ -523,6 +615,7 @@ function setPresenter(on) {
 
 function setMode(mode) {
   state.mode = mode;
+  if (mode !== "explore") loadLater.start(); // compare's charts, the tour's details: this mode's first screen
   document.body.dataset.mode = mode;
   el.compareSection.classList.toggle("hidden", mode !== "compare");
   byId("tour").classList.toggle("hidden", mode !== "tour");
@@ -720,6 +813,7 @@ exportPanel.bind("download", async (kind) => {
     const layers = answer.layers.map((layer) => Object.fromEntries(exported.map((q) => [q, decodeSpec(layer[q])])));
     const trace = { ...answer, layers };
     const name = `${model.cell}-trace-${model.id}`;
+    const { traceCsv, traceJson } = await exportCode();
     if (kind === "csv") download(`${name}.csv`, traceCsv(trace, exported, model.quantities), "text/csv");
     else download(`${name}.json`, traceJson(trace, exported, model.quantities), "application/json");
   } catch (err) {
@@ -818,6 +912,8 @@ async function start() {
   setMode(s.compare ? "compare" : mode);
   renderPlayer();
   if (state.mode !== "tour") await trace();
+  // The first heatmaps are drawn: the other views' modules load once the browser has painted them.
+  requestAnimationFrame(() => setTimeout(loadLater.start));
   if (s.memory) retention.open();
 }
 

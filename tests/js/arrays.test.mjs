@@ -82,3 +82,35 @@ test("matrix checks its sizes", () => {
   assert.throws(() => matrix(2, 2, new Float32Array(3)), /Float32Array of 4/);
   assert.throws(() => matrix(-1, 2), /whole sizes/);
 });
+
+test("where the browser has Uint8Array.fromBase64, decodeSpec reads through it, to the same numbers", () => {
+  const values = new Float32Array([0.5, -1.25, 3e-8, Number.NaN, 7, -0]);
+  const bdata = Buffer.from(values.buffer).toString("base64");
+  const u1 = { dtype: "u1", shape: "2,3", lo: -1.5, hi: 2.5, bdata: Buffer.from([0, 1, 127, 128, 254, 255]).toString("base64") };
+  const f4 = { dtype: "f4", shape: "2,3", bdata };
+  const before = [decodeSpec(f4), decodeSpec(u1)];
+  const calls = [];
+  Uint8Array.fromBase64 = (text) => {
+    calls.push(text);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new SyntaxError("bad");
+    return new Uint8Array(Buffer.from(text, "base64"));
+  };
+  try {
+    const after = [decodeSpec(f4), decodeSpec(u1)];
+    assert.equal(calls.length, 2);
+    for (let k = 0; k < 2; k++) {
+      assert.deepEqual(new Uint32Array(after[k].data.buffer), new Uint32Array(before[k].data.buffer)); // bit for bit
+    }
+    assert.throws(() => decodeSpec({ ...f4, bdata: "a$b" }), /bdata is not valid base64/);
+  } finally {
+    delete Uint8Array.fromBase64;
+  }
+});
+
+test("u1 bytes decode to lo + q·(hi − lo)/255 rounded to float32, bit for bit", () => {
+  const bytes = Uint8Array.from({ length: 256 }, (_, q) => q);
+  const spec = { dtype: "u1", shape: "16,16", lo: -0.7310585, hi: 0.9933072, bdata: Buffer.from(bytes).toString("base64") };
+  const { data } = decodeSpec(spec);
+  const step = (spec.hi - spec.lo) / 255;
+  for (let q = 0; q < 256; q++) assert.ok(Object.is(data[q], Math.fround(spec.lo + q * step)), `q = ${q}`);
+});

@@ -78,3 +78,28 @@ test("every module is reachable from main.js, the page's one script", () => {
   visit("main.js");
   assert.deepEqual(SOURCES.map(({ name }) => name).filter((name) => !seen.has(name)), []);
 });
+
+test("the page preloads main.js's static import graph, all of it and nothing else", () => {
+  // templates/index.html lists the modules as <link rel="modulepreload">: fetched at once, not one level of
+  // imports after another. A module added to (or dropped from) the graph goes into (or out of) that list.
+  const index = readFileSync(new URL("../../templates/index.html", import.meta.url), "utf8");
+  const block = index.match(/\{% set page_modules = \[([\s\S]*?)\] %\}/);
+  assert.ok(block, "templates/index.html sets page_modules");
+  const listed = [...block[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  assert.match(index, /<link rel="modulepreload" href="\/static\/js\/\{\{ module \}\}">/);
+  const byName = new Map(SOURCES.map((s) => [s.name, s.source]));
+  const graph = new Set();
+  const visit = (name) => {
+    if (graph.has(name)) return;
+    assert.ok(byName.has(name), `${name} is imported but missing`);
+    graph.add(name);
+    const dir = name.includes("/") ? name.slice(0, name.lastIndexOf("/") + 1) : "";
+    const code = byName.get(name).replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, "");
+    for (const [, path] of code.matchAll(/(?:^|[\n;])\s*(?:import|export)\s[^;]*?from\s*"(\.{1,2}\/[^"]+)"/g)) {
+      visit(new URL(path, `file:///${dir}`).pathname.slice(1));
+    }
+  };
+  visit("main.js");
+  assert.deepEqual([...listed].sort(), [...graph].sort());
+  assert.equal(new Set(listed).size, listed.length, "a module listed twice");
+});

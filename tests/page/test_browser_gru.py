@@ -130,7 +130,7 @@ def test_the_gru_step_detail_explains_unit_3_with_the_apis_numbers(page, cell_se
 
 def test_the_gru_unit_chart_draws_z_r_h_and_n(page, cell_server):
     open_page(page, cell_server, f"model={GRU}&text={TEXT}&step=4&unit=2", 3)
-    chart = page.locator("#unit-detail .js-plotly-plot")
+    chart = page.locator("#unit-detail .unit-chart")
     chart.wait_for()
     assert chart.evaluate("p => p.data.map((d) => d.name).filter(Boolean)") == [
         "z update", "r reset", "h hidden", "n candidate"]

@@ -52,7 +52,7 @@ def exact(server: str, model: str, text: str, **params) -> dict:
 
 def unit_chart(page, key: str) -> np.ndarray:
     """The unit chart's line for quantity `key` (its values as the page holds them)."""
-    return np.array(page.evaluate("""k => document.querySelector('#unit-detail .js-plotly-plot').data
+    return np.array(page.evaluate("""k => document.querySelector('#unit-detail .unit-chart').data
         .find(d => d.name && d.name.startsWith(k + ' ')).y""", key), np.float64)
 
 
@@ -108,7 +108,7 @@ def test_edits_fetch_only_new_columns_and_show_the_exact_numbers(page, server):
         salts = {params_of(a).get("salt") for a in page.answers}
         assert len(salts) == 1 and SALT.fullmatch(salts.pop())  # one salt for every request of the tab
         # The unit chart holds exact float32 values, spliced from its own incremental fetches.
-        page.wait_for_function("n => document.querySelector('#unit-detail .js-plotly-plot').data[0].y.length === n",
+        page.wait_for_function("n => document.querySelector('#unit-detail .unit-chart').data[0].y.length === n",
                                arg=len(whole["tokens"]))
         c = np.array(whole["layers"][0]["c"], np.float32)[:, 0].astype(np.float64)
         assert unit_chart(page, "c").tobytes() == c.tobytes()

@@ -1,6 +1,7 @@
 """plotly.js (4.8 MB) loads only when a Plotly chart is drawn (static/js/views/plotly_loader.js), in real Chromium:
-the canvas heatmaps, the token strip and the step detail never wait for it; the unit chart asks for it; and
-when it cannot load, the chart says so in words while the rest of the page keeps working."""
+the canvas heatmaps, the token strip, the step detail and the unit chart (a canvas too) never wait for it;
+compare mode's charts ask for it; and when it cannot load, those charts say so in words while the rest of the
+page keeps working."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ new MutationObserver((records) => {
   }
 }).observe(document, { childList: true, subtree: true });
 """
-UNIT_CHART = "#unit-detail .js-plotly-plot"
+UNIT_CHART = "#unit-detail .unit-chart"
 
 
 def plotly_requests(page) -> list[str]:
@@ -45,7 +46,7 @@ def open_page(page, server: str, query: str = "") -> None:
     wait_idle(page)
 
 
-def test_the_heatmaps_draw_without_plotly_and_the_unit_chart_brings_it(browser, server):
+def test_the_heatmaps_and_the_unit_chart_draw_without_plotly_and_compare_brings_it(browser, server):
     with watched_page(browser, server) as page:
         page.add_init_script(RECORD_INSERT)
         open_page(page, server)
@@ -56,22 +57,27 @@ def test_the_heatmaps_draw_without_plotly_and_the_unit_chart_brings_it(browser, 
                              ".filter((e) => /\\/vendor\\/plotly-/.test(e.name)).length") == 0
         page.locator("#tokens li").nth(3).click()  # the step detail needs no Plotly either
         page.locator("#step-detail .step-eq").first.wait_for()
-        click_cell(page, "kept", 3, 2)  # a unit over the text: its chart is Plotly's
+        click_cell(page, "kept", 3, 2)  # a unit over the text: its chart is a canvas
         page.wait_for_function(f"() => document.querySelector('{UNIT_CHART}')?.data?.length > 0")
-        assert len(plotly_requests(page)) == 1  # one <script>, however many draws asked
-        assert page.evaluate("() => document.querySelectorAll('script[src*=\"/vendor/plotly-\"]').length") == 1
-        assert page.evaluate("() => window.__plotlyAddedWhenDrawn") == 3  # after the heatmaps had drawn
+        assert page.locator(f"{UNIT_CHART} canvas[role=img]").count() == 1
+        wait_idle(page)
+        assert plotly_requests(page) == []
+        assert page.evaluate("() => typeof window.Plotly") == "undefined"
         # Tokens are numbered for people on the chart: x is 1..19, the hover title "token n of 19".
         chart = page.locator(UNIT_CHART)
         assert chart.evaluate("p => Array.from(p.data[1].x)") == list(range(1, 20))
         assert chart.evaluate("p => p.layout.xaxis.unifiedhovertitle.text") == "token %{x} of 19"
-        assert page.locator("#unit-detail .modebar").count() == 0  # no toolbar over the chart
-        assert page.locator("#unit-detail .plotly-missing").is_hidden()
-        # Other Plotly charts reuse the loaded global: compare mode asks for nothing more.
+        chart.hover()  # the middle of the chart: a unified hover box, as Plotly's
+        tooltip = page.locator("#unit-detail .unit-chart-tooltip")
+        tooltip.wait_for()
+        assert tooltip.text_content().startswith("token ") and " of 19" in tooltip.text_content()
+        # Compare mode's charts are Plotly's: one <script>, after the heatmaps had drawn.
         page.locator("#mode-buttons button[data-mode=compare]").click()
         page.wait_for_function("() => document.querySelectorAll('#compare .js-plotly-plot').length >= 2")
         assert len(plotly_requests(page)) == 1
-        assert page.locator("#compare .modebar").count() == 0
+        assert page.evaluate("() => document.querySelectorAll('script[src*=\"/vendor/plotly-\"]').length") == 1
+        assert page.evaluate("() => window.__plotlyAddedWhenDrawn") == 3
+        assert page.locator("#compare .modebar").count() == 0  # no toolbar over the charts
 
 
 def test_a_blocked_plotly_leaves_the_page_working_and_the_chart_says_what_is_missing(browser, server):
@@ -82,23 +88,25 @@ def test_a_blocked_plotly_leaves_the_page_working_and_the_chart_says_what_is_mis
         page.locator("#tokens li").nth(3).click()  # selects step 3 and the first unit
         page.locator("#step-detail .step-eq").first.wait_for()  # the step detail: "Why this number?"
         assert "“to”" in page.locator("#step-detail .step-heading").text_content()
-        missing = page.locator("#unit-detail .plotly-missing")
+        page.wait_for_function(f"() => document.querySelector('{UNIT_CHART}')?.data?.length > 0")
+        assert page.locator("#unit-detail .unit-token").count() == 19  # the tinted text needs no Plotly
+        assert plotly_requests(page) == []  # nor the unit chart
+        # Compare mode's charts need it: they say so, once, however often the page redraws.
+        page.locator("#mode-buttons button[data-mode=compare]").click()
+        missing = page.locator("#compare .plotly-missing")
         missing.wait_for()
         text = missing.text_content()
-        assert text.startswith("This chart needs plotly.js, which did not load: the request for /vendor/plotly-")
-        assert page.locator(UNIT_CHART).count() == 0
-        assert page.locator("#unit-detail .unit-token").count() == 19  # the tinted text needs no Plotly
+        assert text.startswith("These charts need plotly.js, which did not load: the request for /vendor/plotly-")
         attempts = len(plotly_requests(page))
         assert attempts == 1
-        # More steps redraw the unit view, but do not knock on the blocked URL again and again.
         page.keyboard.press("ArrowRight")
         page.locator("#step-detail .step-heading", has_text="“my”").wait_for()
         wait_idle(page)
         assert len(plotly_requests(page)) == attempts
-        # The network comes back: "Try again" loads plotly.js and draws the chart.
+        # The network comes back: "Try again" loads plotly.js and draws the charts.
         page.unroute("**/vendor/plotly-*")
         missing.locator("button", has_text="Try again").click()
-        page.wait_for_function(f"() => document.querySelector('{UNIT_CHART}')?.data?.length > 0")
+        page.wait_for_function("() => document.querySelectorAll('#compare .js-plotly-plot').length >= 2")
         assert missing.is_hidden()
         # The only console errors are the aborted request's own; no uncaught rejection, nothing of ours.
         assert page.errors and set(page.errors) == {BLOCKED}, page.errors

@@ -75,11 +75,12 @@ def test_an_rnn_step_is_one_equation_and_its_unit_chart_has_h_and_a(page, server
     assert math.isclose(h, math.tanh(step["gates"]["h"]["preactivation"][0]), abs_tol=1e-5)
     assert f"{h:.3f}" in rnn.locator(".step-eq-result").text_content()
     assert page.locator(".step-warning").is_hidden()
-    chart = page.locator("#unit-detail .js-plotly-plot")
+    chart = page.locator("#unit-detail .unit-chart")
     chart.wait_for()
     names = chart.evaluate("p => p.data.map((d) => d.name).filter(Boolean)")
     assert names == ["h hidden", "a pre-activation"]
     ys = chart.evaluate("p => p.data.find((d) => d.name === 'h hidden').y")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('unit')")  # the link follows (debounced)
     unit = int(page.evaluate("() => new URLSearchParams(location.search).get('unit')"))
     body = exact(server, TEXT)
     assert np.array(ys, np.float64).tobytes() == np.array(body["layers"][0]["h"], np.float32)[:, unit].astype(

@@ -119,8 +119,8 @@ def test_a_heatmap_click_selects_step_and_unit_and_shows_the_unit_over_the_text(
     assert tinted.all_text_contents() == [t["text"] for t in tokens]
     colours = {tinted.nth(k).evaluate("e => getComputedStyle(e).backgroundColor") for k in range(len(tokens))}
     assert len(colours) > 3  # tinted by the unit's value, not one flat colour
-    chart = page.locator("#unit-detail .js-plotly-plot")
-    chart.wait_for()  # plotly.js is loaded when the first chart needs it
+    chart = page.locator("#unit-detail .unit-chart")
+    chart.wait_for()  # drawn on a canvas: no plotly.js
     assert chart.count() == 1
     names = chart.evaluate("p => p.data.map(d => d.name).filter(Boolean).join(' ')")
     for symbol in ("f", "i", "o", "g", "c", "h"):

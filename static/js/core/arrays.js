@@ -23,7 +23,16 @@ export function matrix(T, H, data) {
   return { T, H, data };
 }
 
-function base64Bytes(bdata) {
+/** The bytes of base64 text (the browser's Uint8Array.fromBase64 where it has one, else atob).
+ * @throws {Error} when bdata is not valid base64 */
+export function base64Bytes(bdata) {
+  if (typeof Uint8Array.fromBase64 === "function") { // the browser's own decoder: twice as fast as atob's loop
+    try {
+      return Uint8Array.fromBase64(bdata);
+    } catch {
+      throw new Error("bdata is not valid base64");
+    }
+  }
   let binary;
   try {
     binary = atob(bdata);
@@ -60,8 +69,11 @@ export function decodeSpec(spec) {
   if (spec.dtype === "u1") {
     if (!Number.isFinite(spec.lo) || !Number.isFinite(spec.hi)) throw new Error("a u1 spec needs numbers lo and hi");
     const step = (spec.hi - spec.lo) / 255;
+    // The 256 values a byte can stand for, each rounded to float32 as the loop would round it.
+    const table = new Float32Array(256);
+    for (let q = 0; q < 256; q++) table[q] = spec.lo + q * step;
     const data = new Float32Array(T * H);
-    for (let k = 0; k < data.length; k++) data[k] = spec.lo + bytes[k] * step;
+    for (let k = 0; k < data.length; k++) data[k] = table[bytes[k]];
     return matrix(T, H, data);
   }
   if (LITTLE_ENDIAN) return matrix(T, H, new Float32Array(bytes.buffer));

@@ -40,18 +40,30 @@ function parseColor(color) {
   return match[1].split(",").slice(0, 3).map(Number);
 }
 
+// A scale's stops as numbers, parsed once per scale: a text of 2,000 tokens asks for 2,000 colours.
+const parsedStops = new WeakMap();
+function rgbStops(stops) {
+  let rgb = parsedStops.get(stops);
+  if (!rgb) {
+    rgb = stops.map(([, hex]) => hexToRgb(hex));
+    parsedStops.set(stops, rgb);
+  }
+  return rgb;
+}
+
 /** The colour at x in 0..1 along a Plotly-style scale [[position, "#rrggbb"], ...], as "rgb(r, g, b)". */
 export function scaleColor(stops, x) {
   const pos = clamp(x, 0, 1);
   let k = 1;
   while (k < stops.length - 1 && stops[k][0] < pos) k += 1;
-  const [p0, c0] = stops[k - 1];
-  const [p1, c1] = stops[k];
+  const p0 = stops[k - 1][0];
+  const p1 = stops[k][0];
   const w = p1 > p0 ? (pos - p0) / (p1 - p0) : 0;
-  const a = hexToRgb(c0);
-  const b = hexToRgb(c1);
-  const rgb = a.map((v, j) => Math.round(v + (b[j] - v) * w));
-  return `rgb(${rgb.join(", ")})`;
+  const rgb = rgbStops(stops);
+  const a = rgb[k - 1];
+  const b = rgb[k];
+  return `rgb(${Math.round(a[0] + (b[0] - a[0]) * w)}, ${Math.round(a[1] + (b[1] - a[1]) * w)}, `
+    + `${Math.round(a[2] + (b[2] - a[2]) * w)})`;
 }
 
 /**
@@ -79,8 +91,21 @@ function luminance(rgb) {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
+const readable = new Map(); // background -> text colour: the scales have a few thousand colours at most
+const READABLE_KEPT = 4096;
+
 /** Dark or white text, whichever contrasts more with the background colour ("#rrggbb" or "rgb(...)"). */
 export function readableTextColor(background) {
+  let text = readable.get(background);
+  if (text === undefined) {
+    text = contrasting(background);
+    if (readable.size >= READABLE_KEPT) readable.clear();
+    readable.set(background, text);
+  }
+  return text;
+}
+
+function contrasting(background) {
   if (background === "transparent") return DARK_TEXT;
   const bg = luminance(parseColor(background));
   const contrast = (fg) => (Math.max(bg, fg) + 0.05) / (Math.min(bg, fg) + 0.05);

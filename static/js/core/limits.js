@@ -29,7 +29,7 @@ export function overLimit({ text, model, limits, refused = null }) {
   if (chars > limits.max_chars) {
     return `text has ${chars} characters; the limit is max_chars = ${limits.max_chars}: shorten it`;
   }
-  const tokens = tokensAtLeast(text, model.tokenizer);
+  const tokens = model.tokenizer === "char" ? chars : tokensAtLeast(text, model.tokenizer); // one per code point
   if (tokens > limits.max_tokens) {
     return `text has at least ${tokens} tokens for model '${model.id}'; the limit is max_tokens = `
       + `${limits.max_tokens}: shorten it`;

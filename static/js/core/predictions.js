@@ -6,21 +6,11 @@
 // so everything after it (trace_store.js, the views, export.js) sees what it always saw (docs/api.md).
 // Pure: no DOM; imports in Node too.
 
+import { base64Bytes } from "./arrays.js";
+
 // Typed arrays use the platform's byte order, the wire format little-endian (as arrays.js decodeSpec).
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const SIZES = { i4: 4, f8: 8 };
-
-function base64Bytes(bdata) {
-  let binary;
-  try {
-    binary = atob(bdata);
-  } catch {
-    throw new Error("bdata is not valid base64");
-  }
-  const bytes = new Uint8Array(binary.length);
-  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
-  return bytes;
-}
 
 /**
  * The values of a typed-array spec of the predictions.

@@ -1,4 +1,5 @@
-// The unit detail's line chart as a Plotly figure: one unit's quantities per token, in up to three stacked
+// The unit detail's line chart as a figure in Plotly's schema (views/unit_chart.js draws it on a canvas through
+// unit_chart_layout.js; tests and tools read it): one unit's quantities per token, in up to three stacked
 // panels over one token axis, for any cell. Its spec (/api/models cell_spec) says what each quantity is: the
 // gates (scale 0..1) share the top panel, the unbounded values (scale "signed": an LSTM's c, an RNN's a) the
 // middle one on their own largest |value|, the tanh values (candidate, h) the bottom one; a cell without one
@@ -30,8 +31,9 @@ const UPRIGHT_LABEL_PX = 14;
 const SLANTED_LABEL_PX = 26;
 const NON_DATA_PX = 90;
 
-// Plotly reads labels as pseudo-HTML; escape so a token such as "<b>" shows as typed.
-function xTicks(labels, width) {
+/** The token labels a chart `width` px wide has room for: {tickvals (x = t + 1), ticktext (escaped, as
+ *  Plotly reads labels as pseudo-HTML: a token such as "<b>" shows as typed), tickangle}. */
+export function chartTicks(labels, width) {
   const room = Math.max(width - NON_DATA_PX, SLANTED_LABEL_PX);
   const upright = labels.every((label) => Array.from(label).length <= 2);
   const every = Math.max(1, Math.ceil((labels.length * (upright ? UPRIGHT_LABEL_PX : SLANTED_LABEL_PX)) / room));
@@ -70,6 +72,15 @@ export function chartLines(cell) {
   });
 }
 
+/** The figure's shapes for the selected step (0-based, or null) of T tokens: a dashed line at its number. */
+export function stepShapes(step, T) {
+  const selected = Number.isInteger(step) && step >= 0 && step < T;
+  return !selected ? [] : [{
+    type: "line", xref: "x", yref: "paper", x0: step + 1, x1: step + 1, y0: 0, y1: 1,
+    line: { color: SELECTED_COLOR, width: 2, dash: "dash" },
+  }];
+}
+
 /** The chart's {data, layout} for a unit of `cell` (its spec): series {quantity: values per token}, labels the
  *  tokens as shown, step the selected one (0-based) or null, width the chart's in px. x is the token's
  *  number for people (t + 1), so hovers read "token 3 of 19". */
@@ -102,11 +113,7 @@ export function chartFigure(series, labels, step, width, cell) {
     showlegend: false, marker: { color: "rgba(0,0,0,0)" }, text: labels.map(plotlyText),
     hovertemplate: "<b>%{text}</b><extra></extra>",
   });
-  const selected = Number.isInteger(step) && step >= 0 && step < labels.length;
-  const shapes = !selected ? [] : [{
-    type: "line", xref: "x", yref: "paper", x0: step + 1, x1: step + 1, y0: 0, y1: 1,
-    line: { color: SELECTED_COLOR, width: 2, dash: "dash" },
-  }];
+  const shapes = stepShapes(step, labels.length);
   const font = { family: "system-ui, -apple-system, 'Segoe UI', sans-serif", size: 15, color: "#1f2328" };
   const ranges = {
     gates: { range: [-0.05, 1.05], tickvals: [0, 0.5, 1], zeroline: false },
@@ -131,7 +138,7 @@ export function chartFigure(series, labels, step, width, cell) {
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 15 } },
       shapes,
       xaxis: {
-        tickmode: "array", ...xTicks(labels, width), automargin: true, showgrid: false, zeroline: false,
+        tickmode: "array", ...chartTicks(labels, width), automargin: true, showgrid: false, zeroline: false,
         range: [0.5, labels.length + 0.5],
         anchor: bottom.axis, // tick labels under the bottom panel, not between panels
         unifiedhovertitle: { text: `token %{x} of ${labels.length}` },

@@ -10,8 +10,13 @@
 export function activity(m) {
   const out = new Float64Array(m.H);
   if (m.T === 0) return out;
-  for (let k = 0; k < m.data.length; k++) out[k % m.H] += Math.abs(m.data[k]);
-  for (let u = 0; u < m.H; u++) out[u] /= m.T;
+  const { data, H } = m;
+  // Row by row (the same sums, in the same order, as k % H would give, without a division per value).
+  for (let k = 0, u = 0; k < data.length; k++) {
+    out[u] += Math.abs(data[k]);
+    if (++u === H) u = 0;
+  }
+  for (let u = 0; u < H; u++) out[u] /= m.T;
   return out;
 }
 

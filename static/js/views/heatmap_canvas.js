@@ -31,7 +31,7 @@ const element = (tag, className) => el(tag, className);
 /**
  * A panel for quantity `key` of a cell (its spec, /api/models cell_spec: the panel's title, scale and
  * words). callbacks: onHover(t | null), onSelect({t, unit}), onZoom(t0, t1), onReset(). The owner calls
- * setData (rebuilds the raster), paint(window) and paintOverlay(marks).
+ * setData (rebuilds the raster), paint(window), paintOverlay(marks) and mark({selectedUnit, ...marks}).
  */
 export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
   const title = panelTitle(cell, key);
@@ -83,6 +83,20 @@ export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
     return a.matrix.H === b.matrix.H && a.units.length === b.units.length && a.units.every((u, r) => u === b.units[r]);
   }
 
+  const sameList = (a, b) => a === b || (a.length === b.length && a.every((x, k) => x === b[k]));
+  const sameNames = (a, b) => a === b || (Boolean(a) && Boolean(b) && a.size === b.size
+    && [...a].every(([unit, name]) => b.get(unit) === name));
+
+  /** Whether `next` (with row ranges lo, hi) draws exactly what is drawn: the same numbers of the same
+   *  source, rows, ranges, labels and marks. */
+  function unchanged(next, lo, hi) {
+    return Boolean(data && image && next.source) && next.source === data.source && next.matrix === data.matrix
+      && sameUnits(data, next) && next.range.mode === data.range.mode && next.range.zmin === data.range.zmin
+      && next.range.zmax === data.range.zmax && sameList(lo, rowLo) && sameList(hi, rowHi)
+      && next.approximate === data.approximate && next.selectedUnit === data.selectedUnit
+      && sameList(next.pinned, data.pinned) && sameList(next.labels, data.labels) && sameNames(next.names, data.names);
+  }
+
   /**
    * New numbers, rows or ranges: update the raster (one pixel per cell). When the rows are unchanged,
    * only the tokens after the longest unchanged prefix are coloured again (an append), except in rows
@@ -99,6 +113,10 @@ export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
       const { zmin, zmax } = rowRangeOf(next.range, next.units, r);
       lo[r] = zmin;
       hi[r] = zmax;
+    }
+    if (unchanged(next, lo, hi)) { // the same drawing asked for again (a new window size, say)
+      data = next;
+      return;
     }
     let from = 0;
     let recolour = null; // rows whose range changed: coloured from token 0 (null: none)
@@ -143,10 +161,15 @@ export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
     } else {
       seen.set(values.subarray(from * H), from * H);
     }
-    const words = scaleWords(next.range);
-    if (legendScale.textContent !== words) legendScale.textContent = words;
+    setLegend(next.range);
     drawn += 1;
     plot.dataset.drawn = String(drawn);
+  }
+
+  /** The legend's words for a colour range (color_ranges.js PanelRange). */
+  function setLegend(range) {
+    const words = scaleWords(range);
+    if (legendScale.textContent !== words) legendScale.textContent = words;
   }
 
   function layoutFor(width, height, s, { title, legend: words, step, frameUnit = false } = {}) {
@@ -214,6 +237,18 @@ export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
       const x1 = Math.min(Math.max(drag.x0, drag.x), area.x + area.w);
       ctx.fillStyle = DRAG_FILL;
       ctx.fillRect(x0, area.y, x1 - x0, area.h);
+    }
+  }
+
+  /** A new selection: the selected unit's label (bold, "▶") is in the scene, so a new unit lays the panel
+   *  out and paints it again from the raster; a new step only repaints the overlay. */
+  function mark({ selectedUnit = null, ...next }) {
+    marks = next;
+    if (data && data.selectedUnit !== selectedUnit) {
+      data = { ...data, selectedUnit };
+      paint();
+    } else {
+      paintOverlay();
     }
   }
 
@@ -398,5 +433,5 @@ export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
     }),
   });
 
-  return { figure, setData, paint, paintOverlay, toBlob };
+  return { figure, setData, setLegend, paint, paintOverlay, mark, toBlob };
 }

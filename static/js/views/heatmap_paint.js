@@ -1,7 +1,6 @@
 // Painting a panel's scene (heatmap_layout.js) onto a 2D canvas, and the files a panel exports:
 // a PNG of the painted scene, an SVG of the same scene with the raster embedded as a PNG.
 import { font } from "../core/heatmap_layout.js";
-import { sceneToSvg } from "../core/heatmap_svg.js";
 import { el } from "./dom.js";
 
 const ALIGN = { start: "left", middle: "center", end: "right" };
@@ -76,8 +75,9 @@ function rasterUrl(raster, t0, t1) {
 }
 
 /** The scene as an SVG Blob: text as <text>, the shown columns of the raster as an embedded PNG. */
-export function svgBlob(scene, raster) {
+export async function svgBlob(scene, raster) {
   const rasterHref = rasterUrl(raster, scene.t0, scene.t1);
+  const { sceneToSvg } = await import("../core/heatmap_svg.js"); // only an export needs it
   const svg = sceneToSvg(scene, { width: scene.width, height: scene.height, rasterHref });
-  return Promise.resolve(new Blob([svg], { type: "image/svg+xml" }));
+  return new Blob([svg], { type: "image/svg+xml" });
 }

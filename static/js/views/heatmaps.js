@@ -44,6 +44,8 @@ function labelOf(token) {
  * rowCapacity(minRowPx = 6) how many rows of at least minRowPx fit in a panel's plot area at the panels'
  * CSS height now, the token labels taking their largest band; at least 1. It makes the browser lay the
  * page out: callers keep its answer until the plots' size changes.
+ * prepare(the same arguments but units and marks) puts the panels and their legends in place before a render.
+ * mark({step, selectedUnit}) moves the selection without drawing the heatmaps again.
  * Events (bind): "hover-step" (t | null), "select" ({t, unit}).
  * downloadImage(key, format, filename) saves a shown panel as "png" or "svg".
  */
@@ -55,7 +57,8 @@ export function createHeatmaps(container) {
   let step = null;
   let hover = null;
   let zoom = null; // {t0, t1} or null for every token
-  let ranges = { source: null, T: 0, mode: null, cache: null }; // color_ranges.js statistics kept
+  let ranges = { source: null, T: 0, mode: null, cache: null, keys: "", spec: null, ranges: null }; // color_ranges.js
+  // statistics kept, and the last ranges
 
   const windowOf = () => zoom ?? { t0: 0, t1: T - 1 };
 
@@ -92,14 +95,39 @@ export function createHeatmaps(container) {
    *  call (known from source and lineage, as the panels' rasters know it). */
   function rangesOf(cell, keys, whole, mode, source, lineage) {
     const T1 = Object.values(whole)[0]?.T ?? 0;
+    const asked = keys.join(",");
+    const spec = cell; // the same spec object: the same panels and groups
+    if (source && source === ranges.source && ranges.T === T1 && ranges.mode === mode && ranges.keys === asked
+      && ranges.spec === spec) {
+      return ranges.ranges; // the same numbers asked again (prepare, then render)
+    }
     let keep = 0;
     if (ranges.cache && ranges.mode === mode && source) {
       if (source === ranges.source) keep = Math.min(ranges.T, T1);
       else if (ranges.source && lineage?.from === ranges.source) keep = Math.min(lineage.steps, ranges.T, T1);
     }
     const computed = colourRanges({ cell, keys, matrices: whole, mode, cache: keep > 0 ? ranges.cache : null, keep });
-    ranges = { source, T: T1, mode, cache: computed.cache };
+    ranges = { source, T: T1, mode, cache: computed.cache, keys: asked, spec, ranges: computed.ranges };
     return computed.ranges;
+  }
+
+  /** The panels of `keys`, in order, in the container. */
+  function attach(cell, keys) {
+    const now = keys.map((key) => panel(cell, key));
+    const figures = now.map((p) => p.figure);
+    if (figures.length !== container.children.length || figures.some((f, k) => container.children[k] !== f)) {
+      container.replaceChildren(...figures);
+    }
+    return now;
+  }
+
+  /** Before the rows are known: the panels of `keys` in the container with their legends' words for
+   *  these numbers (render's arguments, the rows left out), so that what stands above each plot has the
+   *  height it will have when drawn (figure.js fits the plots under it). */
+  function prepare({ cell, matrices, panels: keys, source = null, lineage = null, scale = undefined,
+    rangeMatrices = null }) {
+    const panelRanges = rangesOf(cell, keys, rangeMatrices ?? matrices, scaleModeOf(scale), source, lineage);
+    attach(cell, keys).forEach((p, k) => p.setLegend(panelRanges[keys[k]]));
   }
 
   function render({ cell, tokens, matrices, panels: keys, units, step: selected, approximate = true, source = null,
@@ -110,11 +138,7 @@ export function createHeatmaps(container) {
     T = labels.length;
     step = selected ?? null;
     if (zoom && zoom.t1 >= T) zoom = null; // the text got shorter than the zoomed stretch
-    const now = keys.map((key) => panel(cell, key));
-    const figures = now.map((p) => p.figure);
-    if (figures.length !== container.children.length || figures.some((f, k) => container.children[k] !== f)) {
-      container.replaceChildren(...figures);
-    }
+    const now = attach(cell, keys);
     shown = keys;
     shownPanels = now;
     keys.forEach((key, k) => {
@@ -127,6 +151,13 @@ export function createHeatmaps(container) {
       p.paintOverlay({ hover, step });
     });
     return Promise.resolve();
+  }
+
+  /** A new selected step (a column, or null) and unit (a row, or null) in every panel: the overlays,
+   *  and the row labels when the selected unit changed; the rasters stay. */
+  function mark({ step: selected = null, selectedUnit = null }) {
+    step = selected;
+    for (const p of shownPanels) p.mark({ selectedUnit, hover, step });
   }
 
   /** Highlight token t's column in every panel (null clears), without redrawing the heatmaps. */
@@ -163,6 +194,8 @@ export function createHeatmaps(container) {
 
   return {
     render,
+    prepare,
+    mark,
     highlight,
     downloadImage,
     rowCapacity,

@@ -1,6 +1,6 @@
 // plotly.js (4.8 MB) on demand. The page names the vendored bundle in <meta name="plotly-src"> and loads
-// nothing of it up front: the canvas heatmaps, the token strip and the step detail never need it. The
-// first chart that does (the unit chart, compare mode's heatmaps, the memory panel's charts) calls
+// nothing of it up front: the canvas heatmaps, the token strip, the step detail and the unit chart (a canvas
+// too) never need it. The first chart that does (compare mode's heatmaps, the memory panel's charts) calls
 // loadPlotly(), which adds ONE same-origin <script src> (the page's CSP is script-src 'self': no
 // inline code, no eval) and settles with the `Plotly` global. A failed load rejects with a clear Error,
 // and the next call tries again; each chart then says in words what is missing (plotlyNotice).

@@ -8,10 +8,15 @@ import { createUnitText } from "./unit_text.js";
 
 const RESIZE_DEBOUNCE_MS = 200;
 
-/** The quantities given, as plain arrays. */
+/** The quantities given, as plain arrays: the same array for the same values given (typed arrays are
+ *  converted once), so the chart and the text see what did not change. */
+const plain = new WeakMap(); // given values -> plain array
 function unitSeries(given) {
-  return Object.fromEntries(Object.entries(given).filter(([, values]) => values).map(([key, values]) =>
-    [key, Array.from(values)]));
+  return Object.fromEntries(Object.entries(given).filter(([, values]) => values).map(([key, values]) => {
+    if (Array.isArray(values)) return [key, values];
+    if (!plain.has(values)) plain.set(values, Array.from(values));
+    return [key, plain.get(values)];
+  }));
 }
 
 /**
@@ -53,7 +58,7 @@ export function createUnitDetail(container) {
     const series = unitSeries(last.series);
     textView.update({ cell, text, tokens, series, step, textQuantity });
     chart.update({ cell, tokens, series, step });
-    // A plot drawn while hidden (or before a resize it missed) has a stale width.
+    // A chart drawn while hidden (or before a resize it missed) has a stale size.
     if (wasHidden) chart.resize();
   }
 
@@ -73,7 +78,7 @@ export function createUnitDetail(container) {
   textView.bind("select-step", (t) => emit("select-step", t));
   textView.bind("text-quantity", (key) => emit("text-quantity", key));
 
-  // Plotly resizes the plot itself (responsive: true); how many tick labels fit is ours to redo.
+  // The chart repaints itself at a new size; how many tick labels fit is the figure's to redo.
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);

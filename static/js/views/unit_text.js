@@ -66,51 +66,106 @@ export function createUnitText(parent) {
   let last = null; // the data of the last update
   let spans = []; // one per token, indexed by t
   let spansFor = { text: null, tokens: null };
+  let segments = []; // textSegments of the text shown, one node each (nodes)
+  let nodes = [];
   let tint = null;
   let tintValues = [];
+  // What the spans' colours show: the values, tint and range they were painted with, and for how many
+  // tokens; a new update repaints only the tokens after what is unchanged (a keystroke's new tokens).
+  let painted = { values: null, tint: null, reach: null, count: 0, copy: [] };
+  let marked = null; // the token whose span is marked selected
 
   function describe(t) {
     if (!last || t === null || t === undefined || t < 0 || t >= last.tokens.length) return "";
     return tokenReadout({ t, T: last.tokens.length, text: last.tokens[t].text, tint, value: tintValues[t] });
   }
 
+  /** The text's nodes, keeping those of the segments unchanged at its start (typing at the end adds a
+   *  token or two: the other spans stay). Returns how many leading tokens kept their spans. */
   function buildSpans(text, tokens) {
-    spans = new Array(tokens.length).fill(null);
-    const nodes = textSegments(text, tokens).map(({ text: part, t }) => {
+    const next = textSegments(text, tokens);
+    let k = 0;
+    const n = Math.min(next.length, segments.length);
+    while (k < n && next[k].text === segments[k].text && next[k].t === segments[k].t) k++;
+    const made = next.slice(k).map(({ text: part, t }) => {
       if (t === null) return document.createTextNode(part);
       const span = el("span", "unit-token", part);
       span.dataset.step = String(t);
-      spans[t] = span;
       return span;
     });
-    cellText.replaceChildren(...nodes);
+    if (k === 0) cellText.replaceChildren(...made);
+    else {
+      for (let j = nodes.length - 1; j >= k; j--) nodes[j].remove();
+      cellText.append(...made);
+    }
+    nodes = nodes.slice(0, k).concat(made);
+    segments = next;
+    let kept = 0;
+    for (let j = 0; j < k; j++) if (segments[j].t !== null) kept = segments[j].t + 1;
+    spans = new Array(tokens.length).fill(null);
+    segments.forEach(({ t }, j) => {
+      if (t !== null) spans[t] = nodes[j];
+    });
     spansFor = { text, tokens };
+    if (marked !== null && marked >= kept) marked = null; // its span is new
+    return kept;
   }
 
-  function paintText() {
+  /** Tint the spans from token `from` on (all of them when the tint or its range changed), and mark
+   *  the selected one. */
+  function paintText(from = 0) {
     const { tokens, series, step } = last;
     tintValues = series[tint] ?? tokens.map(() => Number.NaN);
     const kind = tints[tint].scale;
     const reach = kind === "centred" ? maxAbsOf(tintValues) : 1;
+    let start = Math.min(from, painted.count);
+    if (painted.tint !== tint || painted.reach !== reach) start = 0;
+    else if (painted.values !== tintValues) { // the same tint of other values: repaint from the first that differs
+      const n = Math.min(start, tintValues.length);
+      let k = 0;
+      while (k < n && Object.is(painted.copy[k], tintValues[k])) k++;
+      start = k;
+    }
     const colorOf = kind === "gate" ? sequentialColor : (v) => divergingColor(v, reach);
-    spans.forEach((span, t) => {
-      if (!span) return;
+    for (let t = start; t < spans.length; t++) {
+      const span = spans[t];
+      if (!span) continue;
       const background = colorOf(tintValues[t]);
       span.style.backgroundColor = background;
       span.style.color = readableTextColor(background);
-      span.title = describe(t);
-      span.classList.toggle("is-selected", t === step);
-    });
+    }
+    if (start === 0 || painted.values !== tintValues) painted.copy = Array.from(tintValues);
+    painted = { values: tintValues, tint, reach, count: spans.length, copy: painted.copy };
+    markStep(step);
     legendBar.style.backgroundImage = cssGradient(kind === "gate" ? VIRIDIS : DIVERGING);
     legendLow.textContent = kind === "gate" ? "0" : `−${reach.toFixed(kind === "centred" ? 2 : 0)}`;
     legendHigh.textContent = kind === "gate" ? "1" : `+${reach.toFixed(kind === "centred" ? 2 : 0)}`;
     legend.title = kind === "centred"
       ? `${tint}: blue negative, white 0, red positive, scaled to its largest |value| over the text`
       : kind === "signed" ? `${tint}: blue −1, white 0, red +1` : `${tint}: 0 dark purple … 1 yellow`;
+  }
+
+  /** Mark the selected token's span (and only it), and say it in the readout. */
+  function markStep(step) {
+    if (marked !== step) {
+      if (marked !== null) spans[marked]?.classList.remove("is-selected");
+      if (step !== null && step !== undefined) spans[step]?.classList.add("is-selected");
+      marked = spans[step] ? step : null;
+    }
     readout.textContent = describe(step) || READOUT_HINT;
   }
 
-  // Keep the selected token visible inside the text box (not the page: no scrollIntoView).
+  // Keep the selected token visible inside the text box (not the page: no scrollIntoView). In the next
+  // animation frame, which lays the page out anyway: reading a position now would force a layout of its
+  // own in the middle of the page's redraw.
+  let revealFrame = 0;
+  function revealSoon() {
+    if (!revealFrame) revealFrame = requestAnimationFrame(() => {
+      revealFrame = 0;
+      if (last) revealStep(last.step);
+    });
+  }
+
   function revealStep(step) {
     const span = spans[step];
     if (!span) return;
@@ -121,6 +176,7 @@ export function createUnitText(parent) {
   }
 
   function update(data) {
+    const previous = last;
     const previousStep = last?.step ?? null;
     last = data;
     const spec = data.cell;
@@ -128,21 +184,27 @@ export function createUnitText(parent) {
       tintsFor = spec;
       tints = tintsOf(spec);
       select.replaceChildren(...Object.entries(tints).map(([key, { label }]) => new Option(label, key)));
+      painted = { values: null, tint: null, reach: null, count: 0, copy: [] };
     }
     if (data.textQuantity && tints[data.textQuantity]) tint = data.textQuantity;
     // Offer what the unit has, and fall back to the cell's memory.
     for (const option of select.options) option.hidden = option.disabled = !data.series[option.value];
     if (!tints[tint] || !data.series[tint]) tint = data.series[data.cell.memory] ? data.cell.memory : Object.keys(tints)[0];
-    select.value = tint;
-    if (data.text !== spansFor.text || data.tokens !== spansFor.tokens) buildSpans(data.text, data.tokens);
-    paintText();
-    if (last.step !== previousStep) revealStep(last.step);
+    if (select.value !== tint) select.value = tint;
+    const sameText = data.text === spansFor.text && data.tokens === spansFor.tokens;
+    if (sameText && previous && data.series[tint] === painted.values && tint === painted.tint) {
+      markStep(data.step); // only the step moved
+    } else {
+      const kept = sameText ? spans.length : buildSpans(data.text, data.tokens);
+      paintText(kept);
+    }
+    if (last.step !== previousStep) revealSoon();
   }
 
   select.addEventListener("change", () => {
     tint = select.value;
     emit("text-quantity", tint);
-    if (last) paintText();
+    if (last) paintText(0);
   });
   cellText.addEventListener("click", (event) => {
     const span = event.target.closest?.(".unit-token");
@@ -150,7 +212,11 @@ export function createUnitText(parent) {
   });
   cellText.addEventListener("mouseover", (event) => {
     const span = event.target.closest?.(".unit-token");
-    if (span) readout.textContent = describe(Number(span.dataset.step));
+    if (!span) return;
+    // The token's words, as its tooltip too: written when hovered, not for every token at every update.
+    const words = describe(Number(span.dataset.step));
+    readout.textContent = words;
+    span.title = words;
   });
   cellText.addEventListener("mouseleave", () => {
     if (last) readout.textContent = describe(last.step) || READOUT_HINT;
@@ -169,6 +235,7 @@ export function createUnitText(parent) {
     update,
     clear() {
       last = null;
+      painted = { values: null, tint: null, reach: null, count: 0, copy: [] };
     },
     bind,
   };
