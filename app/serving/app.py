@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -23,20 +22,11 @@ from app.serving.log_limit import limit_repeats
 from app.serving.middleware import BodyLimit, CompressText, RelativeRedirects, SecurityHeaders
 from app.serving.routes import api, api_docs, pages
 from app.serving.service import InputError, load_models
+from app.serving.static_files import StaticFolder
 from app.serving.threads import limit_blas_threads, limit_malloc_arenas
 from app.serving.trace_cache import TraceCache
 
 log = logging.getLogger(__name__)
-
-
-class RevalidatedStaticFiles(StaticFiles):
-    """The page's own JS and CSS: unversioned URLs, so browsers revalidate (ETag) and an upgrade is
-    picked up at once. plotly.js, large and versioned, is cached for a year by its own route."""
-
-    def file_response(self, *args, **kwargs):
-        response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = "no-cache"
-        return response
 
 
 def _where(loc: tuple) -> str:
@@ -132,7 +122,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CompressText)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RelativeRedirects)
-    app.mount("/static", RevalidatedStaticFiles(directory=resource_dir("static")), name="static")
+    # The page's own JS and CSS, from memory, gzipped once (static_files.py): unversioned URLs, so browsers
+    # revalidate (ETag) and an upgrade is picked up at once. plotly.js, versioned, is cached a year by its route.
+    app.mount("/static", StaticFolder(resource_dir("static")), name="static")
     pages.plotly_js()  # compress the 4.8 MB bundle once now, not during the first visitor's request
     app.include_router(api.router)
     app.include_router(pages.router)

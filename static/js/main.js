@@ -14,6 +14,7 @@ import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from
 import {
   cellOf, memoryOf, panelTitle, recordedOf, sharedQuantities, spanQuantity, viewOf as cellView, viewPanels, viewsOf,
 } from "./core/views.js";
+import { dropFirstTrace, takeFirstTrace } from "./first_trace.js";
 import { createControls } from "./views/controls.js";
 import { createExportPanel, download } from "./views/export_panel.js";
 import { createFigureFit, showTourFocus } from "./views/figure.js";
@@ -473,7 +474,8 @@ function clampSelection(T, H) {
 function ask(held, want, signal) {
   if (holds(held, want)) return null;
   const params = requestFor(held, want);
-  return fetchTraceFrom(params, wholeRequest(params, want.text), signal);
+  // The page's first request may have been asked for already, while main.js loaded (first_trace.js).
+  return takeFirstTrace(params, signal) ?? fetchTraceFrom(params, wholeRequest(params, want.text), signal);
 }
 
 async function trace() {
@@ -912,6 +914,7 @@ async function start() {
   setMode(s.compare ? "compare" : mode);
   renderPlayer();
   if (state.mode !== "tour") await trace();
+  dropFirstTrace(); // not taken: the first screen wanted another trace (or none)
   // The first heatmaps are drawn: the other views' modules load once the browser has painted them.
   requestAnimationFrame(() => setTimeout(loadLater.start));
   if (s.memory) retention.open();

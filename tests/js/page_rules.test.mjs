@@ -99,7 +99,11 @@ test("the page preloads main.js's static import graph, all of it and nothing els
       visit(new URL(path, `file:///${dir}`).pathname.slice(1));
     }
   };
+  visit("first_trace.js");
+  const first = [...graph];
+  assert.deepEqual(listed.slice(0, first.length).sort(), first.sort(), "first_trace.js's graph is listed first");
   visit("main.js");
   assert.deepEqual([...listed].sort(), [...graph].sort());
   assert.equal(new Set(listed).size, listed.length, "a module listed twice");
+  assert.match(index, /<script type="module" async src="\/static\/js\/first_trace.js"><\/script>/);
 });

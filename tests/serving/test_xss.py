@@ -442,7 +442,8 @@ def test_a_model_card_made_of_payloads_is_shown_as_text(context, tmp_path):
             page.locator("#card-button").click()
             page.locator("#model-card[open]").wait_for()
             page.locator("#step-detail .step-heading").wait_for()
-            page.locator("#unit-detail .js-plotly-plot").wait_for()  # the unit chart drawn: plotly is loaded lazily
+            page.wait_for_function(  # the unit chart drawn (a canvas: its traces are its `data`)
+                "() => document.querySelector('#unit-detail .unit-chart')?.data?.length > 0")
             pages[model] = page
         page = pages["xss"]
         assert_clean(page, snapshot(pages["plain"]), "a model card made of payloads")

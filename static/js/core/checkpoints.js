@@ -2,7 +2,11 @@
 // `BASE-stepN`, e.g. lesson-step0, lesson-step100), then the finished model. Pure: the checkpoints and
 // their captions (views/learn.js is the slider that only reports which checkpoint was picked).
 
-const NUMBER = new Intl.NumberFormat("en-US");
+/** An integer with thousands separators ("12,000"), as Intl.NumberFormat("en-US") writes it: without Intl,
+ *  whose first use costs the first screen 30–40 ms (ICU's data loaded). */
+function grouped(n) {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+}
 
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -24,10 +28,10 @@ export function checkpointsOf(models, base = "lesson", steps = {}) {
     const match = pattern.exec(id);
     if (match) {
       const step = Number(match[1]);
-      snapshots.push({ id, step, label: `step ${NUMBER.format(step)}`, final: false });
+      snapshots.push({ id, step, label: `step ${grouped(step)}`, final: false });
     } else if (id === base) {
       const known = Number.isFinite(steps?.[id]) ? steps[id] : null;
-      final = { id, step: known, label: known === null ? "final" : `step ${NUMBER.format(known)}`, final: true };
+      final = { id, step: known, label: known === null ? "final" : `step ${grouped(known)}`, final: true };
     }
   }
   snapshots.sort((a, b) => a.step - b.step);
@@ -40,7 +44,7 @@ export function caption(checkpoint) {
   const { step, final } = checkpoint;
   if (step === null) return "the same text through the gates of the finished model";
   const plural = step === 1 ? "step" : "steps";
-  const text = `the same text through the gates after ${NUMBER.format(step)} training ${plural}`;
+  const text = `the same text through the gates after ${grouped(step)} training ${plural}`;
   if (final) return `${text}: the finished model`;
   return step === 0 ? `${text}: the weights are still random` : text;
 }
