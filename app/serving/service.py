@@ -178,7 +178,15 @@ def top_k_indices(probs: np.ndarray, k: int, blocks: int = 64) -> np.ndarray:
     return cols[order][starts[:, None] + np.arange(k)]
 
 
-PREDICTION_ROWS = 32  # steps per block of top_k_arrays: a block's (32, V) float64 softmax stays in cache
+PREDICTION_VALUES = 2**18  # probabilities per block of top_k_arrays: a block's float64 softmax (2 MiB) stays in cache
+
+
+def prediction_rows(V: int) -> int:
+    """Steps per block of top_k_arrays for a vocabulary of V: PREDICTION_VALUES // V (39 for `lesson`'s 6,591
+    words; a character model's whole text in one block: each block costs a few dozen NumPy calls)."""
+    return max(1, PREDICTION_VALUES // max(V, 1))
+
+
 # A second thread for top_k_arrays' blocks: the decoder's products and the softmax's exp release the GIL, so a
 # long text's predictions (0.4 s at 2,000 steps of `lesson`, V = 6,591) take half as long on two cores.
 PREDICTION_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="predictions")
@@ -204,7 +212,7 @@ def in_blocks(count: int, work: Callable[[int], None]) -> None:
 def top_k_arrays(model: Model, trace: Trace, k: int, start: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
     """Per step from `start` on, the vocabulary ids of the min(k, V) likeliest next tokens, likeliest first
     (T - start, k') intp, and their softmax probabilities (T - start, k') float64; None if the model has no
-    decoder. Computed in blocks of PREDICTION_ROWS steps on two threads (in_blocks): every row's numbers are
+    decoder. Computed in blocks of prediction_rows(V) steps on two threads (in_blocks): every row's numbers are
     its own (the decoder is one matrix-vector product per step, the softmax row-wise), so they are the whole
     computation's bit for bit, and the (T, V) probabilities (105 MB at 2,000 steps of `lesson`) are never held
     whole."""
@@ -215,14 +223,15 @@ def top_k_arrays(model: Model, trace: Trace, k: int, start: int = 0) -> tuple[np
     if k == 0 or steps == 0:
         return top, probs
     h = trace.layers[-1].h[start:]
+    n = prediction_rows(model.params.vocab_size)
 
     def block(b: int) -> None:
-        rows = slice(b * PREDICTION_ROWS, (b + 1) * PREDICTION_ROWS)
+        rows = slice(b * n, (b + 1) * n)
         p = softmax(logits(model.params, h[rows]))  # (rows, V)
         top[rows] = top_k_indices(p, k)
         probs[rows] = np.take_along_axis(p, top[rows], 1)
 
-    in_blocks(-(-steps // PREDICTION_ROWS), block)
+    in_blocks(-(-steps // n), block)
     return top, probs
 
 

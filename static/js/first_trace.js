@@ -48,6 +48,7 @@ let first = null; // {params, answer, controller} until main.js takes or drops i
 
 /** Start the first trace for this page's link (in the browser; main.js may not need it). */
 async function start() {
+  performance.mark("first-trace-run");
   const byId = (id) => document.getElementById(id);
   const config = JSON.parse(byId("page-config").textContent);
   configureLink({ modelIdPattern: config.model_id_pattern, maxText: config.max_chars });
@@ -59,6 +60,7 @@ async function start() {
   });
   if (!params || first !== null) return;
   const controller = new AbortController();
+  performance.mark("first-trace-sent"); // bench/page_interactions.py reports both
   const answer = fetchTrace(params, controller.signal);
   answer.catch(() => {}); // heard by whoever takes it; a dropped one's failure is nobody's
   first = { params, answer, controller };

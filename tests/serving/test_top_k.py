@@ -45,13 +45,14 @@ def test_predictions_in_blocks_are_the_whole_softmax_bit_for_bit():
     from app.model_store import load_model
     from app.resources import resource_dir
     from app.serving.config import Settings
-    from app.serving.service import PREDICTION_ROWS, run_trace, top_k_arrays
+    from app.serving.service import prediction_rows, run_trace, top_k_arrays
 
     model = load_model(resource_dir("models") / "lesson.safetensors")
     words = "Last year , due to my current job situation and family conditions , I had to take a loan .".split()
-    text = " ".join(words * (3 * PREDICTION_ROWS // len(words) + 2))
+    rows = prediction_rows(model.params.vocab_size)
+    text = " ".join(words * (3 * rows // len(words) + 2))
     trace = run_trace(model, text, Settings()).trace
-    assert trace.num_steps % PREDICTION_ROWS and trace.num_steps > 2 * PREDICTION_ROWS
+    assert trace.num_steps % rows and trace.num_steps > 2 * rows
     for start in (0, 7):
         top, probs = top_k_arrays(model, trace, 5, start)
         whole = softmax(logits(model.params, trace.layers[-1].h[start:]))
