@@ -44,7 +44,8 @@ CONFIG = {
     "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
 }
 OPERATIONS = {"GET /healthz", "GET /api/models", "GET /api/models/{model_id}", "GET /api/trace", "POST /api/trace",
-              "GET /api/step", "POST /api/step", "GET /api/retention", "POST /api/retention"}
+              "GET /api/step", "POST /api/step", "GET /api/retention", "POST /api/retention",
+              "GET /api/attribution", "POST /api/attribution"}
 
 
 def run(base: str) -> tuple[dict[str, int], list[str], list[str]]:
