@@ -1,10 +1,13 @@
 """`lstm-viz eval MODEL`: measure a bundled model, find its notable units, optionally record both in its card.
-`lstm-viz eval MODEL --memory-span`: a lesson model's accuracy against the distance from cue to prediction."""
+`lstm-viz eval MODEL --memory-span`: a lesson model's accuracy against the distance from cue to prediction.
+`lstm-viz eval MODEL --saturation [--snapshots]`: how often each gate is shut or wide open (app/analysis/saturation.py)
+over the model's held-out text, for the model and, with --snapshots, its training snapshots MODEL-stepN first."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -13,8 +16,18 @@ import numpy as np
 
 from app.analysis.evaluate import evaluate_lesson, sample, trace_text
 from app.analysis.memory_span import memory_span
+from app.analysis.saturation import (
+    DEFAULT_THRESHOLD,
+    MOSTLY,
+    Tally,
+    check_threshold,
+    gate_quantities,
+    right_threshold,
+)
+from app.analysis.saturation import report as saturation_report
 from app.analysis.units import best_units, code_signals, line_position, partial_correlations, pearson
 from app.corpora.examples import EXAMPLES
+from app.engine.cells import spec
 from app.model_store import Model, load_model
 from app.resources import resource_dir
 
@@ -136,12 +149,143 @@ def cmd_memory_span(args: argparse.Namespace, path: Path, model: Model, command:
     return 0
 
 
+def snapshots_of(folder: Path, model_id: str) -> list[tuple[int, Path]]:
+    """The training snapshots served beside a model, (step, weights path) by step: FOLDER/MODEL-stepN.safetensors
+    (the ids the page's "watch it learn" slider reads, static/js/core/checkpoints.js)."""
+    pattern = re.compile(rf"{re.escape(model_id)}-step(\d+)")
+    return sorted((int(m[1]), p) for p in folder.glob("*.safetensors") if (m := pattern.fullmatch(p.stem)))
+
+
+def saturation_texts(model: Model, corpus: str, args: argparse.Namespace) -> tuple[list[str], str]:
+    """The texts `eval` measures the model on, and what they are: a lesson model's test split (every document
+    held out of training); a char model's held-out validation text (`--chars` of it), or, when its corpus is not
+    fetched, the card's examples (said so)."""
+    if corpus == "lesson":
+        from app.corpora import lesson
+
+        docs = lesson.test_records(args.seed)
+        return [d.text for d in docs], (f"the lesson test split (app/corpora/lesson.py, seed {args.seed}): "
+                                        f"{len(docs):,} documents held out of training")
+    try:
+        text = _held_out_text(args.corpora_dir, corpus, args.chars)
+    except FileNotFoundError as e:
+        examples = list(model.card.get("examples") or EXAMPLES.get(corpus, ()))
+        if not examples:
+            raise
+        return examples, (f"the model card's {len(examples)} examples, not held-out text: the {corpus} corpus is not "
+                          f"fetched ({e})")
+    return [text], f"{len(text):,} held-out characters of the {corpus} corpus (its validation files)"
+
+
+def saturation_of(model: Model, texts: list[str], layer: int, threshold: float) -> dict:
+    """Each text traced from the zero state; per gate of `layer`, the saturation fractions over all their steps."""
+    cell, H = model.spec, model.params.hidden_size
+    gates = gate_quantities(cell)
+    counted = Tally(gates, H, threshold)
+    for text in texts:
+        if gates:
+            tokens, trace = trace_text(model, text)
+            counted.add(trace.layers[layer], len(tokens))
+        else:  # nothing to count but the steps: tokenize, no trace
+            counted.add(None, len(model.tokenizer.tokenize(text)))
+    titles = {g: cell.panels[g]["title"] for g in gates}
+    out = {"model": model.id, "cell": cell.name, "layer": layer, "hidden_size": H, "texts": counted.texts,
+           "num_steps": counted.steps, "gates": {}}
+    if not gates:
+        out["note"] = f"{cell.article} has no gates (no quantity on the 0..1 gate scale): nothing to saturate"
+    elif counted.steps:
+        out["gates"] = {g: {"title": titles[g], **{k: v.tolist() if isinstance(v, np.ndarray) else v
+                                                   for k, v in entry.items()}}
+                        for g, entry in saturation_report(counted, titles).items()}
+    else:
+        out["note"] = "the texts have no tokens for this model: nothing to count"
+    return out
+
+
+def saturation_table(result: dict) -> list[str]:
+    """One model's result as lines: a header, then per gate units mostly left / mostly right / neither and the
+    mean fractions."""
+    step, final = result.get("step"), result.get("final", True)
+    when = (f" (final, training step {step:,})" if final else f" (training step {step:,})") if step is not None else ""
+    lines = [f"{result['model']}{when}: {spec(result['cell']).title}, layer {result['layer']}, "
+             f"H = {result['hidden_size']}, {result['num_steps']:,} steps"]
+    if not result["gates"]:
+        return [*lines, f"  {result['note']}"]
+    H = result["hidden_size"]
+    lines.append(f"  {'gate':<18} {'mostly left':>12} {'mostly right':>13} {'neither':>10} {'mean left':>10} "
+                 f"{'mean right':>11}")
+    for g, e in result["gates"].items():
+        def units(n: int) -> str:
+            return f"{n} ({round(100 * n / H)}%)"
+
+        lines.append(f"  {g + ' ' + e['title']:<18} {units(e['mostly_left']):>12} {units(e['mostly_right']):>13} "
+                     f"{units(e['neither']):>10} {e['mean_left']:>10.3f} {e['mean_right']:>11.3f}")
+    return lines
+
+
+def cmd_saturation(args: argparse.Namespace, folder: Path, model: Model, corpus: str) -> int:
+    """Print the gate saturation of the model (after its snapshots, in step order, with --snapshots) over its
+    held-out text: a table per model, or with --json one JSON object."""
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    layer = args.layer or 0
+    try:
+        check_threshold(threshold)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    steps = model.card.get("provenance", {}).get("steps")
+    models: list[tuple[int | None, Path | None]] = []
+    if args.snapshots:
+        models = list(snapshots_of(folder, model.id))
+        if not models:
+            print(f"note: no training snapshots of {model.id!r} beside it (files {model.id}-stepN.safetensors in "
+                  f"{folder}): the model alone", file=sys.stderr)
+    models.append((steps if isinstance(steps, int) else None, None))
+    L = model.params.num_layers
+    if not 0 <= layer < L:
+        print(f"error: layer {layer} is out of range: model {model.id!r} has layers 0 to {L - 1}", file=sys.stderr)
+        return 2
+    texts, about = saturation_texts(model, corpus, args)
+    results = []
+    for step, path in models:
+        m = model if path is None else load_model(path)
+        if not 0 <= layer < m.params.num_layers:
+            print(f"error: layer {layer} is out of range: model {m.id!r} has layers 0 to {m.params.num_layers - 1}",
+                  file=sys.stderr)
+            return 2
+        results.append({**saturation_of(m, texts, layer, threshold), "step": step, "final": path is None})
+    right = right_threshold(threshold)
+    if args.json:
+        print(json.dumps({"corpus": about, "texts": len(texts), "layer": layer, "threshold": threshold,
+                          "thresholds": {"left": threshold, "right": right}, "mostly": MOSTLY, "models": results},
+                         ensure_ascii=False))
+        return 0
+    print(f"gate saturation over {about}")
+    print(f"left-saturated (closed): below {threshold:g}; right-saturated (open): above {right:g}; "
+          f"a unit counts as mostly one when it is on more than half the steps")
+    for result in results:
+        print()
+        print("\n".join(saturation_table(result)))
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     folder = args.models_dir or resource_dir("models")
     path = folder / f"{args.model}.safetensors"
     model = load_model(path)
     corpus = args.corpus or corpus_of(model)
     command = shlex.join(["lstm-viz", "eval", *args.argv])
+    only = [flag for flag, value in (("--snapshots", args.snapshots), ("--layer", args.layer is not None),
+                                     ("--json", args.json), ("--threshold", args.threshold is not None)) if value]
+    if args.saturation and (args.memory_span or args.write_card):
+        print("error: --saturation only prints: leave out --memory-span and --write-card", file=sys.stderr)
+        return 2
+    if args.saturation:
+        return cmd_saturation(args, folder, model, corpus)
+    if only:
+        print(f"error: {', '.join(only)} go{'es' if len(only) == 1 else ''} with --saturation: add it, or leave "
+              f"{'it' if len(only) == 1 else 'them'} out", file=sys.stderr)
+        return 2
     if args.memory_span:
         if corpus != "lesson":
             print(f"error: --memory-span measures lesson models; {model.id!r} was trained on {corpus}", file=sys.stderr)
@@ -203,4 +347,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--probes", type=int, default=200, help="--memory-span: probes per distance and task "
                                                            "(default: %(default)s)")
     p.add_argument("--write-card", action="store_true", help="record the results in the model's card")
+    p.add_argument("--saturation", action="store_true",
+                   help="only print, per gate (LSTM i, f, o; GRU r, z), the units mostly closed (below 0.1), mostly "
+                        "open (above 0.9) or neither over the held-out text (lesson: the test split; char models: "
+                        "--chars of the validation text, or the card's examples when the corpus is not fetched), "
+                        "with the mean fractions (docs/saturation.md)")
+    p.add_argument("--snapshots", action="store_true", help="--saturation: the training snapshots served beside the "
+                                                            "model (MODEL-stepN) first, in step order")
+    p.add_argument("--layer", type=int, default=None, help="--saturation: the layer (default: 0)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help=f"--saturation: closed below it, open above 1 − it (default: {DEFAULT_THRESHOLD})")
+    p.add_argument("--json", action="store_true", help="--saturation: one JSON object, per-unit fractions included")
     p.set_defaults(func=cmd_eval)

@@ -20,7 +20,7 @@ from app.serving.config import Settings, get_settings
 from app.serving.lane_process import LaneProcess
 from app.serving.log_limit import limit_repeats
 from app.serving.middleware import BodyLimit, CompressText, RelativeRedirects, SecurityHeaders
-from app.serving.routes import api, api_docs, attribution, pages
+from app.serving.routes import api, api_docs, attribution, components, pages, saturation
 from app.serving.service import InputError, load_models
 from app.serving.static_files import StaticFolder
 from app.serving.threads import limit_blas_threads, limit_malloc_arenas
@@ -127,7 +127,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFolder(resource_dir("static")), name="static")
     pages.plotly_js()  # compress the 4.8 MB bundle once now, not during the first visitor's request
     app.include_router(api.router)
-    app.include_router(attribution.router)
+    for analysis in (attribution, saturation, components):
+        app.include_router(analysis.router)
     app.include_router(pages.router)
     app.include_router(api_docs.router)
     return app

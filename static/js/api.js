@@ -90,3 +90,12 @@ export function fetchCard(model, signal) {
 export function fetchRetention({ model, text, step, layer, encoding = "f4", signal }) {
   return call("/api/retention", { model, text, step, layer, encoding, salt: TAB_SALT }, signal);
 }
+
+/**
+ * Why the model predicted `target` after token `step`: /api/attribution's {target, prob, tokens, scores, explains,
+ * method, …} (one score per token 0…step; docs/api.md).
+ * @param {{model: string, text: string, step: number, target: string, method: string, signal?: AbortSignal}} q
+ */
+export function fetchAttribution({ model, text, step, target, method, signal }) {
+  return call("/api/attribution", { model, text, step, target, method, salt: TAB_SALT }, signal);
+}

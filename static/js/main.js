@@ -1,6 +1,6 @@
 // Composition root: the only module that touches location and history. It reads the link, holds what
 // the person chose (`state`, named as state.js's table), fetches through api.js and renders the views.
-import { fetchCard, fetchStep, fetchTrace, fetchTraceFrom } from "./api.js";
+import { fetchAttribution, fetchCard, fetchStep, fetchTrace, fetchTraceFrom } from "./api.js";
 import { decodeSpec } from "./core/arrays.js";
 import { checkpointsOf } from "./core/checkpoints.js";
 import { lazyViews } from "./core/lazy.js";
@@ -25,6 +25,7 @@ import { createPlayerControls } from "./views/player.js";
 import { createRetention } from "./views/retention.js";
 import { createTokenStrip } from "./views/token_strip.js";
 import { createTour } from "./views/tour.js";
+import { createWhy } from "./views/why.js";
 
 const TYPING_DEBOUNCE_MS = 250;
 const URL_DEBOUNCE_MS = 300;
@@ -85,6 +86,7 @@ const exportPanel = createExportPanel({
   charts: byId("export-chart"), buttons: byId("export-buttons"), cli: byId("cli-line"), curl: byId("curl-line"),
 });
 const playerControls = createPlayerControls(byId("player"));
+const why = createWhy(byId("why"));
 const figure = createFigureFit(el.heatmaps);
 
 // Views made once their modules have loaded, after the first heatmaps are painted (loadLater.start()), or at
@@ -111,6 +113,7 @@ const state = {
   compare: "", compareModel: "", mode: "explore", presenter: false, tour: 0, checkpoint: null, speed: 5, hide: [],
   embed: false,
   memory: false, // the "Memory that lasts" panel is open
+  why: "", whyMethod: "grad_input", // the prediction the token strip is tinted for (after `step`), and how
   spanResults: null, compareQuantity: "", compareStep: null, reveal: null,
   shown: null, // what is held of the text's trace: trace_store.js's holding {model, text, layer, tokens,
   // predictions, matrices: {quantity: {T, H, data}}}, the drawn quantities of one layer (u1: approximate)
@@ -121,6 +124,7 @@ let drawn = null; // what the last draw() drew: {shown, rows, reveal} (select() 
 let typingTimer = 0;
 let urlTimer = 0;
 let stepRequest = null;
+let whyRequest = null;
 let unitRequest = null;
 let unitHeld = null; // the selected unit's exact values: a holding of one unit, f4
 let steps = []; // the guided tour's steps, built from the lesson model's card
@@ -363,6 +367,41 @@ async function drawCompare() {
 function drawDetails() {
   drawUnitDetail();
   drawStepDetail();
+  drawWhy();
+}
+
+/** "Why this prediction?": the words up to the selected step tinted by how much they pushed the prediction
+ *  after it toward state.why (/api/attribution), with the bar that says so; nothing while state.why is "". */
+async function drawWhy() {
+  const { shown } = state;
+  whyRequest?.abort();
+  whyRequest = null;
+  if (!shown || !state.why || state.step === null || !shown.model.has_decoder || !shown.tokens[state.step]) {
+    why.clear();
+    tokenStrip.tint(null);
+    return;
+  }
+  const controller = new AbortController();
+  whyRequest = controller;
+  const asked = { model: shown.model.id, text: shown.text, step: state.step, target: state.why,
+    method: state.whyMethod };
+  why.show({ target: state.why, after: shown.tokens[state.step].text, method: state.whyMethod });
+  try {
+    const answer = await fetchAttribution({ ...asked, signal: controller.signal });
+    if (whyRequest !== controller) return;
+    why.render(answer);
+    tokenStrip.tint(answer.scores, answer.target.token);
+  } catch (err) {
+    if (err.name === "AbortError" || whyRequest !== controller) return;
+    why.fail(err.message);
+    tokenStrip.tint(null);
+  }
+}
+
+function explain(changes) {
+  Object.assign(state, changes);
+  drawWhy();
+  scheduleUrl();
 }
 
 /** The selected unit over the text, from its exact float32 values (fetched for that unit alone, only
@@ -647,7 +686,8 @@ async function goTour(index) {
   modelPanel.render(models.get("lesson"), 0);
   el.text.value = s.text;
   Object.assign(state, {
-    view: s.view, step: s.step, unit: s.unit, layer: s.layer ?? 0, reveal: null,
+    view: s.view, step: s.step, unit: s.unit, layer: s.layer ?? 0, reveal: null, why: s.why ?? "",
+    whyMethod: s.whyMethod ?? state.whyMethod,
     span: s.highlight.length ? { start: Math.min(...s.highlight), end: Math.max(...s.highlight) } : null,
   });
   await trace();
@@ -780,6 +820,9 @@ unitDetail.bind("pin", ({ unit, pinned }) => {
 unitDetail.bind("select-step", (t) => select({ t }));
 stepDetail.bind("select-step", (t) => select({ t }));
 stepDetail.bind("select-unit", (unit) => select({ unit }));
+stepDetail.bind("explain", (token) => explain({ why: token }));
+why.bind("method", (method) => explain({ whyMethod: method }));
+why.bind("clear", () => explain({ why: "" }));
 // "Show unit N" in the model card: select the unit, make sure its row is drawn (pinned when the chosen
 // "Show" leaves it out) and bring the heatmaps, with the row marked, on screen.
 modelCard.bind("select-unit", async ({ layer, unit }) => {
@@ -899,7 +942,7 @@ async function start() {
   Object.assign(state, {
     view: s.view, order: s.order, topN: s.topN, scale: s.scale, pinned: s.pinned, layer: s.layer, step: s.step,
     unit: s.unit, span: s.span, tour: s.tour, checkpoint: s.checkpoint, speed: s.speed, hide: s.hide,
-    embed: s.embed, memory: s.memory,
+    embed: s.embed, memory: s.memory, why: s.why, whyMethod: s.whyMethod,
   });
   el.compareText.value = s.compare || PRESETS.tense[1];
   if (s.compareModel && models.has(s.compareModel)) el.compareModel.value = s.compareModel;
@@ -917,6 +960,8 @@ async function start() {
   dropFirstTrace(); // not taken: the first screen wanted another trace (or none)
   // The first heatmaps are drawn: the other views' modules load once the browser has painted them.
   requestAnimationFrame(() => setTimeout(loadLater.start));
+  // A hook for tests that count the page's elements: every lazily made view is in the page.
+  loadLater.ready().then(() => { document.body.dataset.views = "ready"; });
   if (s.memory) retention.open();
 }
 

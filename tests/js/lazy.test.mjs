@@ -71,3 +71,19 @@ test("a stand-in is not a promise, and a load that fails is heard", async () => 
   await tick();
   assert.deepEqual(errors, ["offline"]);
 });
+
+test("ready() settles once every view is made, a failed one included, and not before start()", async () => {
+  const errors = [];
+  const group = lazyViews((err) => errors.push(err.message));
+  let made = 0;
+  group.view(async () => { made++; return {}; });
+  group.view(async () => { throw new Error("no module"); });
+  let settled = false;
+  const ready = group.ready().then(() => { settled = true; });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(settled, false);
+  group.start();
+  await ready;
+  assert.equal(made, 1);
+  assert.deepEqual(errors, ["no module"]);
+});

@@ -291,7 +291,7 @@ test("keys come in the table's order whatever the state object's order; app-only
     model: "lesson", version: "0123456789ab", compareModel: "untrained", view: "all", layer: 1, step: 4, unit: 9,
     pinned: [9, 2], order: "change", topN: 8, scale: "robust", span: { start: 1, end: 3 }, mode: "tour",
     presenter: true, tour: 2, checkpoint: 5, speed: 3, hide: ["header", "share"], embed: true, memory: true,
-    text: "hi there", compare: "bye",
+    why: "had", whyMethod: "occlusion", text: "hi there", compare: "bye",
   });
   const shuffled = Object.fromEntries(Object.entries(s).reverse());
   const query = serializeQuery({ ...shuffled, shown: { big: true }, spanResults: [1, 2] });
@@ -300,7 +300,7 @@ test("keys come in the table's order whatever the state object's order; app-only
   assert.equal(query, "model=lesson&version=0123456789ab&compare_model=untrained&view=all&layer=1&step=4&unit=9"
     + "&units=9%2C2&order=change&top=8&scale=robust&span=1-3&mode=tour&presenter=1&tour=2&checkpoint=5&speed=3"
     + "&hide=header%2Cshare&embed=1"
-    + "&memory=1&text=hi+there&compare=bye");
+    + "&memory=1&why=had&why_method=occlusion&text=hi+there&compare=bye");
 });
 
 test("without its texts the longest possible query fits, so the fragment path always works", () => {
@@ -309,7 +309,7 @@ test("without its texts the longest possible query fits, so the fragment path al
     model: "m".repeat(64), version: "f".repeat(12), compareModel: "n".repeat(64), view: "memory", layer: big,
     step: big, unit: big, pinned: Array.from({ length: MAX_PINNED }, (_, i) => big - i), order: "activity",
     topN: "all", scale: "shared", span: { start: big - 1, end: big }, mode: "learn", presenter: true, tour: big, checkpoint: big, speed: 10,
-    hide: [...HIDEABLE], embed: true, memory: true,
+    hide: [...HIDEABLE], embed: true, memory: true, why: "w".repeat(64), whyMethod: "integrated_gradients",
   });
   assert.deepEqual(validate(s), []);
   assert.ok(serializeQuery(s).length <= MAX_QUERY_LENGTH, String(serializeQuery(s).length));
@@ -326,4 +326,15 @@ test("defaults() and applyDefaults() hand out fresh copies", () => {
   assert.notEqual(s.pinned, pinned);
   assert.equal(s.layer, 0);
   assert.deepEqual(Object.keys(s), PROPS.map((p) => p.field));
+});
+
+test("a link's why is any token of 1 to 64 characters, a newline too, and its method one of the API's", async () => {
+  for (const why of ["had", " ", "\n", "é", "w".repeat(64)]) {
+    const back = (await readLink({ search: serializeQuery(applyDefaults({ why })) })).state;
+    assert.equal(back.why, why);
+  }
+  const bad = await readLink({ search: `why=${"w".repeat(65)}&why_method=saliency` });
+  assert.deepEqual(bad.rejected.map((r) => r.key).sort(), ["why", "why_method"]);
+  assert.equal(bad.state.why, "");
+  assert.equal(bad.state.whyMethod, "grad_input");
 });

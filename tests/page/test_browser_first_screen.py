@@ -121,7 +121,8 @@ def test_player_and_step_detail_agree_on_the_token_number(browser, server):
         page.locator("#tokens .token").nth(12).click()  # the 13th token, "I"
         page.wait_for_function("() => document.querySelector('.player-position').textContent === 'token 13 of 19'")
         heading = page.locator("#step-detail .step-heading")
-        heading.wait_for()
+        # The heading is there before the step's numbers arrive (/api/step): wait for the step's own heading.
+        page.wait_for_function("() => /13/.test(document.querySelector('#step-detail .step-heading')?.textContent)")
         assert "13" in heading.text_content() and "I" in heading.text_content()
         page.locator(".player-button[data-action=back]").click()  # ◀ moves the selection, keeps the text whole
         page.wait_for_function("() => document.querySelector('.player-position').textContent === 'token 12 of 19'")

@@ -7,7 +7,6 @@ import base64
 import json
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
@@ -22,7 +21,6 @@ from app.serving.app import create_app
 from app.serving.config import Settings
 from app.serving.retention import MAX_WINDOW, MIN_WINDOW, max_window
 from tests.helpers import random_params
-from tests.servers import serve
 
 MODELS = resource_dir("models")
 
@@ -49,19 +47,6 @@ def folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def app(folder):
     return create_app(Settings(models_dir=folder))
-
-
-@pytest.fixture(scope="module")
-def http(app):
-    with serve(app) as base, httpx.Client(base_url=base, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def small():
-    with serve(create_app(Settings(max_chars=200, max_tokens=20))) as base, \
-            httpx.Client(base_url=base, timeout=30) as client:
-        yield client
 
 
 def f32(rows) -> np.ndarray:

@@ -157,6 +157,9 @@ def open_page(context, url: str):
     page.on("request", lambda r: page.requests.append(r.url))
     page.goto(url)
     page.wait_for_function(DRAWN_JS)
+    # The views made after the first paint (step and unit detail, model card, compare, share) are in the page:
+    # their elements are counted too, the same in every snapshot.
+    page.wait_for_function("() => document.body.dataset.views === 'ready'")
     return page
 
 

@@ -8,19 +8,22 @@
  * is the view's own (its answer as it comes). A method taken from the stand-in early and called late is
  * the view's own call by then. onError(err) hears a load that failed.
  * @param {(err: Error) => void} [onError]
- * @returns {{start: () => void, view: (load: () => Promise<object>) => object}}
+ * ready() settles once every view asked for so far is made (or failed to load).
+ * @returns {{start: () => void, view: (load: () => Promise<object>) => object, ready: () => Promise<void>}}
  */
 export function lazyViews(onError = () => {}) {
   let start;
   const go = new Promise((resolve) => {
     start = resolve;
   });
+  const making = [];
   return {
     start: () => start(),
+    ready: () => Promise.all(making).then(() => undefined),
     view(load) {
       let made = null;
       const queue = [];
-      go.then(load).then((view) => {
+      const madeOnce = go.then(load).then((view) => {
         made = view;
         for (const [name, args, resolve, reject] of queue.splice(0)) {
           try {
@@ -30,6 +33,7 @@ export function lazyViews(onError = () => {}) {
           }
         }
       }).catch(onError);
+      making.push(madeOnce);
       return new Proxy({}, {
         get(_, name) {
           if (name === "then") return undefined; // not a promise itself

@@ -24,6 +24,10 @@ export const MAX_QUERY_LENGTH = 1_500;
 export const MODES = Object.freeze(["explore", "compare", "tour", "learn", "presenter"]);
 /** How many units the heatmaps show: a number, or "all"; absent (null), as many as fit (main.js). */
 export const TOP_N = Object.freeze([8, 16, 32, 64, "all"]);
+/** /api/attribution's methods (app/analysis/attribution.py METHODS), the first the default. */
+export const WHY_METHODS = Object.freeze(["grad_input", "integrated_gradients", "occlusion", "connectivity"]);
+// A predicted token to explain: 1 to 64 code points, any character (a character model predicts " " and "\n").
+const WHY_TOKEN = /^(?:(?!\p{Cs})[\s\S]){1,64}$/u;
 /** Controls a link may hide (classroom and embed use). */
 export const HIDEABLE = Object.freeze(["model", "text", "examples", "views", "units", "span", "details", "step",
   "unit", "header", "export", "share"]);
@@ -168,6 +172,9 @@ export const PROPS = Object.freeze([
   row("hide", "hide", "enum-list", Object.freeze([]), { values: HIDEABLE }),
   row("embed", "embed", "bool", false),
   row("memory", "memory", "bool", false), // the "Memory that lasts" panel is open
+  // "Why this prediction?": the token whose prediction after `step` the strip is tinted for, and the method.
+  row("why", "why", "string", "", { pattern: WHY_TOKEN, hint: "not a token of 1 to 64 characters" }),
+  row("why_method", "whyMethod", "enum", "grad_input", { values: WHY_METHODS }),
   row("text", "text", "text", ""), // "": the model's first example; at most maxText() code points
   row("compare", "compare", "text", ""), // "": no comparison
 ]);

@@ -63,7 +63,8 @@ export const RNN_MODEL = "lesson-rnn";
  * of the "Memory that lasts" panel to open and point at ("kept", "curve" or "span"), and optionally
  * `compareModel`: a second model whose curve joins the first's. `step` is the token to select (or
  * null), `unit` the unit to select and pin (or null; then `layer` is null too), `highlight` token
- * indices to mark in the text. Without notable units in the card the steps still make sense, only
+ * indices to mark in the text; `why` and `whyMethod` (the last step) the prediction after `step` whose
+ * attribution tints the words. Without notable units in the card the steps still make sense, only
  * without a unit to select.
  */
 export function tourSteps(card, rnnCard = null) {
@@ -131,6 +132,14 @@ export function tourSteps(card, rnnCard = null) {
       text: LECTURE.tensePresent, view: "states", step: null, ...withUnit(tense), highlight: [PRESENT.today],
     },
     ...rnnChapter(tense, spanWords(card, rnnCard)),
+    {
+      title: "Why “had”?",
+      body: "Each word before “had” is tinted by how much the model's belief in “had” drops when that word is "
+        + "hidden (occlusion). Besides “I” just before it, “Last year” lights up: the tense came from there, "
+        + "thirteen words back.",
+      text: LECTURE.tensePast, view: "memory", step: PAST.I, ...withUnit(null), highlight: [PAST.last, PAST.year],
+      why: "had", whyMethod: "occlusion",
+    },
   ];
 }
 

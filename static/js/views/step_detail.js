@@ -102,7 +102,7 @@ function percent(prob) {
   return prob < 0.0005 ? "<0.1 %" : `${(prob * 100).toFixed(1)} %`;
 }
 
-function renderPredictions(list, note, predictions) {
+function renderPredictions(list, note, predictions, explain) {
   if (predictions === null) {
     list.replaceChildren();
     note.textContent = "";
@@ -111,7 +111,11 @@ function renderPredictions(list, note, predictions) {
   note.textContent = predictions?.length ? "" : "no predictions for this step";
   list.replaceChildren(...(predictions ?? []).map(({ token, prob }) => {
     const item = el("li", "step-prediction");
-    el("span", "step-prediction-token", displayToken(token), item);
+    // The word is a button: "why this one?" tints the words before it by how much they pushed toward it.
+    const why = el("button", "step-prediction-token", displayToken(token), item);
+    why.type = "button";
+    why.title = `why “${displayToken(token)}”? tint the words by how much they pushed toward it`;
+    why.addEventListener("click", () => explain(token));
     const track = el("div", "step-bar-track", undefined, item);
     el("div", "step-bar step-bar-prob", undefined, track).style.width = `${Math.max(0, Math.min(1, prob)) * 100}%`;
     el("span", "num step-prediction-prob", percent(prob), item).title = String(prob);
@@ -131,10 +135,11 @@ function describe(cell) {
  * `predictions` is [{token, prob}] after this step, or null when the model has no decoder; `layer`
  * (0-based, default step.layer) is shown 1-based like the page's layer menu; `numSteps` (optional)
  * disables "next token" on the last one. clear(message) shows a message instead. bind("select-step", fn)
- * and bind("select-unit", fn) hear the panel's ◀ ▶ buttons: fn gets the 0-based step or unit asked for.
+ * and bind("select-unit", fn) hear the panel's ◀ ▶ buttons: fn gets the 0-based step or unit asked for;
+ * bind("explain", fn) a click on a predicted token: fn gets the token.
  */
 export function createStepDetail(container) {
-  const events = createEvents(["select-step", "select-unit"]);
+  const events = createEvents(["select-step", "select-unit", "explain"]);
   const root = el("section", "step-detail", undefined, container);
   const head = el("div", "step-head", undefined, root);
   const heading = el("h3", "step-heading", undefined, head);
@@ -261,7 +266,7 @@ export function createStepDetail(container) {
     predictionsHeading.textContent = `Next token after “${token}”`;
     // A model without a decoder predicts nothing: its predictions section is hidden, not left empty.
     for (const node of [predictionsHeading, predictionList, predictionNote]) node.hidden = predictions === null;
-    renderPredictions(predictionList, predictionNote, predictions);
+    renderPredictions(predictionList, predictionNote, predictions, (token) => events.emit("explain", token));
     show(true);
   }
 

@@ -9,6 +9,7 @@
 // that follows the end while you type there and moves to a step selected outside it: the browser lays
 // out and paints a strip's every chip on any change, so 2,000 chips made each keystroke's frame grow
 // with the text (measured: docs/performance.md).
+import { divergingColor, maxAbsOf, readableTextColor } from "../core/colors.js";
 import { STRIP_WINDOW, chipTitle, displayToken, endWindow, windowAround } from "../core/tokens.js";
 import { createEvents, el } from "./dom.js";
 
@@ -68,7 +69,38 @@ export function createTokenStrip(list) {
     const unknown = unkId !== null && token.id === unkId;
     if (unknown) item.classList.add("token-unk");
     item.title = chipTitle({ t, id: token.id, unknown });
+    if (tinted) paintTint(item, t);
     return item;
+  }
+
+  // "Why this prediction?": per token 0…k its attribution score, the chips tinted on the diverging scale (red:
+  // toward the target, blue: away), the number in the title. null: no tint.
+  let tinted = null; // {scores, target, maxAbs}
+
+  function paintTint(item, t) {
+    const score = tinted && t < tinted.scores.length ? tinted.scores[t] : null;
+    const base = item.title.split("\n")[0];
+    if (score === null) {
+      item.style.removeProperty("background-color");
+      item.style.removeProperty("color");
+      item.classList.remove("token-tinted");
+      item.removeAttribute("data-score");
+      item.title = base;
+      return;
+    }
+    const colour = divergingColor(score, tinted.maxAbs);
+    item.style.backgroundColor = colour;
+    item.style.color = readableTextColor(colour);
+    item.classList.add("token-tinted");
+    item.dataset.score = String(score);
+    item.title = `${base}\npushed toward “${displayToken(tinted.target)}”: ${score >= 0 ? "+" : ""}${score.toPrecision(3)}`;
+  }
+
+  /** Tint the chips by scores (one per token from the first; null: none), for the predicted token target. */
+  function tint(scores, target = "") {
+    tinted = scores ? { scores, target, maxAbs: maxAbsOf(scores) } : null;
+    list.classList.toggle("token-strip-tinted", tinted !== null);
+    for (let k = 0; k < list.children.length; k++) paintTint(list.children[k], w0 + k);
   }
 
   // Span mode (touch has no shift key): null, or {phase: "first"} until a chip is tapped, then
@@ -233,6 +265,7 @@ export function createTokenStrip(list) {
     },
     /** Update the selected step and span without rebuilding the chips (of the window shown). */
     mark,
+    tint,
     /** Start (true) or cancel (false) span mode: the next two taps on chips select a span. */
     setSpanMode(on) {
       if (on && picking === null) setPicking({ phase: "first" });
