@@ -88,7 +88,10 @@ export function createTokenStrip(list) {
       item.title = base;
       return;
     }
-    const colour = divergingColor(score, tinted.maxAbs);
+    // √ of the share of the strongest: a word that pushed a quarter as hard still shows at half the colour
+    // (the word just before the prediction often dwarfs the rest).
+    const share = tinted.maxAbs > 0 ? score / tinted.maxAbs : 0;
+    const colour = divergingColor(Math.sign(share) * Math.sqrt(Math.abs(share)), 1);
     item.style.backgroundColor = colour;
     item.style.color = readableTextColor(colour);
     item.classList.add("token-tinted");

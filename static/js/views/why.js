@@ -49,8 +49,8 @@ export function createWhy(box) {
     const top = strongest(answer).map((t) => `“${displayToken(t.text)}”`).join(", ");
     said.textContent = ` p = ${(answer.prob * 100).toFixed(1)} %. Pushed most by ${top || "no word"}.`;
     legend.textContent = `Each word before it is tinted by ${answer.explains}. Red: toward “`
-      + `${displayToken(answer.target.token)}”, blue: away from it; the stronger the colour, the more. Hover a word `
-      + "for its number.";
+      + `${displayToken(answer.target.token)}”, blue: away from it; the stronger the colour, the more (by the square root of its share of the strongest, so weaker `
+      + "pushes show too). Hover a word for its number.";
     box.dataset.method = answer.method;
   }
 
