@@ -136,3 +136,41 @@ def write_cell_model(folder, model_id: str, cell: str = "lstm", seed: int = 0, E
     params = random_cell_params(np.random.default_rng(seed), cell, V=len(VOCAB), E=E, H=H, L=L, decoder=decoder,
                                 dtype=dtype, scale=scale, **options)
     return write_model(folder, char_card(model_id, cell, **options), params)
+
+
+# ---- Kinks of the training layers' activations (app/engine/*_grad.py), for finite differences. ----
+
+RELU_RNN = ("rnn", {"nonlinearity": "relu"})  # an option the RNN gradients have and its engine and cards lack
+
+
+def kink_points(options: dict) -> tuple[float, ...]:
+    """Where the options' activation has kinks: a hard σ's ±1/(2·slope), relu's 0; () for smooth ones."""
+    from app.engine.lstm import HARD_SIGMOID_SLOPES
+
+    if options.get("nonlinearity") == "relu":
+        return (0.0,)
+    if options.get("recurrent_activation", "sigmoid") in HARD_SIGMOID_SLOPES:
+        half = 0.5 / HARD_SIGMOID_SLOPES[options["recurrent_activation"]]
+        return (-half, half)
+    return ()
+
+
+def kinks(cell: str, options: dict, layers, caches) -> tuple[float, int]:
+    """(the least distance of a pre-activation from a kink of its activation, how many lie on a flat side) over
+    every layer, step and batch row of layer_forward's `caches` for `layers` (W_ih, W_hh, b_ih, b_hh): a hard σ
+    gate's kinks at ±1/(2·slope) (an LSTM's i, f, o rows, a GRU's r, z), relu's at 0; (inf, 0) without kinks.
+    Central differences of step ε are valid where the distance exceeds what ε moves a pre-activation."""
+    points = kink_points(options)
+    if not points:
+        return float("inf"), 0
+    distance, flat = float("inf"), 0
+    for (W_ih, W_hh, b_ih, b_hh), cache in zip(layers, caches, strict=True):
+        H = W_hh.shape[1]
+        h_prev = np.concatenate([np.zeros_like(cache.h[:1]), cache.h[:-1]])
+        a = cache.x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh  # the r, z rows of a GRU either way
+        kinked = np.ones(a.shape[-1], bool)  # the rows whose activation has the kinks: all of an RNN's
+        kinked[{"lstm": slice(2 * H, 3 * H), "gru": slice(2 * H, None), "rnn": slice(0)}[cell]] = False  # not tanh
+        a = a[..., kinked]
+        distance = min(distance, *(float(np.abs(a - p).min()) for p in points))
+        flat += int((a < points[0]).sum()) + (int((a > points[1]).sum()) if len(points) == 2 else 0)
+    return distance, flat

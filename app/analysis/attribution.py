@@ -13,14 +13,16 @@ its one-hot vector, (V,)). Per token t ≤ s (Σ_d over the input's coordinates)
 
 Gradients are exact: one forward pass keeping what backpropagation needs and one backward pass, both the
 trainer's (each cell's `layer_forward` / `layer_backward`, app/engine/*_grad.py: one implementation of the
-maths), run in float64 over a batch (integrated gradients' m scaled inputs, occlusion's s + 1 texts). Those
-functions implement each cell's default options (σ gates, PyTorch's GRU with the reset gate after W_hn, a
-tanh RNN); `supported` says whether a model has them. Pure functions, no web imports.
+maths), run in float64 over a batch (integrated gradients' m scaled inputs, occlusion's s + 1 texts), with the
+model's card options (an LSTM's or GRU's recurrent activation, a GRU's reset_after, an RNN's nonlinearity). Where
+an activation has a kink (a hard σ's clip at 0 and 1, relu's at 0) its derivative is the one-sided one of the
+clipped (flat) side exactly at the kink, elsewhere the usual one; the *_grad.py modules say how. `supported`
+refuses only a model without a decoder. Pure functions, no web imports.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,13 +34,15 @@ METHODS = ("grad_input", "integrated_gradients", "occlusion", "connectivity")
 @dataclass(frozen=True)
 class Network:
     """A model's weights in float64 for attribution: `embedding` (V, E) or None (one-hot inputs over V), per
-    layer (W_ih, W_hh, b_ih, b_hh) in PyTorch's layout, the decoder W_dec (V, H) and b_dec (V,)."""
+    layer (W_ih, W_hh, b_ih, b_hh) in PyTorch's layout, the decoder W_dec (V, H) and b_dec (V,), and the cell's
+    card options (`cell.options_of(params)`: keyword arguments of its layer_forward)."""
 
     cell: CellSpec
     embedding: np.ndarray | None
     layers: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
     W_dec: np.ndarray
     b_dec: np.ndarray
+    options: dict = field(default_factory=dict)
 
     @property
     def vocab_size(self) -> int:
@@ -53,11 +57,6 @@ def supported(cell: CellSpec, params: object) -> str | None:
     """None when attribution can run on these parameters, else why not (in words)."""
     if getattr(params, "W_dec", None) is None:
         return "the model has no decoder: it predicts nothing to attribute"
-    other = {key: value for key, value in cell.options_of(params).items() if value != cell.options[key][0]}
-    if other:
-        options = ", ".join(f"{key} = {value}" for key, value in other.items())
-        return (f"attribution runs the {cell.title}'s default maths; this model uses {options}, which its "
-                f"gradients do not cover yet")
     return None
 
 
@@ -68,7 +67,7 @@ def network(cell: CellSpec, params: object) -> Network:
 
     return Network(cell, f64(params.embedding),
                    tuple((f64(w.W_ih), f64(w.W_hh), f64(w.b_ih), f64(w.b_hh)) for w in params.layers),
-                   f64(params.W_dec), f64(params.b_dec))
+                   f64(params.W_dec), f64(params.b_dec), cell.options_of(params))
 
 
 def inputs(net: Network, ids: np.ndarray) -> np.ndarray:
@@ -79,17 +78,18 @@ def inputs(net: Network, ids: np.ndarray) -> np.ndarray:
 
 
 def forward(net: Network, x: np.ndarray) -> tuple[list, np.ndarray]:
-    """x (T, B, In) → (every layer's cache, the decoder's logits at the last step (B, V))."""
+    """x (T, B, In) → (every layer's cache, the decoder's logits at the last step (B, V)), with the net's options."""
     caches = []
     for W_ih, W_hh, b_ih, b_hh in net.layers:
-        cache = net.cell.layer_forward(W_ih, W_hh, b_ih, b_hh, x)
+        cache = net.cell.layer_forward(W_ih, W_hh, b_ih, b_hh, x, **net.options)
         caches.append(cache)
         x = cache.h
     return caches, x[-1] @ net.W_dec.T + net.b_dec
 
 
 def input_gradient(net: Network, caches: list, dlogits: np.ndarray) -> np.ndarray:
-    """∂(Σ_b dlogits_b · logits_b at the last step) / ∂x: dlogits (B, V) → (T, B, In)."""
+    """∂(Σ_b dlogits_b · logits_b at the last step) / ∂x: dlogits (B, V) → (T, B, In); each layer's backward
+    runs with the options its cache (from `forward`) kept."""
     T, B, H = caches[-1].h.shape
     dh = np.zeros((T, B, H))
     dh[-1] = dlogits @ net.W_dec

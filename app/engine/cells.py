@@ -42,8 +42,10 @@ class CellSpec:
     jacobian_norms: Callable  # (params, trace, k, s, W) -> (‖∂h_t/∂h_s‖, ‖∂m_t/∂m_s‖), (W,) each
     jacobian_cost: int  # multiply-adds per later step of jacobian_norms, over H³
     activations: Callable  # params -> {gate: activation name}: a recurrent activation or "tanh"
-    layer_forward: Callable  # training: (W_ih, W_hh, b_ih, b_hh, x (T, B, In)) -> cache with .h (T, B, H)
-    layer_backward: Callable  # training: (W_ih, W_hh, cache, dh (T, B, H)) -> dW_ih, dW_hh, db_ih, db_hh, dx
+    layer_forward: Callable  # training: (W_ih, W_hh, b_ih, b_hh, x (T, B, In), **options) -> cache with .h
+    #                          (T, B, H); options: the card's (options_of), keywords, defaults if left out
+    layer_backward: Callable  # training: (W_ih, W_hh, cache, dh (T, B, H)) -> dW_ih, dW_hh, db_ih, db_hh, dx,
+    #                           with the options the cache kept
     init_bias: Callable | None  # training: a change to a fresh b_ih (rows·H,) in place
     panels: dict[str, dict]  # per quantity: title, symbol, plain words, scale ("gate", "tanh", "signed"), group
     views: dict[str, tuple[str, tuple[str, ...]]]  # view id -> (label, panels); the first is the default

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.lstm import (
-    HARD_SIGMOID_SLOPES,
     RECURRENT_ACTIVATIONS,
     StackedParams,
     Trace,
     layer_input,
+    sigma,
     sigma_prime,
 )
 
@@ -100,20 +100,6 @@ def compile_params(params: GRUParams) -> Compiled:
                     tuple(contiguous(layer.b_hh) for layer in params.layers))
 
 
-def _sigma(x: np.ndarray, activation: str) -> np.ndarray:
-    """σ in place on x: ½(1 + tanh(x/2)), or a hard σ clip(slope·x + ½, 0, 1)."""
-    if activation == "sigmoid":
-        x *= 0.5
-        np.tanh(x, out=x)
-        x += 1
-        x *= 0.5
-    else:
-        x *= HARD_SIGMOID_SLOPES[activation]
-        x += 0.5
-        np.clip(x, 0.0, 1.0, out=x)
-    return x
-
-
 def _run_layer(compiled: Compiled, k: int, inputs: np.ndarray, h0: np.ndarray) -> LayerTrace:
     """Run layer k over T steps. inputs: token ids (T,) for k = 0, else layer k-1's h (T, In)."""
     p = compiled.params
@@ -138,9 +124,9 @@ def _run_layer(compiled: Compiled, k: int, inputs: np.ndarray, h0: np.ndarray) -
         hh += b_hh
         r, z, n = R[t], Z[t], N[t]
         np.add(xi[:H], hh[:H], out=r)
-        _sigma(r, act)
+        sigma(r, act)
         np.add(xi[H : 2 * H], hh[H : 2 * H], out=z)
-        _sigma(z, act)
+        sigma(z, act)
         if after:
             np.multiply(r, hh[2 * H :], out=n)  # r ⊙ (W_hn·h + b_hn)
         else:

@@ -364,8 +364,23 @@ def step_detail(params: LSTMParams, trace: Trace, ids: np.ndarray, k: int, t: in
     )
 
 
+def sigma(x: np.ndarray, recurrent_activation: str = "sigmoid") -> np.ndarray:
+    """σ in place on x (any shape), returned: ½(1 + tanh(x/2)), or a hard σ clip(slope·x + ½, 0, 1)."""
+    if recurrent_activation == "sigmoid":
+        x *= 0.5
+        np.tanh(x, out=x)
+        x += 1
+        x *= 0.5
+    else:
+        x *= HARD_SIGMOID_SLOPES[recurrent_activation]
+        x += 0.5
+        np.clip(x, 0.0, 1.0, out=x)
+    return x
+
+
 def sigma_prime(gate: np.ndarray, recurrent_activation: str = "sigmoid") -> np.ndarray:
-    """σ'(z) from the gate value σ(z) (any shape): σ(1−σ), or a hard σ's slope inside (0, 1) and 0 outside."""
+    """σ'(z) from the gate value σ(z) (any shape): σ(1−σ), or a hard σ's slope inside (0, 1) and 0 outside.
+    At a hard σ's kinks (a gate of exactly 0 or 1) it is 0, the clipped side's derivative."""
     if recurrent_activation == "sigmoid":
         return gate * (1 - gate)
     return np.where((gate > 0) & (gate < 1), HARD_SIGMOID_SLOPES[recurrent_activation], 0.0)

@@ -44,8 +44,10 @@ class AttributionRequest(BaseModel):
     target: str | None = Field(None, description="The predicted token to explain, a token of the model's "
                                "vocabulary (default: the likeliest prediction after step s; 422 for a token the "
                                "vocabulary lacks).", examples=["had"])
-    method: Literal[attr.METHODS] = Field("grad_input", description="grad_input, integrated_gradients, occlusion "
-                                          "or connectivity (docs/attribution.md).")
+    method: Literal[("auto", *attr.METHODS)] = Field(
+        "grad_input", description="grad_input, integrated_gradients, occlusion or connectivity (docs/api.md); or "
+        "auto: occlusion when the model has an unknown token and the step fits its budget, else integrated "
+        "gradients when that fits, else grad_input (the answer's `method` says which, `auto` why).")
     m: int = Field(32, description=f"Integrated gradients' steps from the zero input, 1 to {MAX_M}.",
                    ge=1, le=MAX_M)
     salt: str | None = Field(None, pattern=SALT_PATTERN, description="As for /api/trace: the trace up to step s is "
@@ -80,6 +82,18 @@ def largest_step(net: attr.Network, method: str, m: int) -> int:
     return lo - 1
 
 
+def auto_method(model: Model, net: attr.Network, s: int, m: int) -> tuple[str, str]:
+    """Method "auto" at step s: the most telling method whose cost fits — occlusion (exact: what the word's absence
+    changes), then integrated gradients (complete: the scores add up), then gradient × input — and why, in words."""
+    if model.tokenizer.unk_id is not None and s <= largest_step(net, "occlusion", m):
+        return "occlusion", "occlusion: the exact effect of each word, within the budget at this step"
+    lacks = ("the model has no unknown token for occlusion" if model.tokenizer.unk_id is None
+             else f"occlusion of {s + 1} tokens is over the budget")
+    if s <= largest_step(net, "integrated_gradients", m):
+        return "integrated_gradients", f"integrated gradients: {lacks}"
+    return "grad_input", f"gradient × input: {lacks}, and so is integrated gradients"
+
+
 def attribution(models: dict[str, Model], settings: Settings, cache: TraceCache | None,
                 req: AttributionRequest) -> dict:
     """The /api/attribution response body (NumPy arrays inside; serialise with orjson)."""
@@ -99,10 +113,11 @@ def attribution(models: dict[str, Model], settings: Settings, cache: TraceCache 
     s = T - 1 if req.step is None else req.step
     if not 0 <= s < T:
         raise InputError(f"step {s} is out of range: the text has {T} tokens, so use 0 to {T - 1}")
-    most = largest_step(net, req.method, req.m)
+    method, why_method = (req.method, None) if req.method != "auto" else auto_method(model, net, s, req.m)
+    most = largest_step(net, method, req.m)
     if s > most:
-        fewer = " (or fewer steps m)" if req.method == "integrated_gradients" else ""
-        raise InputError(f"step {s} is too far into the text for {req.method} on model {model.id!r}: its cost "
+        fewer = " (or fewer steps m)" if method == "integrated_gradients" else ""
+        raise InputError(f"step {s} is too far into the text for {method} on model {model.id!r}: its cost "
                          f"grows with the step; choose a step from 0 to {most}{fewer}, or method grad_input")
     if req.target is None:
         target = int(top_k_arrays(model, result.trace, 1, start=s)[0][0, 0])
@@ -112,23 +127,26 @@ def attribution(models: dict[str, Model], settings: Settings, cache: TraceCache 
         raise InputError(f"target {req.target!r} is not in the vocabulary of model {model.id!r}: choose one of its "
                          "tokens, e.g. a word from the predictions /api/trace lists")
     ids = result.ids[: s + 1]
-    if req.method == "grad_input":
+    if method == "grad_input":
         out = attr.grad_input(net, ids, target)
-    elif req.method == "connectivity":
+    elif method == "connectivity":
         out = attr.connectivity(net, ids, target)
-    elif req.method == "integrated_gradients":
+    elif method == "integrated_gradients":
         out = attr.integrated_gradients(net, ids, target, req.m)
     else:
         out = attr.occlusion(net, ids, target, model.tokenizer.unk_id)
     answer = {
         "model": model.id, "version": model.version, "cell": model.cell, "step": s, "num_steps": T,
-        "method": req.method, "explains": EXPLAINS[req.method],
+        "method": method, "explains": EXPLAINS[method].replace("word", "character" if model.tokenizer.kind == "char"
+                                                               else "word"),
         "target": {"token": model.tokenizer.vocab[target], "id": target}, "prob": out.prob,
         "value": out.value,
         "tokens": [{"text": t.text, "id": t.id, "start": t.start, "end": t.end} for t in result.tokens[: s + 1]],
         "scores": out.scores,
         "max_step": most,
     }
-    if req.method == "integrated_gradients":
+    if why_method:
+        answer["auto"] = why_method
+    if method == "integrated_gradients":
         answer.update(m=req.m, baseline=out.baseline, completeness_error=out.completeness_error)
     return answer

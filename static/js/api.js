@@ -92,10 +92,32 @@ export function fetchRetention({ model, text, step, layer, encoding = "f4", sign
 }
 
 /**
+ * Gates at their limits: /api/saturation's per-gate fractions of steps each unit's gate is closed (`left`,
+ * below `threshold`) and open (`right`, above 1 − threshold), with the counts and a `summary`; a cell without
+ * gates answers `gates: {}` and a `note` (docs/saturation.md).
+ */
+export function fetchSaturation({ model, text, layer = 0, threshold, signal }) {
+  const params = { model, text, layer, salt: TAB_SALT };
+  if (threshold !== undefined) params.threshold = threshold;
+  return call("/api/saturation", params, signal);
+}
+
+/**
  * Why the model predicted `target` after token `step`: /api/attribution's {target, prob, tokens, scores, explains,
  * method, …} (one score per token 0…step; docs/api.md).
  * @param {{model: string, text: string, step: number, target: string, method: string, signal?: AbortSignal}} q
  */
 export function fetchAttribution({ model, text, step, target, method, signal }) {
   return call("/api/attribution", { model, text, step, target, method, salt: TAB_SALT }, signal);
+}
+
+/**
+ * Kinds of memory: /api/components' {tokens, components: [{activation, top_units, peaks, share}],
+ * reconstruction_error, quantity, k, …} (docs/components.md): a layer's memory (c or h) over the text split by
+ * NMF into k patterns. Refused (ApiError, 422) with a sentence for too few tokens or too much cost.
+ */
+export function fetchComponents({ model, text, layer = 0, quantity, k, signal }) {
+  const params = { model, text, layer, k, salt: TAB_SALT };
+  if (quantity) params.quantity = quantity;
+  return call("/api/components", params, signal);
 }

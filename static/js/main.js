@@ -113,7 +113,9 @@ const state = {
   compare: "", compareModel: "", mode: "explore", presenter: false, tour: 0, checkpoint: null, speed: 5, hide: [],
   embed: false,
   memory: false, // the "Memory that lasts" panel is open
-  why: "", whyMethod: "grad_input", // the prediction the token strip is tinted for (after `step`), and how
+  saturation: false, // the "Gates at their limits" panel is open
+  components: false, componentsK: 4, // the "Kinds of memory" panel is open, and its number of patterns
+  why: "", whyMethod: "auto", // the prediction the token strip is tinted for (after `step`), and how
   spanResults: null, compareQuantity: "", compareStep: null, reveal: null,
   shown: null, // what is held of the text's trace: trace_store.js's holding {model, text, layer, tokens,
   // predictions, matrices: {quantity: {T, H, data}}}, the drawn quantities of one layer (u1: approximate)
@@ -125,6 +127,8 @@ let typingTimer = 0;
 let urlTimer = 0;
 let stepRequest = null;
 let whyRequest = null;
+let compareWhyRequest = null;
+let compareWhyAsked = ""; // what the compare view's "why" shows (or is asking for)
 let unitRequest = null;
 let unitHeld = null; // the selected unit's exact values: a holding of one unit, f4
 let steps = []; // the guided tour's steps, built from the lesson model's card
@@ -329,6 +333,8 @@ async function draw({ paintFirst = false, onFigure = null } = {}) {
   ].filter(Boolean).join(" ");
   drawDetails();
   drawRetention();
+  drawSaturation();
+  drawComponents();
   work.push(drawExport());
   renderPlayer();
   scheduleUrl();
@@ -340,11 +346,20 @@ async function draw({ paintFirst = false, onFigure = null } = {}) {
   }
 }
 
+let aligned = null; // {a, b, pairs}: the last alignment asked for, by its token lists
+
+/** core/align.js's alignTokens(tokensA, tokensB), kept for the last pair of token lists. */
+async function alignedPairs(tokensA, tokensB) {
+  if (aligned?.a !== tokensA || aligned.b !== tokensB) {
+    aligned = { a: tokensA, b: tokensB, pairs: (await alignCode()).alignTokens(tokensA, tokensB) };
+  }
+  return aligned.pairs;
+}
+
 /** The aligned column just before the texts first differ after a shared stretch ("I" before need/had):
  *  where a minimal pair's predictions part ways. Null when the texts never rejoin. */
 async function firstDivergence(tokensA, tokensB) {
-  const { alignTokens } = await alignCode();
-  const pairs = alignTokens(tokensA, tokensB);
+  const pairs = await alignedPairs(tokensA, tokensB);
   const k = pairs.findIndex(([ta, tb], n) => n + 1 < pairs.length
     && (pairs[n + 1][0] - ta > 1 || pairs[n + 1][1] - tb > 1));
   return k >= 0 ? k : null;
@@ -354,14 +369,63 @@ async function drawCompare() {
   loadLater.start(); // compare mode's figure is on the first screen: its view cannot wait for the first paint
   const a = state.shown;
   const b = state.other;
-  const step = state.compareStep ?? await firstDivergence(a.tokens, b.tokens);
+  const step = await compareColumn();
   return compareView.render({
     cell: cellOf(a.model),
     a: { label: a.model.id === b.model.id ? "A" : `A · ${a.model.title}`, tokens: a.tokens, matrices: layerOf(a) },
     b: { label: a.model.id === b.model.id ? "B" : `B · ${b.model.title}`, tokens: b.tokens, matrices: layerOf(b) },
     quantity: compareQuantity(a.model, b.model), quantities: comparable(a.model, b.model), units: null, step,
     predictionsA: a.predictions, predictionsB: b.predictions,
+  }).then(() => drawCompareWhy(step));
+}
+
+/** The aligned column compare mode shows (its predictions, its "why"): the one clicked, else where the texts
+ *  first part ways. */
+async function compareColumn() {
+  const { shown: a, other: b } = state;
+  const k = state.compareStep;
+  if (k === null || k >= (await alignedPairs(a.tokens, b.tokens)).length) {
+    return firstDivergence(a.tokens, b.tokens); // (a link's column past the texts' is not used)
+  }
+  return k;
+}
+
+/** Compare mode's "why": both texts' words tinted for state.why at aligned column k (default compareColumn();
+ *  each text's own step there), asked of /api/attribution once per (texts, column, target, method); hidden
+ *  while state.why is "". */
+async function drawCompareWhy(column) {
+  const a = state.shown;
+  const b = state.other;
+  const k = a && b && state.why ? column ?? await compareColumn() : null;
+  const pairs = k !== null ? await alignedPairs(a.tokens, b.tokens) : [];
+  if (!pairs[k]) {
+    compareWhyAsked = "";
+    compareWhyRequest?.abort();
+    compareView.why(null);
+    return;
+  }
+  const sides = [["A", a, pairs[k][0]], ["B", b, pairs[k][1]]].map(([name, held, step]) => ({
+    name, tokens: held.tokens, step, model: held.model, text: held.text,
+  }));
+  const asked = JSON.stringify([sides.map((s) => [s.model.id, s.text, s.step]), state.why, state.whyMethod]);
+  if (asked === compareWhyAsked) return;
+  compareWhyAsked = asked;
+  compareWhyRequest?.abort();
+  const controller = new AbortController();
+  compareWhyRequest = controller;
+  const input = { target: state.why, method: state.whyMethod, sides };
+  compareView.why(input);
+  const results = await Promise.allSettled(sides.map((s) => (s.model.has_decoder
+    ? fetchAttribution({ model: s.model.id, text: s.text, step: s.step, target: state.why, method: state.whyMethod,
+      signal: controller.signal })
+    : Promise.reject(new Error("this model has no decoder: it predicts nothing")))));
+  if (compareWhyRequest !== controller) return;
+  compareWhyRequest = null;
+  results.forEach((r, n) => {
+    if (r.status === "fulfilled") sides[n].answer = r.value;
+    else sides[n].error = r.reason?.message ?? String(r.reason);
   });
+  compareView.why(input);
 }
 
 function drawDetails() {
@@ -376,6 +440,7 @@ async function drawWhy() {
   const { shown } = state;
   whyRequest?.abort();
   whyRequest = null;
+  if (state.other || compareWhyAsked) drawCompareWhy();
   if (!shown || !state.why || state.step === null || !shown.model.has_decoder || !shown.tokens[state.step]) {
     why.clear();
     tokenStrip.tint(null);
@@ -385,7 +450,8 @@ async function drawWhy() {
   whyRequest = controller;
   const asked = { model: shown.model.id, text: shown.text, step: state.step, target: state.why,
     method: state.whyMethod };
-  why.show({ target: state.why, after: shown.tokens[state.step].text, method: state.whyMethod });
+  why.show({ target: state.why, after: shown.tokens[state.step].text, method: state.whyMethod,
+    tokenizer: shown.model.tokenizer });
   try {
     const answer = await fetchAttribution({ ...asked, signal: controller.signal });
     if (whyRequest !== controller) return;
@@ -487,6 +553,7 @@ function linkState() {
     ...state, view, model: model.id, version: model.version, text: el.text.value,
     compare: state.other || state.mode === "compare" ? el.compareText.value : "",
     compareModel: state.other && state.other.model.id !== model.id ? state.other.model.id : "",
+    compareStep: state.other || state.mode === "compare" ? state.compareStep : null,
   };
 }
 
@@ -623,6 +690,8 @@ function drawSelection() {
   tokenStrip.render({ tokens: shown.tokens, unkId: shown.model.unk_id, step: state.step, span: state.span });
   drawDetails();
   drawRetention();
+  drawSaturation();
+  drawComponents();
   renderPlayer();
   scheduleUrl();
 }
@@ -842,6 +911,15 @@ compareView.bind("select-step", (k) => {
   draw();
 });
 compareView.bind("select-unit", (unit) => select({ unit }));
+// A predicted word clicked in compare mode: both texts tinted for it (the compare view's "why"), and A's step at
+// the column selected, so the page's own strip and "why" bar (method, clear) show A's.
+compareView.bind("explain", async (token) => {
+  if (!state.other) return;
+  const k = await compareColumn();
+  const pair = k === null ? null : (await alignedPairs(state.shown.tokens, state.other.tokens))[k];
+  state.why = token;
+  await select({ t: pair ? pair[0] : state.step });
+});
 share.bind(async () => share.copy(await buildLink(linkState(), { origin: location.origin, pathname: location.pathname })));
 exportPanel.bind("image", ({ chart, format }) => {
   heatmaps.downloadImage(chart, format, `lstm-${state.shown.model.id}-${chart}`)
@@ -921,6 +999,50 @@ function drawRetention() {
 }
 // ---- end of Memory that lasts ----
 
+// ---- Gates at their limits (saturation.js) ----
+// How often each unit's gates are shut or wide open over the text on screen, for the model on screen and its
+// training snapshots; fetched only while its panel is open. A lazily loaded view: nothing on the first paint.
+const saturation = loadLater.view(() => import("./views/saturation.js")
+  .then((m) => m.createSaturation(byId("saturation"), { models: () => [...models.values()] })));
+byId("saturation").addEventListener("toggle", () => {
+  state.saturation = byId("saturation").open; // links carry it (saturation=1), so a shared link opens the panel
+  if (state.saturation) loadLater.start();
+  scheduleUrl();
+});
+saturation.bind("select-unit", (unit) => select({ unit }));
+function drawSaturation() {
+  saturation.update({ shown: state.shown, layer: state.layer, unit: state.unit });
+}
+// ---- end of Gates at their limits ----
+
+// ---- Kinds of memory (components.js): the memory of the text on screen split by /api/components into k
+// patterns of units (NMF), one row each over the tokens; fetched only while its panel is open. Its module
+// loads after the first paint, as the details' do. ----
+const components = loadLater.view(() => import("./views/components.js")
+  .then((m) => m.createComponents(byId("components"))));
+byId("components").addEventListener("toggle", () => {
+  state.components = byId("components").open; // links carry it (components=1), and its k (components_k)
+  if (state.components) loadLater.start(); // opened before the first paint: its module is wanted now
+  scheduleUrl();
+});
+function drawComponents() {
+  components.update({ shown: state.shown, layer: state.layer, step: state.step, unit: state.unit,
+    k: state.componentsK });
+}
+components.bind("k", (k) => {
+  state.componentsK = k;
+  drawComponents();
+  scheduleUrl();
+});
+components.bind("select-step", (t) => select({ t }));
+// A pattern's unit: select it, its heatmap row drawn (pinned when the chosen "Show" leaves it out).
+components.bind("select-unit", (unit) => {
+  state.unit = unit;
+  if (state.shown && !unitOrder(layerOf(state.shown)).includes(unit)) state.pinned = [...state.pinned, unit];
+  select({ unit });
+});
+// ---- end of Kinds of memory ----
+
 // ---- Start: apply the link (query and fragment), then trace ----
 
 async function start() {
@@ -942,7 +1064,8 @@ async function start() {
   Object.assign(state, {
     view: s.view, order: s.order, topN: s.topN, scale: s.scale, pinned: s.pinned, layer: s.layer, step: s.step,
     unit: s.unit, span: s.span, tour: s.tour, checkpoint: s.checkpoint, speed: s.speed, hide: s.hide,
-    embed: s.embed, memory: s.memory, why: s.why, whyMethod: s.whyMethod,
+    embed: s.embed, memory: s.memory, saturation: s.saturation, why: s.why, whyMethod: s.whyMethod,
+    components: s.components, componentsK: s.componentsK, compareStep: s.compareStep,
   });
   el.compareText.value = s.compare || PRESETS.tense[1];
   if (s.compareModel && models.has(s.compareModel)) el.compareModel.value = s.compareModel;
@@ -963,6 +1086,8 @@ async function start() {
   // A hook for tests that count the page's elements: every lazily made view is in the page.
   loadLater.ready().then(() => { document.body.dataset.views = "ready"; });
   if (s.memory) retention.open();
+  if (s.saturation) saturation.open();
+  if (s.components) components.open();
 }
 
 start();

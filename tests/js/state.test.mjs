@@ -288,19 +288,20 @@ test("the default state serializes to nothing, and its link is the bare page", a
 
 test("keys come in the table's order whatever the state object's order; app-only fields are ignored", () => {
   const s = applyDefaults({
-    model: "lesson", version: "0123456789ab", compareModel: "untrained", view: "all", layer: 1, step: 4, unit: 9,
+    model: "lesson", version: "0123456789ab", compareModel: "untrained", compareStep: 12, view: "all", layer: 1, step: 4, unit: 9,
     pinned: [9, 2], order: "change", topN: 8, scale: "robust", span: { start: 1, end: 3 }, mode: "tour",
     presenter: true, tour: 2, checkpoint: 5, speed: 3, hide: ["header", "share"], embed: true, memory: true,
-    why: "had", whyMethod: "occlusion", text: "hi there", compare: "bye",
+    saturation: true, components: true, componentsK: 3, why: "had", whyMethod: "occlusion", text: "hi there", compare: "bye",
   });
   const shuffled = Object.fromEntries(Object.entries(s).reverse());
   const query = serializeQuery({ ...shuffled, shown: { big: true }, spanResults: [1, 2] });
   assert.equal(query, serializeQuery(s));
   assert.deepEqual([...new URLSearchParams(query).keys()], PROPS.map((p) => p.name));
-  assert.equal(query, "model=lesson&version=0123456789ab&compare_model=untrained&view=all&layer=1&step=4&unit=9"
+  assert.equal(query, "model=lesson&version=0123456789ab&compare_model=untrained&compare_step=12&view=all&layer=1"
+    + "&step=4&unit=9"
     + "&units=9%2C2&order=change&top=8&scale=robust&span=1-3&mode=tour&presenter=1&tour=2&checkpoint=5&speed=3"
     + "&hide=header%2Cshare&embed=1"
-    + "&memory=1&why=had&why_method=occlusion&text=hi+there&compare=bye");
+    + "&memory=1&saturation=1&components=1&components_k=3&why=had&why_method=occlusion&text=hi+there&compare=bye");
 });
 
 test("without its texts the longest possible query fits, so the fragment path always works", () => {
@@ -309,7 +310,8 @@ test("without its texts the longest possible query fits, so the fragment path al
     model: "m".repeat(64), version: "f".repeat(12), compareModel: "n".repeat(64), view: "memory", layer: big,
     step: big, unit: big, pinned: Array.from({ length: MAX_PINNED }, (_, i) => big - i), order: "activity",
     topN: "all", scale: "shared", span: { start: big - 1, end: big }, mode: "learn", presenter: true, tour: big, checkpoint: big, speed: 10,
-    hide: [...HIDEABLE], embed: true, memory: true, why: "w".repeat(64), whyMethod: "integrated_gradients",
+    hide: [...HIDEABLE], embed: true, memory: true, saturation: true, components: true, componentsK: 6, why: "w".repeat(64),
+    whyMethod: "integrated_gradients",
   });
   assert.deepEqual(validate(s), []);
   assert.ok(serializeQuery(s).length <= MAX_QUERY_LENGTH, String(serializeQuery(s).length));
@@ -336,5 +338,5 @@ test("a link's why is any token of 1 to 64 characters, a newline too, and its me
   const bad = await readLink({ search: `why=${"w".repeat(65)}&why_method=saliency` });
   assert.deepEqual(bad.rejected.map((r) => r.key).sort(), ["why", "why_method"]);
   assert.equal(bad.state.why, "");
-  assert.equal(bad.state.whyMethod, "grad_input");
+  assert.equal(bad.state.whyMethod, "auto");
 });

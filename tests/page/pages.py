@@ -24,7 +24,7 @@ def watched_page(browser, server: str | None = None, **context_options) -> Itera
     page.on("request", lambda request: page.requests.append(request.url))
     try:
         yield page
-        assert page.errors == []
+        assert page.errors == [], page.errors
         if server is not None:
             assert all(url.startswith(server) for url in page.requests), [u for u in page.requests
                                                                          if not u.startswith(server)]

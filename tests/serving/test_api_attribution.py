@@ -1,7 +1,8 @@
 """/api/attribution over real HTTP with the bundled models: the prediction it explains is /api/trace's, occlusion
 equals two traces' difference, integrated gradients report their completeness error, "had" after "Last year …"
-lights up "Last" or "year" on every bundled word model, and bad requests get 4xx messages saying what to change.
-(The methods' maths against finite differences: tests/analysis/test_attribution.py.)"""
+lights up "Last" or "year" on every bundled word model, every cell with every card option (a Keras import's hard σ,
+a GRU with reset_after=False) is explained as the analysis function explains it, and bad requests get 4xx messages
+saying what to change. (The methods' maths against finite differences: tests/analysis/test_attribution.py.)"""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import httpx
 import numpy as np
 import pytest
 
+from app.analysis import attribution as attr
 from app.corpora.lecture import TENSE_PAST
+from app.model_store import load_model
 from app.serving.app import create_app
 from app.serving.config import Settings
+from tests.helpers import TEXT, cell_variants, variant_id
 from tests.servers import serve
 
 WORD_MODELS = ("lesson", "lesson-gru", "lesson-rnn")
@@ -97,6 +101,34 @@ def test_get_and_post_agree_and_every_method_answers(http):
         assert got.json()["target"] == {"token": "had", "id": got.json()["target"]["id"]}  # the vocabulary's case
     scores = http.get("/api/attribution", params={**query, "method": "connectivity"}).json()["scores"]
     assert min(scores) >= 0  # a squared norm
+
+
+@pytest.fixture(scope="module")
+def cell_http(cell_models):
+    app = create_app(Settings(models_dir=cell_models, bundled_models=False, default_model="lstm"))
+    with serve(app) as base, httpx.Client(base_url=base, timeout=60) as client:
+        yield client
+
+
+@pytest.mark.parametrize("model", [variant_id(*v) for v in cell_variants()])
+def test_every_cell_and_option_is_explained_as_the_analysis_explains_it(cell_http, cell_models, model):
+    """A hard σ, reset_after=False, …: a 200 with finite scores, grad_input's those of the analysis function run
+    on the model file directly, and every method answers."""
+    step, target = 9, "a"
+    got = cell_http.get("/api/attribution", params={"model": model, "text": TEXT, "step": step, "target": target})
+    assert got.status_code == 200, got.text
+    body = got.json()
+    loaded = load_model(cell_models / f"{model}.safetensors")
+    ids = np.array([t.id for t in loaded.tokenizer.tokenize(TEXT)])[: step + 1]
+    direct = attr.grad_input(attr.network(loaded.spec, loaded.params), ids, loaded.tokenizer.index[target])
+    assert np.all(np.isfinite(body["scores"])) and len(body["scores"]) == step + 1
+    np.testing.assert_allclose(body["scores"], direct.scores, rtol=1e-12, atol=1e-15)
+    assert body["value"] == pytest.approx(direct.value, abs=1e-12)
+    for method in ("integrated_gradients", "occlusion", "connectivity"):
+        other = cell_http.get("/api/attribution", params={"model": model, "text": TEXT, "step": step,
+                                                          "target": target, "method": method, "m": 8})
+        assert other.status_code == 200, other.text
+        assert np.all(np.isfinite(other.json()["scores"]))
 
 
 @pytest.mark.parametrize(("query", "status", "says"), [

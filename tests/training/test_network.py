@@ -2,8 +2,10 @@
 gradients against centred finite differences, PyTorch's names and initialisation, the training forward pass
 against the engine, the loss and clipping.
 
-The training layers compute the cards' defaults (a GRU's reset gate after W_hn, σ, tanh): the options a trained
-model's card gets (app/training/cli.py writes CellSpec.card_options({})).
+The trainer runs the training layers with the cards' defaults (a GRU's reset gate after W_hn, σ, tanh): the
+options a trained model's card gets (app/training/cli.py writes CellSpec.card_options({})). The layers take every
+card option too (attribution runs them so), each checked here against the engine and finite differences, and an
+RNN's relu, which only its gradients have.
 """
 
 import numpy as np
@@ -12,6 +14,11 @@ import pytest
 from app.engine.cells import CELLS
 from app.model_store import params_from_tensors
 from app.training.network import clip_by_global_norm, cross_entropy, forward, init_params, loss_and_grads
+from tests.helpers import RELU_RNN, cell_variants, kink_points, kinks, random_cell_params, variant_id
+
+VARIANTS = [pytest.param(cell, options, id=variant_id(cell, options)) for cell, options in cell_variants()]
+OTHER_OPTIONS = [pytest.param(cell, options, id=variant_id(cell, options))
+                 for cell, options in [*cell_variants(), RELU_RNN] if options != CELLS[cell].card_options({})]
 
 
 def numerical_gradient(params, name, ids, targets, mask, cell, eps=1e-6):
@@ -100,6 +107,62 @@ def test_training_forward_equals_the_engine(name):
                                            err_msg=f"layer {k} {q}")
         top = trace.layers[-1].h @ engine.W_dec.T + engine.b_dec
         np.testing.assert_allclose(cache.logits[:, b], top, atol=1e-5)
+
+
+@pytest.mark.parametrize(("name", "options"), VARIANTS)
+def test_the_training_layers_with_every_option_equal_the_engine(name, options):
+    """Each option's training layers (float32, batched) give the engine's gates and states to float32 rounding."""
+    cell = CELLS[name]
+    rng = np.random.default_rng(2)
+    params = random_cell_params(rng, name, V=9, E=5, H=6, L=2, scale=0.8, **options)
+    ids = rng.integers(0, 9, (7, 2))
+    x, caches = params.embedding[ids], []
+    for w in params.layers:
+        caches.append(cell.layer_forward(w.W_ih, w.W_hh, w.b_ih, w.b_hh, x, **cell.options_of(params)))
+        x = caches[-1].h
+    assert x.dtype == np.float32
+    shared = [q for q in cell.quantities if hasattr(caches[0], q)]
+    assert "h" in shared
+    for b in range(2):
+        trace = cell.forward(cell.compile(params), ids[:, b])
+        for k in range(2):
+            for q in shared:
+                np.testing.assert_allclose(getattr(caches[k], q)[:, b], trace.layers[k][q], atol=1e-5,
+                                           err_msg=f"layer {k} {q}")
+
+
+@pytest.mark.parametrize(("name", "options"), OTHER_OPTIONS)
+def test_the_training_layers_gradients_with_other_options_match_finite_differences(name, options):
+    """One layer, loss Σ h ⊙ R: its backward pass against centred differences for every weight and input, at
+    weights and inputs whose kinked pre-activations (a hard σ's, relu's) are all over 1e-4 from a kink, with some
+    on a flat side (the first seed that gives that), so that steps of 1e-6 never cross one."""
+    cell, eps = CELLS[name], 1e-6
+    for seed in range(0, 2000, 100):
+        rng = np.random.default_rng(seed)
+        scale = 1.0 if options.get("recurrent_activation", "sigmoid") != "sigmoid" else 0.6
+        weights = [rng.normal(scale=scale, size=shape) for shape in ((cell.rows * 4, 3), (cell.rows * 4, 4),
+                                                                      (cell.rows * 4,), (cell.rows * 4,))]
+        x, R = rng.normal(size=(5, 2, 3)), rng.normal(size=(5, 2, 4))
+        distance, flat = kinks(name, options, [weights], [cell.layer_forward(*weights, x, **options)])
+        if distance > 1e-4 and (flat > 0 or not kink_points(options)):
+            break
+    else:
+        raise AssertionError("no seed clear of the kinks")
+
+    def loss() -> float:
+        return float((cell.layer_forward(*weights, x, **options).h * R).sum())
+
+    grads = cell.layer_backward(weights[0], weights[1], cell.layer_forward(*weights, x, **options), R)
+    for a, grad in zip([*weights, x], grads, strict=True):
+        num = np.zeros_like(a)
+        for ix in np.ndindex(a.shape):
+            old = a[ix]
+            a[ix] = old + eps
+            plus = loss()
+            a[ix] = old - eps
+            num[ix] = (plus - loss()) / (2 * eps)
+            a[ix] = old
+        np.testing.assert_allclose(grad, num, atol=1e-7)
 
 
 def test_cross_entropy_ignores_masked_positions():

@@ -76,6 +76,18 @@ export function divergingColor(value, maxAbs) {
   return scaleColor(DIVERGING, (x + 1) / 2);
 }
 
+/**
+ * An attribution score's tint ("Why this prediction?"): on the diverging scale by the square root of its share
+ * of the strongest |score| (maxAbs), so a word that pushed a quarter as hard still shows at half the colour (the
+ * word just before a prediction often dwarfs the rest). {background, color}: the chip's colour and a readable
+ * text colour on it.
+ */
+export function attributionColour(score, maxAbs) {
+  const share = maxAbs > 0 && Number.isFinite(score) ? clamp(score / maxAbs, -1, 1) : 0;
+  const background = divergingColor(Math.sign(share) * Math.sqrt(Math.abs(share)), 1);
+  return { background, color: readableTextColor(background) };
+}
+
 /** A gate value in 0..1 on the sequential (Viridis) scale; a non-finite value is "transparent". */
 export function sequentialColor(value) {
   if (!Number.isFinite(value)) return "transparent";

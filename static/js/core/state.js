@@ -25,7 +25,8 @@ export const MODES = Object.freeze(["explore", "compare", "tour", "learn", "pres
 /** How many units the heatmaps show: a number, or "all"; absent (null), as many as fit (main.js). */
 export const TOP_N = Object.freeze([8, 16, 32, 64, "all"]);
 /** /api/attribution's methods (app/analysis/attribution.py METHODS), the first the default. */
-export const WHY_METHODS = Object.freeze(["grad_input", "integrated_gradients", "occlusion", "connectivity"]);
+// "auto": the server picks occlusion, else integrated gradients, else gradient × input, whichever fits its budget.
+export const WHY_METHODS = Object.freeze(["auto", "grad_input", "integrated_gradients", "occlusion", "connectivity"]);
 // A predicted token to explain: 1 to 64 code points, any character (a character model predicts " " and "\n").
 const WHY_TOKEN = /^(?:(?!\p{Cs})[\s\S]){1,64}$/u;
 /** Controls a link may hide (classroom and embed use). */
@@ -154,6 +155,7 @@ export const PROPS = Object.freeze([
   row("model", "model", "string", "", { pattern: MODEL_ID, hint: modelHint }), // "": the server's default
   row("version", "version", "string", "", { pattern: /^[0-9a-f]{12}$/, hint: "not 12 lowercase hex digits" }),
   row("compare_model", "compareModel", "string", "", { pattern: MODEL_ID, hint: modelHint }),
+  row("compare_step", "compareStep", "int", null), // compare mode's aligned column; null: where the texts part
   // "": the model's first view; another cell's view falls back to it (core/views.js viewOf).
   row("view", "view", "string", "", { pattern: VIEW_ID, hint: "not a view name (a-z, then a-z 0-9 _ -)" }),
   row("layer", "layer", "int", 0),
@@ -172,9 +174,12 @@ export const PROPS = Object.freeze([
   row("hide", "hide", "enum-list", Object.freeze([]), { values: HIDEABLE }),
   row("embed", "embed", "bool", false),
   row("memory", "memory", "bool", false), // the "Memory that lasts" panel is open
+  row("saturation", "saturation", "bool", false), // the "Gates at their limits" panel is open
+  row("components", "components", "bool", false), // the "Kinds of memory" panel is open
+  row("components_k", "componentsK", "int", 4, { min: 2, max: 6 }), // its number of patterns
   // "Why this prediction?": the token whose prediction after `step` the strip is tinted for, and the method.
   row("why", "why", "string", "", { pattern: WHY_TOKEN, hint: "not a token of 1 to 64 characters" }),
-  row("why_method", "whyMethod", "enum", "grad_input", { values: WHY_METHODS }),
+  row("why_method", "whyMethod", "enum", "auto", { values: WHY_METHODS }),
   row("text", "text", "text", ""), // "": the model's first example; at most maxText() code points
   row("compare", "compare", "text", ""), // "": no comparison
 ]);

@@ -10,6 +10,7 @@
 import { alignTokens, diffMatrix, rankByDifference } from "../core/align.js";
 import { maxAbs, unitRows } from "../core/arrays.js";
 import { colourWords } from "../core/color_ranges.js";
+import { attributionColour, maxAbsOf } from "../core/colors.js";
 import { DIVERGING, SEQUENTIAL, columnShape, plotlyText, range, xTicks } from "../core/plot_axes.js";
 import { displayToken, tokenPlace } from "../core/tokens.js";
 import { panelOf, panelRanges, panelTitle } from "../core/views.js";
@@ -27,6 +28,7 @@ const LISTED_SKIPS = 6; // unaligned tokens named in the note, per text
 const GAP_LABELS = 6; // at most this many gaps get a label above the difference heatmap
 const GAP_LABEL_CHARS = 18;
 const FALLBACK_WIDTH_PX = 600;
+const WHY_TOKENS = 40; // "why" rows show at most this many words, the last ones before the prediction
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', sans-serif", size: 15, color: "#1f2328" };
 
 function textOf(token) {
@@ -143,10 +145,12 @@ export function compareModel({ a, b, quantity, units = null, step = null }, pair
  * quantity one of them,
  * units the unit rows in order (null: by difference, most different first), step an aligned column
  * index or null, predictionsA/B the API's per-step lists [{token, prob}] (null: none).
- * Events (bind): "quantity" (key), "select-unit" (unit), "select-step" (aligned column index).
+ * Events (bind): "quantity" (key), "select-unit" (unit), "select-step" (aligned column index), "explain" (a
+ * predicted token clicked: "why this one?").
+ * why(input) draws both texts' attributions side by side (see renderWhy).
  */
 export function createCompare(container) {
-  const { emit, bind } = createEvents(["quantity", "select-unit", "select-step"]);
+  const { emit, bind } = createEvents(["quantity", "select-unit", "select-step", "explain"]);
   let last = null; // {data, model}
   let alignment = null; // {a, b, pairs, toK: {a: Int32Array, b: Int32Array}} cached per token lists
   let hover = null; // aligned column k, or {side, t} for a token that is not aligned
@@ -208,12 +212,25 @@ export function createCompare(container) {
   const predictionsWhere = el("p", "compare-hint");
   const predictionColumns = el("div", "compare-prediction-columns");
   predictionsBox.append(predictionsTitle, predictionsWhere, predictionColumns);
+  predictionColumns.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-token]");
+    if (button) emit("explain", button.dataset.token);
+  });
   lower.append(rankingBox, predictionsBox);
+
+  // "Why?" for both texts: each text's words up to its own step of the column, tinted by how much they pushed
+  // the same prediction (a word of either list) toward it.
+  const whyBox = el("section", "compare-why");
+  whyBox.hidden = true;
+  whyBox.setAttribute("aria-live", "polite");
+  const whyTitle = el("h3", null, undefined, whyBox);
+  const whyRows = el("div", "compare-why-rows", undefined, whyBox);
+  const whyLegend = el("p", "compare-hint", undefined, whyBox);
 
   const notice = plotlyNotice(() => {
     if (last) render(last.data);
   });
-  root.append(bar, notice.element, pair, diffFigure, lower);
+  root.append(bar, notice.element, pair, diffFigure, whyBox, lower);
   container.replaceChildren(root);
 
   function alignmentOf(a, b) {
@@ -298,7 +315,11 @@ export function createCompare(container) {
     const ol = el("ol", "compare-prediction-list");
     for (const { token: next, prob } of list) {
       const item = el("li", "compare-prediction-item");
-      const word = el("span", "compare-prediction-token", displayToken(String(next)));
+      // The word is a button: "why this one?" tints both texts' words by how much they pushed toward it.
+      const word = el("button", "compare-prediction-token", displayToken(String(next)));
+      word.type = "button";
+      word.dataset.token = String(next);
+      word.title = `why “${displayToken(String(next))}”? tint both texts' words by how much they pushed toward it`;
       const value = el("span", "compare-prediction-prob", percent(prob));
       const track = el("span", "compare-prediction-bar");
       const fill = el("span", "compare-prediction-fill");
@@ -536,6 +557,67 @@ export function createCompare(container) {
     await Promise.all(draws);
   }
 
+  /**
+   * Both texts' "why": null hides it; else {target, method, sides: [{name ("A" | "B"), tokens, step, answer (an
+   * /api/attribution answer) | error (words) | neither (asking)}]}. Each row shows the text's tokens up to its
+   * step (at most WHY_TOKENS, the last ones), tinted like the token strip, the score in each chip's title.
+   */
+  function renderWhy(input) {
+    whyBox.hidden = !input;
+    if (!input) {
+      whyRows.replaceChildren();
+      delete whyBox.dataset.target;
+      return;
+    }
+    const target = displayToken(input.target);
+    const busy = input.sides.some((s) => !s.answer && !s.error);
+    whyBox.setAttribute("aria-busy", String(busy));
+    whyBox.dataset.target = input.target;
+    whyBox.dataset.method = input.method;
+    whyTitle.textContent = `Why “${target}”? Each text's words, by how much they pushed toward it`;
+    whyRows.replaceChildren(...input.sides.map((side) => whyRow(side, input.target)));
+    const explains = input.sides.find((s) => s.answer)?.answer.explains;
+    whyLegend.textContent = explains ? `Tinted by ${explains}. Red: toward “${target}”, blue: away from it; each `
+      + "row on its own scale (the square root of each word's share of its strongest). Hover a word for its number."
+      : "";
+  }
+
+  function whyRow(side, target) {
+    const row = el("div", `compare-why-row compare-why-${side.name.toLowerCase()}`);
+    row.dataset.side = side.name;
+    const head = el("p", "compare-prediction-head", undefined, row);
+    head.append(el("span", `compare-badge compare-badge-${side.name.toLowerCase()}`, side.name));
+    const after = side.tokens[side.step] ? `after “${displayToken(textOf(side.tokens[side.step]))}”` : "";
+    const said = el("span", "compare-why-said", undefined, head);
+    if (side.error) {
+      said.textContent = `${after}: ${side.error}`;
+      return row;
+    }
+    if (!side.answer) {
+      said.textContent = `${after}: asking…`;
+      return row;
+    }
+    const { scores, prob } = side.answer;
+    said.textContent = `${after}: p(“${displayToken(target)}”) = ${percent(prob)}`;
+    const top = scores.reduce((best, v, t) => (Math.abs(v) > Math.abs(scores[best] ?? 0) ? t : best), 0);
+    const maxAbs = maxAbsOf(scores);
+    const from = Math.max(0, scores.length - WHY_TOKENS);
+    const chips = el("ol", "compare-why-tokens", undefined, row);
+    if (from > 0) el("li", "compare-why-more", `… ${from} earlier`, chips);
+    for (let t = from; t < scores.length; t++) {
+      const chip = el("li", "token token-tinted", displayToken(textOf(side.tokens[t])), chips);
+      const { background, color } = attributionColour(scores[t], maxAbs);
+      chip.style.backgroundColor = background;
+      chip.style.color = color;
+      chip.dataset.step = String(t);
+      chip.dataset.score = String(scores[t]);
+      chip.title = `${side.name} ${tokenPlace(t, side.tokens.length)}\npushed toward “${displayToken(target)}”: `
+        + `${scores[t] >= 0 ? "+" : ""}${scores[t].toPrecision(3)}`;
+      if (t === top && scores[t] !== 0) chip.classList.add("compare-why-top");
+    }
+    return row;
+  }
+
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
@@ -544,6 +626,7 @@ export function createCompare(container) {
 
   return {
     render,
+    why: renderWhy,
     /** Outline aligned column k in all three heatmaps (null clears), without redrawing them. */
     highlight(k) {
       hover = k;

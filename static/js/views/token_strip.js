@@ -9,7 +9,7 @@
 // that follows the end while you type there and moves to a step selected outside it: the browser lays
 // out and paints a strip's every chip on any change, so 2,000 chips made each keystroke's frame grow
 // with the text (measured: docs/performance.md).
-import { divergingColor, maxAbsOf, readableTextColor } from "../core/colors.js";
+import { attributionColour, maxAbsOf } from "../core/colors.js";
 import { STRIP_WINDOW, chipTitle, displayToken, endWindow, windowAround } from "../core/tokens.js";
 import { createEvents, el } from "./dom.js";
 
@@ -88,12 +88,9 @@ export function createTokenStrip(list) {
       item.title = base;
       return;
     }
-    // √ of the share of the strongest: a word that pushed a quarter as hard still shows at half the colour
-    // (the word just before the prediction often dwarfs the rest).
-    const share = tinted.maxAbs > 0 ? score / tinted.maxAbs : 0;
-    const colour = divergingColor(Math.sign(share) * Math.sqrt(Math.abs(share)), 1);
-    item.style.backgroundColor = colour;
-    item.style.color = readableTextColor(colour);
+    const { background, color } = attributionColour(score, tinted.maxAbs);
+    item.style.backgroundColor = background;
+    item.style.color = color;
     item.classList.add("token-tinted");
     item.dataset.score = String(score);
     item.title = `${base}\npushed toward “${displayToken(tinted.target)}”: ${score >= 0 ? "+" : ""}${score.toPrecision(3)}`;

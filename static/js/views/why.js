@@ -6,8 +6,8 @@ import { displayToken } from "../core/tokens.js";
 import { createEvents, el } from "./dom.js";
 
 const LABELS = {
-  grad_input: "gradient × input", integrated_gradients: "integrated gradients", occlusion: "occlusion",
-  connectivity: "connectivity",
+  auto: "auto (the best that fits)", grad_input: "gradient × input", integrated_gradients: "integrated gradients",
+  occlusion: "occlusion", connectivity: "connectivity",
 };
 
 /** The strongest few tokens of an answer, strongest first: [{text, score}] (at most n, scores ≠ 0). */
@@ -36,7 +36,10 @@ export function createWhy(box) {
   clear.addEventListener("click", () => emit("clear"));
   const legend = el("p", "why-legend", undefined, box);
 
-  function show({ target, after, method }) {
+  let piece = "word"; // what a token is to a person: "word", or "character" for a char model
+
+  function show({ target, after, method, tokenizer = "word" }) {
+    piece = tokenizer === "char" ? "character" : "word";
     box.hidden = false;
     box.setAttribute("aria-busy", "true");
     title.textContent = `Why “${displayToken(target)}” after “${displayToken(after)}”?`;
@@ -47,10 +50,11 @@ export function createWhy(box) {
   function render(answer) {
     box.setAttribute("aria-busy", "false");
     const top = strongest(answer).map((t) => `“${displayToken(t.text)}”`).join(", ");
-    said.textContent = ` p = ${(answer.prob * 100).toFixed(1)} %. Pushed most by ${top || "no word"}.`;
-    legend.textContent = `Each word before it is tinted by ${answer.explains}. Red: toward “`
+    const auto = answer.auto ? ` By ${answer.auto.split(":")[0]} (auto).` : "";
+    said.textContent = ` p = ${(answer.prob * 100).toFixed(1)} %. Pushed most by ${top || `no ${piece}`}.${auto}`;
+    legend.textContent = `Each ${piece} before it is tinted by ${answer.explains}. Red: toward “`
       + `${displayToken(answer.target.token)}”, blue: away from it; the stronger the colour, the more (by the square root of its share of the strongest, so weaker `
-      + "pushes show too). Hover a word for its number.";
+      + `pushes show too). Hover a ${piece} for its number.`;
     box.dataset.method = answer.method;
   }
 
