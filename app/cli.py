@@ -1,4 +1,4 @@
-"""`lstm-viz`: serve the app, list models, trace a text from the terminal, import a model."""
+"""`lstm-viz`: serve the app, list models, trace a text from the terminal, import a model, index a corpus."""
 
 from __future__ import annotations
 
@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                               "(default: %(default)s)")
     serve.add_argument("--reload", action="store_true", help="restart on code changes (development; one worker)")
     models_dir_option(serve)
+    serve.add_argument("--data-dir", type=Path, default=None,
+                       help="where `lstm-viz index` wrote the state indexes that /api/search reads (default: "
+                            "$LSTM_VIZ_DATA_DIR, else $XDG_DATA_HOME/lstm-viz or ~/.local/share/lstm-viz)")
     settings_options(serve, SERVE_SETTINGS)
     serve.set_defaults(func=cmd_serve)
 
@@ -185,11 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     trace.set_defaults(func=cmd_trace)
 
     from app.analysis.cli import add_parser as add_eval_parser
+    from app.analysis.index_cli import add_parser as add_index_parser
     from app.importers.cli import add_parser as add_import_parser
     from app.training.cli import add_parser as add_train_parser
 
     add_train_parser(sub)
     add_eval_parser(sub)
+    add_index_parser(sub)
     add_import_parser(sub)
     return parser
 

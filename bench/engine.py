@@ -16,6 +16,11 @@ same weights and token ids:
     torch       fused torch.nn.LSTM (records only h; no gates)         [when torch is importable]
     torch loop  an nn.LSTMCell-like loop of torch ops that records the gates  [when torch is importable]
 
+Then, at H = 256, the batched engine for corpora (app.engine.batched, `lstm-viz index`): BATCH_DOCS documents of
+T tokens each, traced from the zero state in one process and split over two processes (fork, one BLAS thread
+each: the "2 cores" of the target), in tokens per second against the one-sequence engine's tokens per second
+on the same documents one by one. Target: two processes >= 5x the one-sequence engine.
+
 Each round runs every contender once, in an order rotated from round to round; the figure is the
 median over rounds. Ratios are computed from those same medians. Prints figures only: there are no
 timed assertions anywhere in the tests.
@@ -43,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so `app` impo
 
 import numpy as np  # noqa: E402
 
+from app.engine.batched import trace_run  # noqa: E402
 from app.engine.lstm import LayerWeights, LSTMParams, compile_params, forward  # noqa: E402
 
 try:
@@ -167,6 +173,44 @@ def torch_loop_contender(w: Weights) -> Callable[[np.ndarray], np.ndarray]:
     return run
 
 
+BATCH_DOCS = 128
+BATCH_TARGET = 5.0
+_BATCH: dict = {}  # what forked workers read: the compiled model and the documents
+
+
+def _trace_share(share: tuple[int, int]) -> int:
+    compiled, docs = _BATCH["compiled"], _BATCH["docs"]
+    trace_run(compiled, docs[share[0] : share[1]], "c")
+    return sum(len(d) for d in docs[share[0] : share[1]])
+
+
+def batched_throughput(w: Weights, docs: list[np.ndarray], rounds: int) -> dict[str, float]:
+    """Tokens per second (median of rounds): the one-sequence engine document by document, the batched engine in
+    one process, and split over two processes (fork; each one BLAS thread, as set at the top of this file)."""
+    import multiprocessing
+
+    compiled = compile_params(LSTMParams((LayerWeights(w.W_ih, w.W_hh, w.b_ih, w.b_hh),), V, w.emb))
+    _BATCH.update(compiled=compiled, docs=docs)
+    tokens = sum(len(d) for d in docs)
+    half = len(docs) // 2
+    seconds: dict[str, list[float]] = {"engine": [], "batched, 1 process": [], "batched, 2 processes": []}
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_trace_share, [(0, 1), (1, 2)])  # warm the workers
+        for _ in range(rounds):
+            for name in seconds:
+                gc.collect()
+                start = time.perf_counter()
+                if name == "engine":
+                    for d in docs:
+                        forward(compiled, d)
+                elif name == "batched, 1 process":
+                    _trace_share((0, len(docs)))
+                else:
+                    pool.map(_trace_share, [(0, half), (half, len(docs))])
+                seconds[name].append(time.perf_counter() - start)
+    return {name: tokens / statistics.median(s) for name, s in seconds.items()}
+
+
 def contenders(w: Weights) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     runs = {"engine": engine_contender(w), "naive": naive_contender(w)}
     if torch is not None:
@@ -280,6 +324,16 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"targets at H = {TARGET_H}: " + ("all met" if all_met else "NOT all met")
           + "; other sizes in parentheses, for reference")
+    print()
+    docs = [rng.integers(0, V, size=T, dtype=np.int64) for _ in range(BATCH_DOCS)]
+    rates = batched_throughput(make_weights(TARGET_H, rng), docs, rounds)
+    header = ["H", "engine", "tokens / s", "× one-sequence engine"]
+    rows = [[str(TARGET_H), name, f"{rate:,.0f}", f"{rate / rates['engine']:.2f}"] for name, rate in rates.items()]
+    print(f"batched engine: {BATCH_DOCS} documents of T = {T} tokens, state c recorded, median of {rounds} rounds")
+    print(format_table(header, rows, args.markdown))
+    ratio = rates["batched, 2 processes"] / rates["engine"]
+    print(f"target at H = {TARGET_H}: batched on 2 processes / one-sequence engine >= {BATCH_TARGET}: {ratio:.2f} "
+          + ("met" if ratio >= BATCH_TARGET else "NOT met"))
     return 0
 
 

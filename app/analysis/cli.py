@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from app.analysis.evaluate import evaluate_lesson, sample, trace_text
+from app.analysis.held_out import corpus_of, held_out_parts
 from app.analysis.memory_span import memory_span
 from app.analysis.saturation import (
     DEFAULT_THRESHOLD,
@@ -113,10 +114,7 @@ def _held_out_text(corpora_dir: Path, corpus: str, chars: int, windows: int = 10
     """`chars` characters of the validation text (never trained on), in `windows` stretches spread evenly
     through it, each starting after a blank line pair (a top-level boundary), so several files and
     styles are in it."""
-    from app.corpora.text_files import load_parts, split_parts
-
-    _, valid = split_parts(load_parts(corpora_dir / corpus))
-    text = "".join(valid)
+    text = "".join(part for _, part in held_out_parts(corpora_dir, corpus))
     size = chars // windows
     pieces = []
     for k in range(windows):
@@ -124,14 +122,6 @@ def _held_out_text(corpora_dir: Path, corpus: str, chars: int, windows: int = 10
         at = k * len(text) // windows if at < 0 else at + 3
         pieces.append(text[at : at + size])
     return "".join(pieces)
-
-
-def corpus_of(model: Model) -> str:
-    corpus = model.card.get("provenance", {}).get("corpus_name")
-    if corpus:
-        return corpus
-    text = model.card.get("provenance", {}).get("corpus", "")
-    return "lesson" if "lesson" in text else "python" if "CPython" in text else "shakespeare"
 
 
 def cmd_memory_span(args: argparse.Namespace, path: Path, model: Model, command: str) -> int:

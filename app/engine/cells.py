@@ -57,6 +57,9 @@ class CellSpec:
     description: str = ""  # one sentence for the page and /api/models
     parts_note: Callable = lambda params: ""  # params -> what the step's input/recurrent/bias split means beyond
     #                                            "input = W·x_t, recurrent = W·h_{t−1}, bias = b" ("" if nothing)
+    batch_layer: Callable | None = None  # corpora (app.engine.batched): (compiled, k, inputs (T, B) ids or
+    #                                     (T, B, In)) -> {state: (T, B, H)}, a lean layer over the compiled tables;
+    #                                     None: batched runs the training layer_forward (slower, same numbers)
 
     @property
     def offered(self) -> tuple[str, ...]:
@@ -102,7 +105,7 @@ LSTM = CellSpec(
     activations=lambda p: {"i": p.recurrent_activation, "f": p.recurrent_activation, "g": "tanh",
                            "o": p.recurrent_activation},
     layer_forward=lstm_grad.layer_forward, layer_backward=lstm_grad.layer_backward,
-    init_bias=lstm_grad.forget_bias_one,
+    init_bias=lstm_grad.forget_bias_one, batch_layer=lstm.batch_layer,
     panels={
         "kept": {"title": "kept memory", "symbol": "f⊙cₜ₋₁", "plain": "what is remembered", **_LEDGER_PANELS},
         "forgotten": {"title": "forgotten memory", "symbol": "(1−f)⊙cₜ₋₁", "plain": "what is erased",

@@ -443,3 +443,51 @@ def jacobian_norms(params: LSTMParams, trace: Trace, k: int, s: int, window: int
     layer = trace.layers[k]
     return lstm_jacobian_norms(params.layers[k].W_hh, layer.i, layer.f, layer.g, layer.o, layer.c,
                                trace.initial.c[k], s, window, params.recurrent_activation)
+
+
+def batch_layer(compiled: Compiled, k: int, inputs: np.ndarray) -> dict[str, np.ndarray]:
+    """Layer k over B sequences at once from the zero state (app.engine.batched): inputs are token ids (T, B)
+    for k = 0, else layer k-1's h (T, B, H). Per step one (B, H)·(H, 4H) product over the batch; the same
+    operations as `_run_layer` otherwise (pre-scaled σ rows, one tanh over the 4H pre-activations), so the
+    numbers match `forward` within float32 rounding (a matrix product sums in another order than a
+    matrix-vector product). Returns {"c", "h"}, each (T, B, H) in the weights' dtype."""
+    T, B = inputs.shape[:2]
+    H, dt = compiled.params.hidden_size, compiled.params.dtype
+    W_hh_T = np.ascontiguousarray(compiled.W_hh[k].T)  # (H, 4H): h (B, H) @ it
+    block = 64  # the input part is computed for 64 steps at a time: a (64, B, 4H) buffer, not (T, B, 4H)
+
+    def input_part(t0: int, t1: int) -> np.ndarray:
+        if k == 0:  # input part and bias, a row lookup
+            return compiled.x_table[inputs[t0:t1].reshape(-1)].reshape(t1 - t0, B, 4 * H)
+        X = (inputs[t0:t1].reshape((t1 - t0) * B, -1) @ compiled.W_ih[k].T).reshape(t1 - t0, B, 4 * H)
+        X += compiled.b[k]
+        return X
+
+    C, Hs = np.empty((T, B, H), dt), np.empty((T, B, H), dt)
+    z, ig = np.empty((B, 4 * H), dt), np.empty((B, H), dt)
+    half = _gate_scale(H, dt)[:, 0]
+    shift = np.where(half == 0.5, 0.5, 0.0).astype(dt)
+    hard = compiled.params.recurrent_activation != "sigmoid"
+    low = shift * 2 - 1
+    h_prev, c_prev = np.zeros((B, H), dt), np.zeros((B, H), dt)
+    for t in range(T):
+        if t % block == 0:
+            X = input_part(t, min(t + block, T))
+        np.dot(h_prev, W_hh_T, out=z)
+        z += X[t % block]
+        if hard:
+            np.tanh(z[:, 2 * H : 3 * H], out=z[:, 2 * H : 3 * H])
+            z += shift
+            np.clip(z, low, 1.0, out=z)
+        else:
+            np.tanh(z, out=z)
+            z *= half
+            z += shift
+        c_t, h_t = C[t], Hs[t]
+        np.multiply(z[:, H : 2 * H], c_prev, out=c_t)
+        np.multiply(z[:, :H], z[:, 2 * H : 3 * H], out=ig)
+        c_t += ig
+        np.tanh(c_t, out=h_t)
+        h_t *= z[:, 3 * H :]
+        h_prev, c_prev = h_t, c_t
+    return {"c": C, "h": Hs}

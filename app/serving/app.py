@@ -20,7 +20,8 @@ from app.serving.config import Settings, get_settings
 from app.serving.lane_process import LaneProcess
 from app.serving.log_limit import limit_repeats
 from app.serving.middleware import BodyLimit, CompressText, RelativeRedirects, SecurityHeaders
-from app.serving.routes import api, api_docs, attribution, components, pages, saturation
+from app.serving.routes import api, api_docs, attribution, components, pages, saturation, search
+from app.serving.search import open_indexes
 from app.serving.service import InputError, load_models
 from app.serving.static_files import StaticFolder
 from app.serving.threads import limit_blas_threads, limit_malloc_arenas
@@ -90,12 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.refused = []
     app.state.models = load_models(settings, app.state.refused)
+    app.state.indexes = open_indexes(app.state.models, settings.data_dir)  # memory-mapped, not read
     app.state.compute_slots = asyncio.Semaphore(settings.compute_slots)
     app.state.large_lane = LargeLane(settings.large_queue)
     app.state.lane_process = LaneProcess(settings)
     app.state.settings = settings
     app.state.trace_cache = TraceCache(settings.trace_cache_mb * 2**20) if settings.trace_cache_mb else None
     log.info("loaded models: %s", ", ".join(app.state.models) or "none")
+    if app.state.indexes:
+        log.info("state indexes for /api/search: %s", ", ".join(f"{m} ({i.num_tokens:,} tokens)"
+                                                                   for m, i in app.state.indexes.items()))
     app.dependency_overrides[get_settings] = lambda: settings
 
     @app.exception_handler(InputError)
@@ -127,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFolder(resource_dir("static")), name="static")
     pages.plotly_js()  # compress the 4.8 MB bundle once now, not during the first visitor's request
     app.include_router(api.router)
-    for analysis in (attribution, saturation, components):
+    for analysis in (attribution, saturation, components, search):
         app.include_router(analysis.router)
     app.include_router(pages.router)
     app.include_router(api_docs.router)

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
                              "more are answered 503 with Retry-After.")
     lane_at_start: bool = Field(False, description="Start the process that computes large traces with the worker "
                                 "(`lstm-viz serve` does), not at the first large trace.")
+    data_dir: Path | None = Field(None, description="Where state indexes live (`lstm-viz index`): a model's index is "
+                                  "opened when this folder has one for its id and version; default "
+                                  "$XDG_DATA_HOME/lstm-viz or ~/.local/share/lstm-viz.")
     trace_cache_mb: int = Field(64, ge=0, description="Memory for recent traces per worker process, in MiB "
                                 "(a text that extends a recent one computes only its new steps); 0 turns it off.")
 

@@ -291,6 +291,8 @@ class ModelSummary(BaseModel):
     notable_units: list[NotableUnit] = Field(
         default_factory=list, description="The units the model card names (what their memory carries), "
         "valid ones only, in the card's order: the page labels their heatmap rows and shows them first.")
+    index: dict | None = Field(None, description="The model's state index for /api/search (`lstm-viz index MODEL`): "
+                               "{tokens, documents, corpus, about, quantity, layers}; null when it has none.")
 
 
 class ModelList(BaseModel):

@@ -126,3 +126,22 @@ def test_in_compare_mode_both_texts_are_tinted_side_by_side(browser, server):
         again.goto(link)
         again.wait_for_function("() => document.querySelector('.compare-why')?.getAttribute('aria-busy') === 'false'")
         assert len(compare_scores(again, "A")) == STEP_I and len(compare_scores(again, "B")) == STEP_I + 1
+
+
+@pytest.mark.parametrize(("model", "text", "step", "target", "cue"), [
+    ("lesson-gru", TENSE_PAST, STEP_I, "had", {0, 1}),  # "Last" or "year"
+    ("lesson-rnn", TENSE_PAST, STEP_I, "had", {0, 1}),
+    ("python", "def f(a, b):\n    return g(a", 26, ")", {25}),  # the "(" it closes
+])
+def test_every_cell_and_tokenizer_lights_up_its_cue(browser, server, model, text, step, target, cue):
+    with watched_page(browser, server) as page:
+        page.goto(f"{server}/?{urlencode({'model': model, 'text': text, 'step': step, 'unit': 0})}")
+        page.wait_for_function(f"() => {DRAWN} > 0")
+        page.locator("#step-detail .step-prediction-token", has_text=target).first.click()
+        page.wait_for_function(SETTLED)
+        scores = chip_scores(page)
+        assert sorted(scores) == list(range(step + 1))
+        strongest = sorted(scores, key=scores.get, reverse=True)[:4]
+        assert cue & set(strongest), scores
+        piece = "character" if model == "python" else "word"
+        assert f"Each {piece} before it" in page.locator("#why").inner_text()

@@ -65,3 +65,12 @@ def test_a_char_model_falls_back_in_the_same_order(app, http):
     body = ask(http, model="shakespeare", text=text, method="auto")
     assert body["method"] == expected
     same_as(http, body, model="shakespeare", text=text)
+
+
+def test_on_the_python_char_model_a_closing_bracket_is_pushed_most_by_its_opening_one(http):
+    """The char models' own "Last year": after "return g(a" the ")" comes from the "(" (by auto's occlusion)."""
+    text = "def f(a, b):\n    return g(a"
+    body = ask(http, model="python", text=text, target=")", method="auto")
+    assert body["method"] == "occlusion"
+    strongest = max(range(len(body["scores"])), key=body["scores"].__getitem__)
+    assert strongest == text.rindex("("), [(t["text"], s) for t, s in zip(body["tokens"], body["scores"], strict=True)]

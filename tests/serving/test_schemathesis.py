@@ -46,7 +46,8 @@ CONFIG = {
 OPERATIONS = {"GET /healthz", "GET /api/models", "GET /api/models/{model_id}", "GET /api/trace", "POST /api/trace",
               "GET /api/step", "POST /api/step", "GET /api/retention", "POST /api/retention",
               "GET /api/attribution", "POST /api/attribution", "GET /api/saturation", "POST /api/saturation",
-              "GET /api/components", "POST /api/components"}
+              "GET /api/components", "POST /api/components", "GET /api/search", "POST /api/search",
+              "GET /api/search/documents"}
 
 
 def run(base: str) -> tuple[dict[str, int], list[str], list[str]]:

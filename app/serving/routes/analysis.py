@@ -26,10 +26,12 @@ from app.serving.schemas import ErrorOut
 
 
 def analysis_router(path: str, request_model: type[BaseModel], response_model: type[BaseModel], answer: Callable,
-                    get_doc: str, post_doc: str) -> APIRouter:
+                    get_doc: str, post_doc: str, context: Callable[[Request], object] | None = None) -> APIRouter:
     """A router with GET and POST `path`: answer(models, settings, trace_cache, request) is the response body
-    (a dict, NumPy arrays allowed); get_doc and post_doc the operations' descriptions."""
+    (a dict, NumPy arrays allowed); get_doc and post_doc the operations' descriptions. `context`, if given, makes
+    answer's third argument context(request) in place of the app's trace cache."""
     router = APIRouter(tags=["api"])
+    third = context or (lambda request: request.app.state.trace_cache)
     name = path.rsplit("/", 1)[-1]
 
     def work(models, settings, cache, req) -> Response:
@@ -37,12 +39,11 @@ def analysis_router(path: str, request_model: type[BaseModel], response_model: t
 
     async def get(request: Request, req: Annotated[request_model, Query()], models: Models,
                   settings: Config) -> Response:
-        return await compute(request, work, models, settings, request.app.state.trace_cache, req)
+        return await compute(request, work, models, settings, third(request), req)
 
     async def post(request: Request, body: Annotated[bytes, Depends(read_body)], models: Models,
                    settings: Config) -> Response:
-        return await compute(request, work, models, settings, request.app.state.trace_cache,
-                             validate(request_model, body))
+        return await compute(request, work, models, settings, third(request), validate(request_model, body))
 
     get.__doc__, post.__doc__ = get_doc, post_doc
     router.add_api_route(path, get, methods=["GET"], name=f"{name}_get", dependencies=[Depends(strict_query)],

@@ -29,6 +29,7 @@ from app.serving.schemas import (
     TraceRequest,
     TraceResponse,
 )
+from app.serving.search import index_summary
 from app.serving.service import (
     InputError,
     get_model,
@@ -190,9 +191,11 @@ def healthz(request: Request, models: Models) -> Response:
 
 
 @router.get("/api/models", response_model=ModelList)
-def list_models(models: Models) -> Response:
-    """Every loaded model with its sizes, version and example texts."""
-    return json_response({"models": [model_summary(m) for m in models.values()]})
+def list_models(request: Request, models: Models) -> Response:
+    """Every loaded model with its sizes, version and example texts, and its state index for /api/search if any."""
+    indexes = request.app.state.indexes
+    return json_response({"models": [{**model_summary(m), "index": index_summary(indexes.get(m.id))}
+                                     for m in models.values()]})
 
 
 @router.get("/api/models/{model_id}", responses=ERRORS)

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from app.model_store import ID_PATTERN, Model
 from app.resources import resource_dir
 from app.serving.config import Settings, get_settings
+from app.serving.search import index_summary
 from app.serving.service import model_summary
 
 router = APIRouter(include_in_schema=False)
@@ -108,7 +109,9 @@ def index(request: Request, settings: Annotated[Settings, Depends(get_settings)]
             "embed": link.embed,
             "share_title": f"LSTM Gate Visualizer · {link.model.title}",
             "share_description": share_description(link.text) or link.model.card.get("description", ""),
-            "models_data": [model_summary(m) for m in models.values()],
+            # As /api/models: each model's state index for "Find more like this" (null when it has none).
+            "models_data": [{**model_summary(m), "index": index_summary(request.app.state.indexes.get(m.id))}
+                            for m in models.values()],
             # What the page shares with the server (static/js/main.js): its limits on a text, its model ids.
             "config": {"max_chars": settings.max_chars, "max_tokens": settings.max_tokens,
                        "model_id_pattern": ID_PATTERN.pattern},
