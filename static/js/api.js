@@ -121,3 +121,19 @@ export function fetchComponents({ model, text, layer = 0, quantity, k, signal })
   if (quantity) params.quantity = quantity;
   return call("/api/components", params, signal);
 }
+
+/**
+ * Find more like this: /api/search's {units, derived, index, results: [{document, source, start, end, text,
+ * window: {tokens, values}, …}]} (docs/search.md). params by their API names: {model, mode ("match" or "top"),
+ * layer, units | text + start + end (a span, end exclusive) | unit, threshold, limit, context, …}; a long text goes
+ * as a POST body. A model without a state index: ApiError 404 naming `lstm-viz index MODEL`.
+ */
+export function fetchSearch(params, signal) {
+  return call("/api/search", { salt: TAB_SALT, ...params }, signal);
+}
+
+/** The whole texts of the index's documents `documents` (numbers, at most 50): /api/search/documents'
+ *  {documents: [{document, source, start, end, chars, text}]}, a result's token p being token p − start. */
+export function fetchSearchDocuments({ model, documents }, signal) {
+  return call("/api/search/documents", { model, documents: documents.join(",") }, signal);
+}

@@ -9,6 +9,7 @@ import { createPlayer } from "./core/player.js";
 import { buildLink, configureLink, readLink } from "./core/state.js";
 import { LECTURE, RNN_MODEL, tourSteps } from "./core/tour_steps.js";
 import { absorb, holds, requestFor, wholeRequest } from "./core/trace_store.js";
+import { trackIds } from "./core/tracks.js";
 import { unitNames } from "./core/unit_names.js";
 import { activity, changeAt, fitUnits, orderUnits, rankBySpan, spanScores } from "./core/units.js";
 import {
@@ -112,6 +113,7 @@ const state = {
   view: "", order: "index", topN: null, scale: "unit", pinned: [], layer: 0, step: null, unit: null, span: null,
   compare: "", compareModel: "", mode: "explore", presenter: false, tour: 0, checkpoint: null, speed: 5, hide: [],
   embed: false,
+  tracks: false, // the annotation tracks under the heatmaps are shown
   memory: false, // the "Memory that lasts" panel is open
   saturation: false, // the "Gates at their limits" panel is open
   components: false, componentsK: 4, // the "Kinds of memory" panel is open, and its number of patterns
@@ -304,6 +306,7 @@ async function draw({ paintFirst = false, onFigure = null } = {}) {
     lineage: shown.kept, scale: state.scale, rangeMatrices: layerOf(shown) };
   if (k > 0) heatmaps.prepare(figureData); // the panels' captions and legends, before the layout is read
   const width = el.heatmaps.clientWidth;
+  reserveTracks(shown.model); // the tracks' room under the plots, before the figure is fitted
   if (figure.fit()) capacity = null;
   const work = [];
   const rows = k > 0 ? unitOrder(layerOf(shown)) : null;
@@ -335,6 +338,8 @@ async function draw({ paintFirst = false, onFigure = null } = {}) {
   drawRetention();
   drawSaturation();
   drawComponents();
+  drawSearch();
+  drawTracks();
   work.push(drawExport());
   renderPlayer();
   scheduleUrl();
@@ -692,6 +697,8 @@ function drawSelection() {
   drawRetention();
   drawSaturation();
   drawComponents();
+  drawSearch();
+  markTracks();
   renderPlayer();
   scheduleUrl();
 }
@@ -1043,6 +1050,78 @@ components.bind("select-unit", (unit) => {
 });
 // ---- end of Kinds of memory ----
 
+// ---- Annotation tracks (tracks.js) ----
+// Thin rows under each heatmap on its token columns: the top-1 prediction right or wrong per token (a model with
+// a decoder) and, for a character model, bracket depth, strings, indentation and column (core/tracks.js decides
+// from the tokenizer, never the model's id). Shown while `tracks` is on (off by default; links carry tracks=1).
+// The room under the plots is set before the figure is fitted (reserveTracks), so the heatmaps do not move when
+// the view's module, loaded after the first paint as the details' are, draws into it.
+const tracks = loadLater.view(() => import("./views/tracks.js")
+  .then((m) => m.createTracks(byId("tracks"), { slots: () => heatmaps.trackSlots() })));
+let tracksUsed = false; // the view has drawn (so there is something to clear or to move)
+const spellings = new Map(); // "id@version" -> the tokenizer's {lowercase, unk} from the model's card
+function reserveTracks(model) {
+  el.heatmaps.style.setProperty("--track-rows", String(state.tracks ? trackIds(model).length : 0));
+}
+/** How the model's tokenizer spells a token (for `correct`), from its card, asked for once; null until known. */
+function spellingOf(model) {
+  if (!model.has_decoder) return null;
+  const key = `${model.id}@${model.version}`;
+  if (!spellings.has(key)) {
+    spellings.set(key, null);
+    fetchCard(model.id).then((card) => {
+      spellings.set(key, { lowercase: Boolean(card.tokenizer?.lowercase), unk: card.tokenizer?.unk ?? null });
+      if (state.shown?.model === model) drawTracks();
+    }).catch(() => spellings.delete(key)); // asked again at the next draw
+  }
+  return spellings.get(key);
+}
+function drawTracks() {
+  const { shown } = state;
+  if (!state.tracks || !shown) {
+    if (tracksUsed) tracks.clear();
+    tracksUsed = false;
+    return;
+  }
+  loadLater.start();
+  tracksUsed = true;
+  const T = shown.tokens.length;
+  tracks.update({ shown, spelling: spellingOf(shown.model), k: state.reveal === null ? T : Math.min(state.reveal, T),
+    step: state.step });
+}
+function markTracks() {
+  if (tracksUsed) tracks.mark({ step: state.step });
+}
+heatmaps.bind("layout", () => {
+  if (tracksUsed) tracks.repaint(); // a zoom, a resize, a new label width: the columns moved
+});
+heatmaps.bind("hover-step", (t) => tracksUsed && tracks.highlight(t));
+tokenStrip.bind("hover-step", (t) => tracksUsed && tracks.highlight(t));
+tracks.bind("hover-step", (t) => {
+  heatmaps.highlight(t);
+  tokenStrip.highlight(t);
+});
+tracks.bind("select-step", (t) => select({ t }));
+byId("tracks-toggle").addEventListener("change", (event) => {
+  state.tracks = event.target.checked;
+  draw();
+});
+// ---- end of Annotation tracks ----
+
+// ---- Find more like this (views/search.js): for a model with a state index, the corpus searched for more like
+// the selected span (or where the selected unit fires), each match a link that opens it here. Its module loads
+// after the first paint; it fetches on a button press only. ----
+const search = loadLater.view(() => import("./views/search.js").then((m) => m.createSearch(byId("search"), {
+  link: (s) => buildLink(s, { origin: location.origin, pathname: location.pathname }),
+})));
+function drawSearch() {
+  const { shown } = state;
+  if (!shown) return;
+  search.update({ model: shown.model, text: shown.text, tokens: shown.tokens, span: state.span, unit: state.unit,
+    layer: state.layer, names: namesOf(shown.model) });
+}
+// ---- end of Find more like this ----
+
 // ---- Start: apply the link (query and fragment), then trace ----
 
 async function start() {
@@ -1065,8 +1144,9 @@ async function start() {
     view: s.view, order: s.order, topN: s.topN, scale: s.scale, pinned: s.pinned, layer: s.layer, step: s.step,
     unit: s.unit, span: s.span, tour: s.tour, checkpoint: s.checkpoint, speed: s.speed, hide: s.hide,
     embed: s.embed, memory: s.memory, saturation: s.saturation, why: s.why, whyMethod: s.whyMethod,
-    components: s.components, componentsK: s.componentsK, compareStep: s.compareStep,
+    components: s.components, componentsK: s.componentsK, compareStep: s.compareStep, tracks: s.tracks,
   });
+  byId("tracks-toggle").checked = s.tracks;
   el.compareText.value = s.compare || PRESETS.tense[1];
   if (s.compareModel && models.has(s.compareModel)) el.compareModel.value = s.compareModel;
   showNotice(problems.length ? `Some of this link could not be used: ${problems.join("; ")}.` : "");

@@ -291,7 +291,8 @@ test("keys come in the table's order whatever the state object's order; app-only
     model: "lesson", version: "0123456789ab", compareModel: "untrained", compareStep: 12, view: "all", layer: 1, step: 4, unit: 9,
     pinned: [9, 2], order: "change", topN: 8, scale: "robust", span: { start: 1, end: 3 }, mode: "tour",
     presenter: true, tour: 2, checkpoint: 5, speed: 3, hide: ["header", "share"], embed: true, memory: true,
-    saturation: true, components: true, componentsK: 3, why: "had", whyMethod: "occlusion", text: "hi there", compare: "bye",
+    saturation: true, components: true, componentsK: 3, tracks: true, why: "had", whyMethod: "occlusion", text: "hi there",
+    compare: "bye",
   });
   const shuffled = Object.fromEntries(Object.entries(s).reverse());
   const query = serializeQuery({ ...shuffled, shown: { big: true }, spanResults: [1, 2] });
@@ -301,7 +302,7 @@ test("keys come in the table's order whatever the state object's order; app-only
     + "&step=4&unit=9"
     + "&units=9%2C2&order=change&top=8&scale=robust&span=1-3&mode=tour&presenter=1&tour=2&checkpoint=5&speed=3"
     + "&hide=header%2Cshare&embed=1"
-    + "&memory=1&saturation=1&components=1&components_k=3&why=had&why_method=occlusion&text=hi+there&compare=bye");
+    + "&memory=1&saturation=1&components=1&components_k=3&tracks=1&why=had&why_method=occlusion&text=hi+there&compare=bye");
 });
 
 test("without its texts the longest possible query fits, so the fragment path always works", () => {
@@ -310,7 +311,8 @@ test("without its texts the longest possible query fits, so the fragment path al
     model: "m".repeat(64), version: "f".repeat(12), compareModel: "n".repeat(64), view: "memory", layer: big,
     step: big, unit: big, pinned: Array.from({ length: MAX_PINNED }, (_, i) => big - i), order: "activity",
     topN: "all", scale: "shared", span: { start: big - 1, end: big }, mode: "learn", presenter: true, tour: big, checkpoint: big, speed: 10,
-    hide: [...HIDEABLE], embed: true, memory: true, saturation: true, components: true, componentsK: 6, why: "w".repeat(64),
+    hide: [...HIDEABLE], embed: true, memory: true, saturation: true, components: true, componentsK: 6, tracks: true,
+    why: "w".repeat(64),
     whyMethod: "integrated_gradients",
   });
   assert.deepEqual(validate(s), []);

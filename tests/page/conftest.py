@@ -35,3 +35,25 @@ def cell_server(tmp_path_factory) -> Iterator[str]:
     settings = Settings(models_dir=folder, bundled_models=False, default_model="lesson-gru")
     with serve(create_app(settings)) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def search_server(tmp_path_factory) -> Iterator[str]:
+    """The bundled models served with a state index of `lesson` over its test split (3,000 documents, as
+    `lstm-viz index lesson` builds it: app/analysis/index_cli.py), built once per session into a temporary data
+    dir; the other models have none. Yields its base URL."""
+    from pathlib import Path
+
+    from app.analysis.held_out import held_out_documents
+    from app.analysis.indexing import build_index
+    from app.model_store import load_model
+    from app.resources import resource_dir
+    from app.serving.app import create_app
+    from app.serving.config import Settings
+
+    data_dir = tmp_path_factory.mktemp("search_data")
+    model = load_model(resource_dir("models") / "lesson.safetensors")
+    sources, about = held_out_documents("lesson", Path("corpora"))
+    build_index(model, sources, data_dir, "lesson", about, report=lambda line: None)
+    with serve(create_app(Settings(data_dir=data_dir))) as base:
+        yield base

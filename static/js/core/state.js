@@ -177,6 +177,7 @@ export const PROPS = Object.freeze([
   row("saturation", "saturation", "bool", false), // the "Gates at their limits" panel is open
   row("components", "components", "bool", false), // the "Kinds of memory" panel is open
   row("components_k", "componentsK", "int", 4, { min: 2, max: 6 }), // its number of patterns
+  row("tracks", "tracks", "bool", false), // the annotation tracks under the heatmaps are shown
   // "Why this prediction?": the token whose prediction after `step` the strip is tinted for, and the method.
   row("why", "why", "string", "", { pattern: WHY_TOKEN, hint: "not a token of 1 to 64 characters" }),
   row("why_method", "whyMethod", "enum", "auto", { values: WHY_METHODS }),

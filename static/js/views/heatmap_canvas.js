@@ -33,7 +33,7 @@ const element = (tag, className) => el(tag, className);
  * words). callbacks: onHover(t | null), onSelect({t, unit}), onZoom(t0, t1), onReset(). The owner calls
  * setData (rebuilds the raster), paint(window), paintOverlay(marks) and mark({selectedUnit, ...marks}).
  */
-export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
+export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset, onLayout = () => {} }) {
   const title = panelTitle(cell, key);
   const stops = scaleOf(panelOf(cell, key));
   const figure = element("figure", "heatmap");
@@ -53,7 +53,9 @@ export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
   const legendScale = element("span", "heatmap-legend-scale");
   legendColours.textContent = colourWords(cell, key);
   legend.append(legendColours, " ", legendScale);
-  figure.append(caption, legend, plot);
+  // Room under the plot for views drawn on the same token columns (tracks.js); empty unless one fills it.
+  const below = element("div", "heatmap-tracks");
+  figure.append(caption, legend, plot, below);
 
   const raster = element("canvas"); // U rows × (T + slack) columns, never attached
   const rasterCtx = raster.getContext("2d");
@@ -204,6 +206,7 @@ export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, w, h);
     if (layout) paintScene(ctx, layout, scale, raster);
+    onLayout();
     const { T } = data.matrix;
     // Tokens counted from 1, as everywhere a person reads them.
     const zoomed = win.t0 > 0 || win.t1 < T - 1 ? `, tokens ${win.t0 + 1}–${win.t1 + 1} of ${T} shown` : "";
@@ -433,5 +436,11 @@ export function createPanel(cell, key, { onHover, onSelect, onZoom, onReset }) {
     }),
   });
 
-  return { figure, setData, setLegend, paint, paintOverlay, mark, toBlob };
+  /** The token columns as painted, in CSS px of the plot (and of `below`, as wide): {x, w, t0, t1}: column t
+   *  spans x + (t − t0)·w/(t1 − t0 + 1) onwards; null before a paint. */
+  function columns() {
+    return layout ? { x: layout.plot.x, w: layout.plot.w, t0: layout.t0, t1: layout.t1 } : null;
+  }
+
+  return { figure, below, columns, setData, setLegend, paint, paintOverlay, mark, toBlob };
 }

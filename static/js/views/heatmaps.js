@@ -46,11 +46,13 @@ function labelOf(token) {
  * page out: callers keep its answer until the plots' size changes.
  * prepare(the same arguments but units and marks) puts the panels and their legends in place before a render.
  * mark({step, selectedUnit}) moves the selection without drawing the heatmaps again.
- * Events (bind): "hover-step" (t | null), "select" ({t, unit}).
+ * trackSlots() the room under each panel's plot and its token columns (for views drawn on the same columns).
+ * Events (bind): "hover-step" (t | null), "select" ({t, unit}), "layout" (a panel painted: its columns may
+ * have moved).
  * downloadImage(key, format, filename) saves a shown panel as "png" or "svg".
  */
 export function createHeatmaps(container) {
-  const { emit, bind } = createEvents(["hover-step", "select"]);
+  const { emit, bind } = createEvents(["hover-step", "select", "layout"]);
   const panels = new Map(); // key and panel spec -> panel, kept while other views (or models) are shown
   let shown = []; // keys on screen
   let T = 0;
@@ -86,6 +88,7 @@ export function createHeatmaps(container) {
           zoom = null;
           paintAll();
         },
+        onLayout: () => emit("layout"),
       }));
     }
     return panels.get(id);
@@ -192,9 +195,16 @@ export function createHeatmaps(container) {
     return height > 0 ? rowCapacityOf(height, fontPx, minRowPx) : 1;
   }
 
+  /** Under each panel on screen, in order: {slot, columns}: the element under its plot, as wide, and its
+   *  token columns as last painted (heatmap_canvas.js columns(): {x, w, t0, t1} in the slot's CSS px, or null). */
+  function trackSlots() {
+    return shownPanels.map((p) => ({ slot: p.below, columns: p.columns() }));
+  }
+
   return {
     render,
     prepare,
+    trackSlots,
     mark,
     highlight,
     downloadImage,
