@@ -388,6 +388,22 @@ def load_model(weights_path: Path) -> Model:
                  version=model_version(digest, card["tokenizer"], {"cell": cell.name, **cell.options_of(params)}))
 
 
+def model_in_memory(card: dict, tensors: dict[str, np.ndarray]) -> Model:
+    """A model from a card and its tensors, never written to a file (a live training job's, app/serving/jobs.py):
+    checked as a file's would be (card schema, tensor names, shapes and values, the probe), its version the digest
+    of the weights as a file would hold them."""
+    stem = card["id"]
+    card = _validate_card(card, stem)
+    tokenizer = Tokenizer.from_card(card["tokenizer"])
+    params = params_for_card(tensors, len(tokenizer.vocab), card)
+    compiled = compile_model(params)
+    _probe(compiled, params, Path(f"{stem}.safetensors"))
+    cell = spec_of_params(params)
+    weights = save_safetensors(params_to_tensors(params))
+    return Model(id=stem, card=card, params=params, compiled=compiled, tokenizer=tokenizer,
+                 version=model_version(weights, card["tokenizer"], {"cell": cell.name, **cell.options_of(params)}))
+
+
 def _probe(compiled: object, params: StackedParams, weights_path: Path) -> None:
     """Trace the first PROBE_IDS token ids: finite weights can still overflow (±3e38 times anything), and a
     model whose every trace would fail is refused here, by name, not served."""

@@ -17,10 +17,11 @@ from starlette.routing import Match
 from app.resources import resource_dir
 from app.serving.admission import LargeLane
 from app.serving.config import Settings, get_settings
+from app.serving.jobs import Jobs
 from app.serving.lane_process import LaneProcess
 from app.serving.log_limit import limit_repeats
 from app.serving.middleware import BodyLimit, CompressText, RelativeRedirects, SecurityHeaders
-from app.serving.routes import api, api_docs, attribution, components, pages, saturation, search
+from app.serving.routes import api, api_docs, attribution, components, jobs, pages, saturation, search
 from app.serving.search import open_indexes
 from app.serving.service import InputError, load_models
 from app.serving.static_files import StaticFolder
@@ -72,6 +73,7 @@ async def lane_process_lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.settings.lane_at_start:
         app.state.lane_process.start()
     yield
+    app.state.jobs.close()  # the training jobs' processes (app/serving/jobs.py)
     app.state.lane_process.stop()
 
 
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.large_lane = LargeLane(settings.large_queue)
     app.state.lane_process = LaneProcess(settings)
     app.state.settings = settings
+    app.state.jobs = Jobs(settings, lambda: app.state.models, lambda models: setattr(app.state, "models", models))
     app.state.trace_cache = TraceCache(settings.trace_cache_mb * 2**20) if settings.trace_cache_mb else None
     log.info("loaded models: %s", ", ".join(app.state.models) or "none")
     if app.state.indexes:
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFolder(resource_dir("static")), name="static")
     pages.plotly_js()  # compress the 4.8 MB bundle once now, not during the first visitor's request
     app.include_router(api.router)
+    app.include_router(jobs.router)
     for analysis in (attribution, saturation, components, search):
         app.include_router(analysis.router)
     app.include_router(pages.router)

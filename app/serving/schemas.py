@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.engine.cells import CELLS
 
@@ -301,3 +301,79 @@ class ModelList(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str = Field(description="What went wrong and what to change.")
+
+
+# ---- Live training jobs (POST /api/jobs; app/serving/jobs.py, docs/training_live.md) ----
+
+def _bound(key: str) -> dict:
+    from app.training.live import BOUNDS
+
+    low, high = BOUNDS[key]
+    return {"ge": low, "le": high}
+
+
+class JobRequest(BaseModel):
+    """A live training job. Every value is bounded (app/training/live.py BOUNDS); a value out of bounds is answered
+    422 saying what to change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: Literal["tense", "brackets", "lesson"] = Field(
+        "tense", description="`tense`: a time cue, filler words, then need/had after \"I\"; `brackets`: count 1-4 "
+        "brackets across filler letters; `lesson`: a slice of the lesson corpus (tense and cuisine).")
+    cell: Literal[tuple(CELLS)] = Field("lstm", description="The recurrent cell: " + ", ".join(CELLS) + ".")
+    hidden_size: int = Field(16, **_bound("hidden_size"), description="H, units of the one layer (2-64).")
+    embedding_size: int = Field(16, **_bound("embedding_size"), description="E, the word embedding's size (2-64).")
+    distance_min: int | None = Field(None, **_bound("distance_min"), description="Fewest filler words between cue "
+                                     "and prediction (0-60; default: the task's, tense 0, brackets 10, lesson 0).")
+    distance_max: int | None = Field(None, **_bound("distance_max"), description="Most filler words between cue and "
+                                     "prediction (0-60, at least distance_min; default: the task's, tense 30, "
+                                     "brackets 10, lesson 20). The probe sentence has this many.")
+    learning_rate: float = Field(0.01, **_bound("learning_rate"), description="Adam's learning rate (0.00001-0.1).")
+    steps: int = Field(2000, **_bound("steps"), description="Optimiser steps (1-20,000).")
+    batch_size: int = Field(32, **_bound("batch_size"), description="Documents per step (1-128).")
+    seed: int = Field(0, **_bound("seed"), description="Seed of the initial weights and the batches: the same "
+                      "request gives the same weights on one machine.")
+    progress_every: int = Field(100, **_bound("progress_every"), description="Steps between progress events; at "
+                                "most 200 per job (so at least steps / 200).")
+    snapshot_every: int = Field(500, **_bound("snapshot_every"), description="Steps between snapshots of the probe's "
+                                "gates; at most 20 per job (so at least steps / 20).")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> JobRequest:
+        from app.training.live import LiveConfig, problems
+        from app.training.tasks import TASKS
+
+        low, high = TASKS[self.task].default_distance
+        if self.distance_min is None:
+            self.distance_min = min(low, self.distance_max if self.distance_max is not None else low)
+        if self.distance_max is None:
+            self.distance_max = max(high, self.distance_min)
+        found = problems(LiveConfig(**self.model_dump()))
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class JobStatus(BaseModel):
+    id: str = Field(description="The job's id: 12 hex digits. Whoever knows it may watch, stop, resume or delete it.")
+    status: Literal["queued", "running", "stopped", "finished", "cancelled", "failed"]
+    position: int = Field(description="Place in the queue, 1 next; 0 when not queued.")
+    step: int = Field(description="The last step reported.")
+    steps: int
+    model: str | None = Field(description="A finished job's model id (`job-` and 12 hex digits, not the job's id), "
+                              "traced like any other until it expires.")
+    expires_in_s: float | None = Field(description="Seconds until the job (and its model) are forgotten; null while "
+                                       "it is queued or running.")
+    last_event_id: int = Field(description="The id of its last event (GET /api/jobs/{id}/events).")
+    detail: str = Field(description="Why it was cancelled or failed; empty otherwise.")
+    config: dict = Field(description="The request, defaults filled in.")
+
+
+class JobsSummary(BaseModel):
+    slots: int = Field(description="Jobs that run at once per worker (setting job_slots).")
+    running: int
+    waiting: int
+    queue_limit: int = Field(description="Jobs that may wait (setting job_queue); more are answered 503.")
+    kept: int
+    kept_limit: int = Field(description="Jobs kept per worker (setting job_max).")

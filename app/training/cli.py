@@ -123,7 +123,20 @@ def make_card(args: argparse.Namespace, model_id: str, tokenizer: Tokenizer, sou
     }
 
 
+CORPUS_DEFAULTS = {"hidden": 64, "embedding": 32, "lr": 2e-3, "clip": 5.0}  # --task's: app/training/live_cli.py
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.task is not None:
+        from app.training.live_cli import cmd_train_task
+
+        return cmd_train_task(args)
+    if args.id is None:
+        print("error: --corpus needs --id, the model's id (file stem)", file=sys.stderr)
+        return 2
+    for key, value in CORPUS_DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     if args.corpus == "lesson":
         tokenizer, data, valid_data, source = lesson_data(args.seed)
     else:
@@ -167,28 +180,34 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a model on a corpus and write its files",
+    p = sub.add_parser("train", help="train a model on a corpus or a memory task",
                        description="Train a recurrent model (LSTM, GRU or vanilla RNN) in NumPy and write "
-                                   "NAME.safetensors + NAME.json with its card.")
-    p.add_argument("--corpus", required=True, choices=("lesson", "shakespeare", "python"),
-                   help="lesson: generated word-level corpus; shakespeare, python: char-level, fetched by "
-                        "`python tools/corpora.py NAME`")
-    p.add_argument("--id", required=True, help="model id (file stem)")
+                                   "NAME.safetensors + NAME.json with its card; or (--task) train a small one on a "
+                                   "memory task live, printing its progress as POST /api/jobs streams it.")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--corpus", choices=("lesson", "shakespeare", "python"),
+                      help="lesson: generated word-level corpus; shakespeare, python: char-level, fetched by "
+                           "`python tools/corpora.py NAME`")
+    what.add_argument("--task", choices=("tense", "brackets", "lesson"),
+                      help="a memory task of app/training/tasks.py (docs/training_live.md): tense (need/had after a "
+                           "time cue), brackets (count them), lesson (a slice of the lesson corpus)")
+    p.add_argument("--id", default=None, help="model id (file stem); with --task optional: write the model only if "
+                                              "given")
     p.add_argument("--cell", choices=tuple(CELLS), default="lstm",
                    help="the recurrent cell: " + "; ".join(f"{c.name}, {c.article} ({c.title})" for c in CELLS.values())
                    + " (default: %(default)s)")
     p.add_argument("--out", type=Path, default=Path("models"), help="output folder (default: %(default)s)")
     p.add_argument("--corpora-dir", type=Path, default=Path("corpora"), help="fetched corpora (default: %(default)s)")
-    p.add_argument("--hidden", type=int, default=64, help="H, units per layer (default: %(default)s)")
+    p.add_argument("--hidden", type=int, default=None, help="H, units per layer (default: 64; --task: 16)")
     p.add_argument("--layers", type=int, default=1, help="L (default: %(default)s)")
-    p.add_argument("--embedding", type=int, default=32, help="E; 0 for one-hot inputs (default: %(default)s)")
+    p.add_argument("--embedding", type=int, default=None, help="E; 0 for one-hot inputs (default: 32; --task: 16)")
     p.add_argument("--steps", type=int, default=2000, help="optimiser steps (default: %(default)s)")
     p.add_argument("--batch", type=int, default=32, help="sequences per batch (default: %(default)s)")
     p.add_argument("--seq-len", type=int, default=100, help="window length for char corpora (default: %(default)s)")
-    p.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (default: %(default)s)")
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: 0.002; --task: 0.01)")
     p.add_argument("--lr-final", type=float, default=None,
                    help="cosine-decay the learning rate to this value by the last step (default: constant)")
-    p.add_argument("--clip", type=float, default=5.0, help="gradient-norm clip (default: %(default)s)")
+    p.add_argument("--clip", type=float, default=None, help="gradient-norm clip (default: 5; --task: 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of initialisation and batches (default: %(default)s)")
     p.add_argument("--valid-every", type=int, default=200, help="steps between validations (default: %(default)s)")
     p.add_argument("--valid-size", type=int, default=512, help="validation sequences (default: %(default)s)")
@@ -200,4 +219,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", default=None, help="card title")
     p.add_argument("--description", default=None, help="card description")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    live = p.add_argument_group("--task runs")
+    live.add_argument("--distance", default=None, help="filler words between cue and prediction: N or MIN-MAX "
+                                                       "(default: the task's, tense 0-30, brackets 10, lesson 0-20)")
+    live.add_argument("--progress-every", type=int, default=100, help="steps between progress lines "
+                                                                      "(default: %(default)s)")
+    live.add_argument("--snapshot-every", type=int, default=500, help="steps between snapshots of the probe "
+                                                                      "(default: %(default)s)")
+    live.add_argument("--events", type=Path, default=None, help="also write every event as a JSON line to this file "
+                                                                 "(the data of GET /api/jobs/{id}/events)")
     p.set_defaults(func=cmd_train)

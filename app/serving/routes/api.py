@@ -157,7 +157,10 @@ async def compute(request: Request, work, *args) -> Response:
             lane.release()
             return Response(status_code=499)
         req = args[-1]
-        if work is _trace and not req.offset:  # in the lane's own process (a text sent in part needs this cache)
+        model = request.app.state.models.get(req.model)
+        only_here = model is not None and "expires" in model.card  # a training job's model: this worker holds it
+        if work is _trace and not req.offset and not only_here:  # in the lane's own process (a text sent in part
+            #                                                     needs this worker's cache)
             response = await request.app.state.lane_process.trace(req)
         else:
             response = await run_in_threadpool(work, *args)
