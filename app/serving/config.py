@@ -40,8 +40,9 @@ class Settings(BaseSettings):
                                   "$XDG_DATA_HOME/lstm-viz or ~/.local/share/lstm-viz.")
     trace_cache_mb: int = Field(64, ge=0, description="Memory for recent traces per worker process, in MiB "
                                 "(a text that extends a recent one computes only its new steps); 0 turns it off.")
-    job_slots: int = Field(1, ge=0, description="Live training jobs (POST /api/jobs) running at once per worker "
-                           "process, each in a process of its own; 0 turns training off.")
+    job_slots: int = Field(2, ge=0, description="Live training jobs (POST /api/jobs) running at once per worker "
+                           "process, each in a process of its own (2: a race of two cells side by side); 0 turns "
+                           "training off.")
     job_queue: int = Field(4, ge=0, description="Training jobs that may wait for a slot per worker process; more are "
                            "answered 503.")
     job_listen_grace: float = Field(10.0, gt=0, description="Seconds a queued or running job may go without a "

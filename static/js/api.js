@@ -137,3 +137,66 @@ export function fetchSearch(params, signal) {
 export function fetchSearchDocuments({ model, documents }, signal) {
   return call("/api/search/documents", { model, documents: documents.join(",") }, signal);
 }
+
+// ---- Live training jobs (docs/training_live.md): the Train panel (views/train.js) ----
+
+/** A JSON request with a body (or none): the parsed answer, or an ApiError saying what the server said. */
+async function send(method, path, body = undefined) {
+  let response;
+  try {
+    response = await fetch(path, body === undefined ? { method } : {
+      method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError("could not reach the server: check that it is still running, then try again", 0);
+  }
+  if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
+  return response.json();
+}
+
+/** Every model the server serves now (GET /api/models' list): a finished job's model joins it. */
+export async function fetchModels() {
+  return (await call("/api/models", {})).models;
+}
+
+/** Start a training job (POST /api/jobs: {task, cell, hidden_size, …}): its status {id, status, position, …}. */
+export function createJob(request) {
+  return send("POST", "/api/jobs", request);
+}
+
+/** A job's status (GET /api/jobs/{id}); an ApiError 404 once it has expired. */
+export function fetchJob(id) {
+  return call(`/api/jobs/${encodeURIComponent(id)}`, {});
+}
+
+/** "stop" or "resume" a job (POST /api/jobs/{id}/stop | resume): its status. */
+export function jobAction(id, action) {
+  return send("POST", `/api/jobs/${encodeURIComponent(id)}/${action}`);
+}
+
+/** Cancel a job if it is active and forget it (DELETE /api/jobs/{id}). */
+export function deleteJob(id) {
+  return send("DELETE", `/api/jobs/${encodeURIComponent(id)}`);
+}
+
+const JOB_EVENTS = ["queued", "started", "progress", "snapshot", "stopped", "finished", "cancelled", "error"];
+
+/**
+ * Listen to a job's server-sent events after event `after` (0: all of them, a replay): onEvent({id, kind, data})
+ * for each; the browser reconnects by itself with Last-Event-ID. onLost() when the stream cannot go on (the job
+ * is unknown: it expired). Returns close(); call it after a terminal event (finished, cancelled, error), or the
+ * browser would connect again.
+ */
+export function listenJob(id, { after = 0, onEvent, onLost }) {
+  const source = new EventSource(`/api/jobs/${encodeURIComponent(id)}/events?after=${after}`);
+  for (const kind of JOB_EVENTS) {
+    source.addEventListener(kind, (event) => {
+      if (!(event instanceof MessageEvent)) { // the connection's own error event, not the job's `error`
+        if (source.readyState === EventSource.CLOSED) onLost?.();
+        return;
+      }
+      onEvent({ id: Number(event.lastEventId), kind, data: JSON.parse(event.data) });
+    });
+  }
+  return () => source.close();
+}

@@ -1,12 +1,12 @@
 // Composition root: the only module that touches location and history. It reads the link, holds what
 // the person chose (`state`, named as state.js's table), fetches through api.js and renders the views.
-import { fetchAttribution, fetchCard, fetchStep, fetchTrace, fetchTraceFrom } from "./api.js";
+import { fetchAttribution, fetchCard, fetchModels, fetchStep, fetchTrace, fetchTraceFrom } from "./api.js";
 import { decodeSpec } from "./core/arrays.js";
 import { checkpointsOf } from "./core/checkpoints.js";
 import { lazyViews } from "./core/lazy.js";
 import { overLimit } from "./core/limits.js";
 import { createPlayer } from "./core/player.js";
-import { buildLink, configureLink, readLink } from "./core/state.js";
+import { TRAIN_FIELDS, buildLink, configureLink, readLink } from "./core/state.js";
 import { LECTURE, RNN_MODEL, tourSteps } from "./core/tour_steps.js";
 import { absorb, holds, requestFor, wholeRequest } from "./core/trace_store.js";
 import { trackIds } from "./core/tracks.js";
@@ -107,6 +107,13 @@ const share = loadLater.view(() => import("./views/share.js").then((m) => m.crea
 // The tour's narration and the learning slider are small, and the first screen of their modes: made at once.
 const tour = createTour(byId("tour"));
 const learn = createLearnSlider(byId("learn"));
+// The Train panel (mode=train, views/train.js): live training jobs, a column per cell. Its module loads with the
+// other views (at once in train mode). cellSpec: the gates' panels of a cell some served model has.
+const trainPanel = loadLater.view(() => import("./views/train.js").then((m) => m.createTrain(byId("train"), {
+  cellSpec: (name) => new Map([...models.values()].map((m2) => [m2.cell, m2.cell_spec])).get(name) ?? null,
+})));
+/** The Train panel's link fields as state holds them (state.js TRAIN_FIELDS). */
+const trainFields = (value = (f) => state[f]) => Object.fromEntries(TRAIN_FIELDS.map((f) => [f, value(f)]));
 
 // What the person chose (the link's properties) and what is on screen.
 const state = {
@@ -555,7 +562,8 @@ function linkState() {
   const model = models.get(el.model.value);
   const view = state.view === viewsOf(cellOf(model))[0]?.id ? "" : state.view;
   return {
-    ...state, view, model: model.id, version: model.version, text: el.text.value,
+    ...state, ...(state.mode === "train" ? {} : trainFields(() => null)), // the panel's knobs: in train mode only
+    view, model: model.id, version: model.version, text: el.text.value,
     compare: state.other || state.mode === "compare" ? el.compareText.value : "",
     compareModel: state.other && state.other.model.id !== model.id ? state.other.model.id : "",
     compareStep: state.other || state.mode === "compare" ? state.compareStep : null,
@@ -728,6 +736,7 @@ function setPresenter(on) {
   el.modeButtons.querySelector('[data-mode="presenter"]').setAttribute("aria-pressed", String(on));
   figure.refit();
   capacity = null; // presenter mode's type size
+  if (state.mode === "train") trainPanel.redraw(); // its charts' type size
 }
 
 function setMode(mode) {
@@ -737,6 +746,8 @@ function setMode(mode) {
   el.compareSection.classList.toggle("hidden", mode !== "compare");
   byId("tour").classList.toggle("hidden", mode !== "tour");
   byId("learn").classList.toggle("hidden", mode !== "learn");
+  byId("train").classList.toggle("hidden", mode !== "train");
+  if (mode === "train") trainPanel.show(trainFields());
   for (const b of el.modeButtons.querySelectorAll("button[data-mode]:not([data-mode=presenter])")) {
     b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
   }
@@ -766,9 +777,40 @@ async function goTour(index) {
     whyMethod: s.whyMethod ?? state.whyMethod,
     span: s.highlight.length ? { start: Math.min(...s.highlight), end: Math.max(...s.highlight) } : null,
   });
+  byId("train").classList.toggle("hidden", !s.train); // the last step: the Train panel, a preset in its knobs
+  if (s.train) trainPanel.preset(s.train);
   await trace();
   if (s.retention) retention.open(s.retention);
   showTourFocus({ tour: byId("tour"), heatmaps: el.heatmaps, retention: byId("retention") }, s.retention);
+}
+
+/** Show model `id` in the main view; a finished training job's model joins the page's list first (/api/models). */
+async function openModel(id) {
+  try {
+    if (!models.has(id)) {
+      for (const m of await fetchModels()) {
+        if (models.has(m.id)) continue;
+        models.set(m.id, m);
+        for (const select of [el.model, el.compareModel]) select.add(new Option(m.title, m.id));
+      }
+    }
+  } catch (err) {
+    showError(err.message);
+    return;
+  }
+  const model = models.get(id);
+  if (!model) {
+    showError(`model ${id} is no longer served: a trained model is kept 30 minutes`);
+    return;
+  }
+  setMode("explore");
+  el.model.value = id;
+  state.layer = 0;
+  modelPanel.render(model, 0);
+  controls.showCell(cellOf(model));
+  if (model.examples?.length) el.text.value = model.examples[0]; // the probe sentence, up to its answer
+  await trace();
+  el.results.scrollIntoView({ block: "start" });
 }
 
 function checkpoints() {
@@ -969,6 +1011,11 @@ playerControls.bind("speed", (s) => {
   scheduleUrl();
 });
 tour.bind("go", (index) => goTour(index));
+trainPanel.bind("link", (fields) => {
+  Object.assign(state, fields);
+  scheduleUrl();
+});
+trainPanel.bind("open-model", (id) => openModel(id));
 tour.bind("close", () => setMode("explore"));
 learn.bind("checkpoint", (index) => {
   const c = checkpoints()[index];
@@ -1145,6 +1192,7 @@ async function start() {
     unit: s.unit, span: s.span, tour: s.tour, checkpoint: s.checkpoint, speed: s.speed, hide: s.hide,
     embed: s.embed, memory: s.memory, saturation: s.saturation, why: s.why, whyMethod: s.whyMethod,
     components: s.components, componentsK: s.componentsK, compareStep: s.compareStep, tracks: s.tracks,
+    ...trainFields((f) => s[f]),
   });
   byId("tracks-toggle").checked = s.tracks;
   el.compareText.value = s.compare || PRESETS.tense[1];

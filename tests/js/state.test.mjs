@@ -292,7 +292,8 @@ test("keys come in the table's order whatever the state object's order; app-only
     pinned: [9, 2], order: "change", topN: 8, scale: "robust", span: { start: 1, end: 3 }, mode: "tour",
     presenter: true, tour: 2, checkpoint: 5, speed: 3, hide: ["header", "share"], embed: true, memory: true,
     saturation: true, components: true, componentsK: 3, tracks: true, why: "had", whyMethod: "occlusion", text: "hi there",
-    compare: "bye",
+    compare: "bye", trainTask: "brackets", trainCells: ["rnn", "lstm"], trainHidden: 8, trainDistance: { start: 0, end: 30 },
+    trainLr: "0.003", trainSteps: 500, trainSeed: 7, trainJobs: "0123456789ab,ba9876543210",
   });
   const shuffled = Object.fromEntries(Object.entries(s).reverse());
   const query = serializeQuery({ ...shuffled, shown: { big: true }, spanResults: [1, 2] });
@@ -302,7 +303,9 @@ test("keys come in the table's order whatever the state object's order; app-only
     + "&step=4&unit=9"
     + "&units=9%2C2&order=change&top=8&scale=robust&span=1-3&mode=tour&presenter=1&tour=2&checkpoint=5&speed=3"
     + "&hide=header%2Cshare&embed=1"
-    + "&memory=1&saturation=1&components=1&components_k=3&tracks=1&why=had&why_method=occlusion&text=hi+there&compare=bye");
+    + "&memory=1&saturation=1&components=1&components_k=3&tracks=1&why=had&why_method=occlusion"
+    + "&train_task=brackets&train_cells=rnn%2Clstm&train_hidden=8&train_distance=0-30&train_lr=0.003&train_steps=500"
+    + "&train_seed=7&train_jobs=0123456789ab%2Cba9876543210&text=hi+there&compare=bye");
 });
 
 test("without its texts the longest possible query fits, so the fragment path always works", () => {

@@ -59,7 +59,7 @@ test("an old card's unit: the most consistent, then the largest mean Δc", () =>
   assert.equal(notableUnit({}, "tense"), null);
   assert.equal(notableUnit(undefined, "tense"), null);
   const steps = tourSteps(oldCard);
-  assert.deepEqual(steps.map((s) => s.unit), [null, 2, 2, 2, 12, 12, 2, 2, 2, 2, 2, null]);
+  assert.deepEqual(steps.map((s) => s.unit), [null, 2, 2, 2, 12, 12, 2, 2, 2, 2, 2, null, null]);
   assert.match(steps[2].body, /^Unit 2 holds the tense/);
   assert.match(steps[2].body, /On the training texts its c is on average 4\.6 higher after a present-time opener/);
 });
@@ -68,7 +68,7 @@ test("a new card's unit: never a weak one while a strong one exists, then the la
   assert.equal(notableUnit(newCard, "tense").unit, 8); // |−0.81| > 0.6; unit 21 is weak
   assert.equal(notableUnit(newCard, "cuisine").unit, 0); // all weak: the strongest of them
   const steps = tourSteps(newCard);
-  assert.deepEqual(steps.map((s) => s.unit), [null, 8, 8, 8, 0, 0, 8, 8, 8, 8, 8, null]);
+  assert.deepEqual(steps.map((s) => s.unit), [null, 8, 8, 8, 0, 0, 8, 8, 8, 8, 8, null, null]);
   assert.match(steps[2].body, /^Unit 8 holds the tense/);
   assert.match(steps[2].body, / On sentences it never saw, its c follows the tense: partial r\u00a0=\u00a00\.81, lower after a present-time word than after a past one\.$/);
   assert.doesNotMatch(steps[2].body, /mean|sign|undefined|NaN/);
@@ -89,14 +89,14 @@ test("the bundled card's units: one it lists for the lesson, not weak if it list
   const tense = notableUnit(card, "tense").unit;
   const cuisine = notableUnit(card, "cuisine").unit;
   const steps = tourSteps(card);
-  assert.deepEqual(steps.map((s) => s.unit), [null, tense, tense, tense, cuisine, cuisine, tense, tense, tense, tense, tense, null]);
+  assert.deepEqual(steps.map((s) => s.unit), [null, tense, tense, tense, cuisine, cuisine, tense, tense, tense, tense, tense, null, null]);
   assert.match(steps[2].body, new RegExp(`^Unit ${tense} holds the tense`));
   assert.doesNotMatch(steps[2].body, /undefined|NaN/);
 });
 
 test("every step is complete: a title, 1–3 sentences, a known view, indices in range", () => {
   const steps = tourSteps(card);
-  assert.equal(steps.length, 12);
+  assert.equal(steps.length, 13);
   for (const s of steps) {
     assert.ok(s.title.length > 0);
     const sentences = s.body.split(/(?<=[.!?])\s+(?=[A-Z“])/);
@@ -143,7 +143,7 @@ test("steps select and highlight the words they talk about", () => {
 
 test("without notable units the tour still works, selecting no unit and naming none", () => {
   const steps = tourSteps({ notable_units: [] });
-  assert.equal(steps.length, 12);
+  assert.equal(steps.length, 13);
   for (const s of steps) {
     assert.equal(s.unit, null);
     assert.doesNotMatch(s.body, /unit \d|Unit \d|undefined|null/, s.title);
@@ -203,8 +203,8 @@ test("the tense step says which way the card's unit goes", () => {
   assert.match(say(-0.9), /lower after a present-time word than after a past one/);
 });
 
-test("the last step asks why “had”: the words before it tinted by occlusion, “Last year” marked", () => {
-  const last = tourSteps(card).at(-1);
+test("the step before the last asks why “had”: the words before it tinted by occlusion, “Last year” marked", () => {
+  const last = tourSteps(card).at(-2);
   const at = (t) => words(last.text)[t];
   assert.equal(last.text, LECTURE.tensePast);
   assert.equal(at(last.step), "I");
@@ -212,4 +212,18 @@ test("the last step asks why “had”: the words before it tinted by occlusion,
   assert.equal(last.whyMethod, "occlusion");
   assert.deepEqual(last.highlight.map(at), ["Last", "year"]);
   assert.equal(last.retention, undefined);
+});
+
+test("the last step opens the Train panel with the RNN vs LSTM race, and says what to watch", async () => {
+  const { PRESETS } = await import("../../static/js/core/train_plan.js");
+  const steps = tourSteps(card);
+  const last = steps.at(-1);
+  assert.equal(steps.indexOf(last), 12); // appended: tour=11 is still "Why “had”?"
+  assert.equal(steps[11].title, "Why “had”?");
+  assert.equal(last.train, "race30");
+  assert.deepEqual(PRESETS[last.train].config.cells, ["rnn", "lstm"]);
+  assert.equal(PRESETS[last.train].label, "RNN vs LSTM, 30 words apart");
+  assert.match(last.body, /▶ Play/);
+  assert.match(last.body, /chance/);
+  assert.equal(steps.filter((s) => s.train).length, 1);
 });

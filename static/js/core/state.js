@@ -21,7 +21,14 @@ export const MAX_INDEX = 999_999;
 export const MAX_QUERY_LENGTH = 1_500;
 
 /** "presenter" is read for older links (it is now a flag, `presenter=1`, that any mode can have). */
-export const MODES = Object.freeze(["explore", "compare", "tour", "learn", "presenter"]);
+export const MODES = Object.freeze(["explore", "compare", "tour", "learn", "presenter", "train"]);
+/** POST /api/jobs's tasks and cells (app/serving/schemas.py JobRequest; tests/page/test_browser_train.py keeps
+ *  them equal to its schema), the first the default. core/train_plan.js reads them. */
+export const TRAIN_TASKS = Object.freeze(["tense", "brackets", "lesson"]);
+export const TRAIN_CELLS = Object.freeze(["lstm", "gru", "rnn"]);
+/** A live training job's id (app/serving/jobs.py: 12 hex digits); a link carries one per cell, in order. */
+const JOB_IDS = /^[0-9a-f]{12}(?:,[0-9a-f]{12}){0,2}$/;
+const DECIMAL = /^(?:[0-9]{1,3}(?:\.[0-9]{1,8})?|\.[0-9]{1,8})(?:e-?[0-9]{1,2})?$/;
 /** How many units the heatmaps show: a number, or "all"; absent (null), as many as fit (main.js). */
 export const TOP_N = Object.freeze([8, 16, 32, 64, "all"]);
 /** /api/attribution's methods (app/analysis/attribution.py METHODS), the first the default. */
@@ -181,9 +188,21 @@ export const PROPS = Object.freeze([
   // "Why this prediction?": the token whose prediction after `step` the strip is tinted for, and the method.
   row("why", "why", "string", "", { pattern: WHY_TOKEN, hint: "not a token of 1 to 64 characters" }),
   row("why_method", "whyMethod", "enum", "auto", { values: WHY_METHODS }),
+  // The Train panel (mode=train, core/train_plan.js): a job's request and the jobs it made; the defaults are
+  // POST /api/jobs's. train_distance null: the task's own range. train_lr "": 0.01.
+  row("train_task", "trainTask", "enum", "tense", { values: TRAIN_TASKS }),
+  row("train_cells", "trainCells", "enum-list", Object.freeze(["lstm"]), { values: TRAIN_CELLS }),
+  row("train_hidden", "trainHidden", "int", 16, { min: 2, max: 64 }),
+  row("train_distance", "trainDistance", "range", null, { max: 60 }),
+  row("train_lr", "trainLr", "string", "", { pattern: DECIMAL, hint: "not a decimal number such as 0.01" }),
+  row("train_steps", "trainSteps", "int", 2000, { min: 1, max: 20_000 }),
+  row("train_seed", "trainSeed", "int", 0, { max: 999_999_999 }),
+  row("train_jobs", "trainJobs", "string", "", { pattern: JOB_IDS, hint: "not job ids (12 hex digits, comma-separated)" }),
   row("text", "text", "text", ""), // "": the model's first example; at most maxText() code points
   row("compare", "compare", "text", ""), // "": no comparison
 ]);
+/** The state fields of the Train panel's properties (main.js leaves them out of a link made in another mode). */
+export const TRAIN_FIELDS = Object.freeze(PROPS.filter((p) => p.name.startsWith("train_")).map((p) => p.field));
 const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));
 const BY_FIELD = new Map(PROPS.map((p) => [p.field, p]));
 

@@ -64,7 +64,7 @@ export const RNN_MODEL = "lesson-rnn";
  * `compareModel`: a second model whose curve joins the first's. `step` is the token to select (or
  * null), `unit` the unit to select and pin (or null; then `layer` is null too), `highlight` token
  * indices to mark in the text; `why` and `whyMethod` (the last step) the prediction after `step` whose
- * attribution tints the words. Without notable units in the card the steps still make sense, only
+ * attribution tints the words; `train` (the last step) a preset of the Train panel it opens. Without notable units in the card the steps still make sense, only
  * without a unit to select.
  */
 export function tourSteps(card, rnnCard = null) {
@@ -139,6 +139,16 @@ export function tourSteps(card, rnnCard = null) {
         + "thirteen words back.",
       text: LECTURE.tensePast, view: "memory", step: PAST.I, ...withUnit(null), highlight: [PAST.last, PAST.year],
       why: "had", whyMethod: "occlusion",
+    },
+    {
+      // Appended last, so links to the steps before keep their index: the Train panel opens (main.js) with the
+      // preset `train` (core/train_plan.js PRESETS) in its knobs; the teacher presses Play.
+      title: "Train it live: RNN vs LSTM",
+      body: "Press ▶ Play in the Train panel: an RNN and an LSTM learn from the same sentences and the same seed, "
+        + "each with up to 30 filler words between “Last year” and “I had”. Watch the accuracy bars: the LSTM's "
+        + "climb to 100 % while the RNN's stay on the dashed chance line, and the LSTM's answer after “I” turns to "
+        + "“had”.",
+      text: LECTURE.tensePast, view: "gates", step: null, ...withUnit(null), highlight: [], train: "race30",
     },
   ];
 }
