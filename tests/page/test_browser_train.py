@@ -18,7 +18,8 @@ from tests.servers import serve
 pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 RUNS = "document.querySelectorAll('#train .train-run')"
-ALL_ENDED = f"() => {RUNS}.length > 0 && [...{RUNS}].every(r => ['finished', 'cancelled', 'failed'].includes(r.dataset.status))"
+ALL_ENDED = (f"() => {RUNS}.length > 0"
+             f" && [...{RUNS}].every(r => ['finished', 'cancelled', 'failed'].includes(r.dataset.status))")
 DRAWN = (f"() => {RUNS}.length === 2 && [...{RUNS}].every(r => Number(r.dataset.points) > 0"
          " && r.querySelector('canvas.train-canvas'))")
 SETTLED = ("() => document.querySelector('#heatmaps .heatmap-plot') && document.querySelector('#results')"
@@ -83,14 +84,15 @@ def test_play_a_race_watch_it_fill_in_scrub_back_and_open_the_link_and_the_model
 
         # What the charts show is what the stream said: every progress event's loss, the last one's accuracies.
         models = {}
-        for cell, job_id in zip(("lstm", "rnn"), ids):
+        for cell, job_id in zip(("lstm", "rnn"), ids, strict=True):
             stream = events(base, job_id)
             progress = [e["data"] for e in stream if e["event"] == "progress"]
             finished = stream[-1]
             assert finished["event"] == "finished" and finished["data"]["model"].startswith("job-")
             models[cell] = finished["data"]["model"]
             assert httpx.get(f"{base}/api/jobs/{job_id}").json()["model"] == models[cell]
-            chart = page.evaluate(f"() => {{ const l = document.querySelector('{column(page, cell)} .train-loss').data[0];"
+            chart = page.evaluate(f"() => {{ const l = document.querySelector('{column(page, cell)} .train-loss')"
+                                  ".data[0];"
                                   f" const a = document.querySelector('{column(page, cell)} .train-accuracy').data[0];"
                                   " return {x: [...l.x], y: [...l.y], d: [...a.x], acc: [...a.y]}; }")
             assert chart["x"] == [p["step"] for p in progress] and chart["y"] == [p["loss"] for p in progress]
@@ -166,7 +168,8 @@ def test_the_knobs_play_and_the_race_s_charts_are_the_first_screen(browser, trai
         page.wait_for_function(ALL_ENDED)
         assert page.evaluate("() => scrollY") == 0
         for selector in ("#train-task", "#train-play", "#train-stop", ".train-preset"):
-            assert page.locator(selector).bounding_box()["y"] + page.locator(selector).bounding_box()["height"] <= height
+            box = page.locator(selector).bounding_box()
+            assert box["y"] + box["height"] <= height
         bottoms = page.evaluate(f"() => [...{RUNS}].map(r => [...r.querySelectorAll('.train-charts, .train-maps')]"
                                 ".map(e => e.getBoundingClientRect().bottom))")
         assert all(b <= height for column_bottoms in bottoms for b in column_bottoms), bottoms
@@ -222,10 +225,12 @@ def test_the_pages_tasks_cells_and_bounds_are_the_servers(browser, train_server)
                       .map(([k, t]) => [k, t.distance]))};
         }""")
     assert page_side["tasks"] == body["task"]["enum"] and page_side["tasks"][0] == body["task"]["default"]
-    assert sorted(page_side["cells"]) == sorted(body["cell"]["enum"]) and page_side["cells"][0] == body["cell"]["default"]
+    assert sorted(page_side["cells"]) == sorted(body["cell"]["enum"])
+    assert page_side["cells"][0] == body["cell"]["default"]
     defaults = page_side["defaults"]
     assert (defaults["hidden"], defaults["lr"], defaults["steps"], defaults["seed"]) == (
-        body["hidden_size"]["default"], body["learning_rate"]["default"], body["steps"]["default"], body["seed"]["default"])
+        body["hidden_size"]["default"], body["learning_rate"]["default"], body["steps"]["default"],
+        body["seed"]["default"])
     bounds = page_side["bounds"]
     assert bounds["hidden"] == list(BOUNDS["hidden_size"]) and bounds["steps"] == list(BOUNDS["steps"])
     assert bounds["lr"] == list(BOUNDS["learning_rate"]) and bounds["distance"] == list(BOUNDS["distance_max"])
