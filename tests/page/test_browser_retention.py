@@ -206,9 +206,9 @@ def test_the_tour_chapter_opens_the_panel_and_points_at_its_parts(page, server):
     page.wait_for_function("() => document.querySelector('.retention-figure[data-part=span]')"
                            ".classList.contains('retention-pointed')")
     assert len(plot_data(page, "span")) == 6  # two tasks × the three lesson models
-    page.click(".tour-next")  # the tour's last step: why "had"? (tests/page/test_browser_why.py)
+    page.click(".tour-next")  # why "had"? (tests/page/test_browser_why.py), then the last: train it live
     page.wait_for_function("() => document.querySelector('.tour-title').textContent === 'Why “had”?'")
-    assert page.locator(".tour-next").text_content() == "Finish ✓"
+    assert page.locator(".tour-next").text_content() == "Next ▶"
 
 
 def test_token_labels_reach_the_charts_as_text(page, server):
