@@ -285,6 +285,8 @@ class ModelSummary(BaseModel):
     hidden_size: int
     vocab_size: int
     unk_id: int | None = Field(description="Id of the unknown token (tokens outside the vocabulary), if any.")
+    unk: str | None = Field(description="The unknown token's text, if any.")
+    lowercase: bool = Field(description="Whether the tokenizer lower-cases text before looking tokens up.")
     has_decoder: bool
     version: str
     examples: list[str]

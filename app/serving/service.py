@@ -443,6 +443,8 @@ def model_summary(model: Model) -> dict:
         "hidden_size": p.hidden_size,
         "vocab_size": p.vocab_size,
         "unk_id": model.tokenizer.unk_id,
+        "unk": model.tokenizer.unk,
+        "lowercase": model.tokenizer.lowercase,
         "has_decoder": p.W_dec is not None,
         "version": model.version,
         "examples": list(model.card.get("examples", [])),

@@ -1106,22 +1106,16 @@ components.bind("select-unit", (unit) => {
 const tracks = loadLater.view(() => import("./views/tracks.js")
   .then((m) => m.createTracks(byId("tracks"), { slots: () => heatmaps.trackSlots() })));
 let tracksUsed = false; // the view has drawn (so there is something to clear or to move)
-const spellings = new Map(); // "id@version" -> the tokenizer's {lowercase, unk} from the model's card
 function reserveTracks(model) {
   el.heatmaps.style.setProperty("--track-rows", String(state.tracks ? trackIds(model).length : 0));
 }
-/** How the model's tokenizer spells a token (for `correct`), from its card, asked for once; null until known. */
+/** How the model's tokenizer spells a token (for `correct`): /api/models' lowercase and unk; null without a
+ *  decoder. */
+const spellings = new WeakMap(); // model -> its spelling, one object per model (tracks.js recomputes on a new one)
 function spellingOf(model) {
   if (!model.has_decoder) return null;
-  const key = `${model.id}@${model.version}`;
-  if (!spellings.has(key)) {
-    spellings.set(key, null);
-    fetchCard(model.id).then((card) => {
-      spellings.set(key, { lowercase: Boolean(card.tokenizer?.lowercase), unk: card.tokenizer?.unk ?? null });
-      if (state.shown?.model === model) drawTracks();
-    }).catch(() => spellings.delete(key)); // asked again at the next draw
-  }
-  return spellings.get(key);
+  if (!spellings.has(model)) spellings.set(model, { lowercase: Boolean(model.lowercase), unk: model.unk ?? null });
+  return spellings.get(model);
 }
 function drawTracks() {
   const { shown } = state;

@@ -22,7 +22,7 @@ LESSON_TEXT = "Last year, due to my current job situation and family conditions,
 PYTHON_TEXT = "def f(a, b):\n    return g(a, [b, 'x)'])\n"
 TOP_K = 5  # what the page asks /api/trace for (static/js/main.js TOP_K)
 SLOT = "document.querySelectorAll('#heatmaps .heatmap-tracks')"
-# The tracks drawn since the page asked: at least one paint after `correct` has its verdicts (the card's spelling).
+# The tracks drawn since the page asked: at least one paint after `correct` has its verdicts.
 READY = ("() => { const s = document.querySelector('#heatmaps .heatmap-tracks'); return s && s.tracks"
          " && s.tracks.drawn > 0 && s.tracks.ids.length > 0 && (!s.tracks.ids.includes('correct')"
          " || s.tracks.values('correct').slice(1).every((v) => v !== null)); }")

@@ -27,7 +27,7 @@ const countColour = (v, max) => divergingColor(-v, max);
  * room under each panel's plot and its painted token columns.
  * update({shown, spelling, k, step}) draws the tracks of `shown` (trace_store.js's holding) over its first k
  * tokens (the animation reveals the text) with `spelling` the model's tokenizer settings for `correct`
- * ({lowercase, unk}, null while unknown); computed again only for a new holding or spelling.
+ * ({lowercase, unk}, null without a decoder); computed again only for a new holding or spelling.
  * repaint() paints again on the heatmaps' columns as they are now (once per frame however often asked).
  * mark({step}) moves the selected column; highlight(t) the hovered one (null clears). clear() empties it all.
  * Events (bind): "select-step" (t), "hover-step" (t | null).
